@@ -1,0 +1,6 @@
+"""``python -m beatlib`` is the same as the ``beatlib`` command."""
+import sys
+
+from beatlib.cli import main
+
+sys.exit(main())
