@@ -12,3 +12,33 @@ import pytest
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
+
+
+REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
+
+
+def run_notebook(name: str, project_dir, **parameters):
+    """Execute notebooks/<name> with papermill in a temporary project folder.
+
+    ``project_dir`` is passed as the ``project_dir`` parameter; the executed copy is written
+    to ``project_dir/runs/<name>`` so a failure can be inspected. Returns the executed
+    notebook (nbformat node).
+    """
+    import papermill as pm
+
+    out = __import__("pathlib").Path(project_dir) / "runs" / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return pm.execute_notebook(
+        str(REPO / "notebooks" / name), str(out),
+        parameters={"project_dir": str(project_dir), **parameters},
+        cwd=str(REPO / "notebooks"), kernel_name="python3", progress_bar=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_kit_dir(tmp_path_factory):
+    """A built demo kit (small), shared by the whole session."""
+    from beatlib.demo_kit import make_demo_kit
+
+    out = tmp_path_factory.mktemp("demo_kit")
+    return make_demo_kit(out, seed=0, oneshots_per_instrument=20, loops=60)
