@@ -1,0 +1,33 @@
+"""Notebooks are committed clean: no outputs, a `parameters` cell with `project_dir`, imports first."""
+import json
+from pathlib import Path
+
+import pytest
+
+from beatlib.demo import DEMO_STEPS
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+EXPECTED = [s.notebook for s in DEMO_STEPS]
+
+
+def test_the_series_is_complete():
+    present = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    assert present == EXPECTED
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
+def test_notebook_is_clean_and_parameterised(name):
+    nb = json.loads((NOTEBOOKS / name).read_text())
+    cells = nb["cells"]
+    with_outputs = [i for i, c in enumerate(cells) if c.get("outputs")]
+    assert not with_outputs, f"{name}: cells {with_outputs} hold outputs; clear them before committing"
+    counted = [i for i, c in enumerate(cells) if c.get("execution_count")]
+    assert not counted, f"{name}: cells {counted} have execution counts"
+    code = [c for c in cells if c["cell_type"] == "code"]
+    tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, f"{name}: needs exactly one cell tagged 'parameters'"
+    assert code.index(tagged[0]) == 1, f"{name}: the parameters cell must be the second code cell"
+    assert "project_dir" in "".join(tagged[0]["source"]), f"{name}: parameters lack project_dir"
+    first = "".join(code[0]["source"]).strip().splitlines()
+    assert all(l.startswith(("import ", "from ", "#", "%")) or not l.strip() for l in first), \
+        f"{name}: the first code cell should hold imports only"
