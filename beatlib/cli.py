@@ -36,6 +36,70 @@ def command(fn: Callable[[argparse._SubParsersAction], None]):
 
 # ============================================================ wavegan
 # (owned by the WaveGAN work: train-wavegan, generate-wavegan)
+@command
+def _add_train_wavegan(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train-wavegan", help="train (or resume) a WaveGAN on prepared drum loops",
+                       description="Train a WaveGAN with WGAN-GP. A step is one generator update (after "
+                                   "5 critic updates). Rerun the same command to resume.")
+    p.add_argument("data", help="loops prepared by `beatlib prepare-loops` (.npz)")
+    p.add_argument("--out", default="weights/wavegan", help="run folder (default: weights/wavegan)")
+    p.add_argument("--profile", choices=("paper", "cpu", "tiny"), default=None,
+                   help="model size (default: the saved config when resuming, else paper)")
+    p.add_argument("--steps", type=int, default=None,
+                   help="train until this step (default: 200000 for paper, 2000 for cpu, 10 for tiny)")
+    p.add_argument("--strategy", choices=("auto", "mirrored", "multiworker", "none"), default="auto",
+                   help="tf.distribute strategy (auto: mirrored when more than one GPU is visible)")
+    p.add_argument("--checkpoint-every-s", type=float, default=600.0, help="seconds between checkpoints")
+    p.add_argument("--checkpoint-every-steps", type=int, default=0, help="steps between checkpoints (0: off)")
+    p.add_argument("--backup-every-s", type=float, default=3600.0, help="seconds between backup copies")
+    p.add_argument("--preview-every", type=int, default=500, help="steps between TensorBoard audio previews")
+    p.add_argument("--seed", type=int, default=0, help="data order and preview latents")
+    p.set_defaults(func=_run_train_wavegan)
+
+
+_WAVEGAN_DEFAULT_STEPS = {"paper": 200_000, "cpu": 2_000, "tiny": 10}
+
+
+def _run_train_wavegan(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from beatlib.config import CONFIG_FILE, WaveGANConfig, load_config, wavegan_profile
+    from beatlib.training import train_wavegan
+
+    if args.profile is not None:
+        cfg = wavegan_profile(args.profile)
+    elif (Path(args.out) / CONFIG_FILE).exists():
+        cfg = load_config(WaveGANConfig, args.out)
+    else:
+        cfg = wavegan_profile("paper")
+    steps = args.steps if args.steps is not None else _WAVEGAN_DEFAULT_STEPS.get(cfg.name, 2_000)
+    run = train_wavegan(args.data, args.out, cfg, steps=steps, strategy=args.strategy,
+                        checkpoint_every_s=args.checkpoint_every_s,
+                        checkpoint_every_steps=args.checkpoint_every_steps,
+                        backup_every_s=args.backup_every_s, preview_every=args.preview_every, seed=args.seed)
+    print(f"trained {run.step - run.start_step} steps; weights in {run.out_dir} "
+          f"(TensorBoard: tensorboard --logdir {run.out_dir / 'logs'})")
+    return 0
+
+
+@command
+def _add_generate_wavegan(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("generate-wavegan", help="sample drum loops from a trained WaveGAN")
+    p.add_argument("weights", help="a WaveGAN run folder, e.g. weights/wavegan")
+    p.add_argument("--n", type=int, default=40, help="number of clips (default 40)")
+    p.add_argument("--out", default="generated_output/wavegan", help="a new batch-NNN folder is made here")
+    p.add_argument("--seed", type=int, default=0, help="latent seed of the batch")
+    p.add_argument("--batch-size", type=int, default=100, help="clips per forward pass")
+    p.set_defaults(func=_run_generate_wavegan)
+
+
+def _run_generate_wavegan(args: argparse.Namespace) -> int:
+    from beatlib.generate import generate_wavegan
+
+    batch = generate_wavegan(args.weights, args.n, args.out, seed=args.seed, batch_size=args.batch_size)
+    print(f"wrote {args.n} clips to {batch}")
+    return 0
+
 
 # ============================================================ metrics
 # (owned by the similarity work: score)

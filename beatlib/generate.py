@@ -7,9 +7,346 @@ from __future__ import annotations
 
 # ============================================================ wavenet generation
 # (owned by the WaveNet work)
+import os as _os
+
+import numpy as np
+from pathlib import Path as _Path
+
+
+def _wn_choose(logits, t, noise_seed, temperature, greedy: bool):
+    """Pick the next classes ``[B, Q] -> [B]`` (int32).
+
+    Sampling is ``argmax(logits / temperature + gumbel)`` with Gumbel noise drawn statelessly
+    from ``(noise_seed, t)``: the fast and the naive generator see the same draws.
+    """
+    import tensorflow as tf
+
+    if greedy:
+        return tf.argmax(logits, axis=-1, output_type=tf.int32)
+    u = tf.random.stateless_uniform(tf.shape(logits), seed=tf.stack([noise_seed, tf.cast(t, tf.int64)]),
+                                    minval=1e-20, maxval=1.0)  # [B, Q]
+    gumbel = -tf.math.log(-tf.math.log(u))
+    return tf.argmax(logits / temperature + gumbel, axis=-1, output_type=tf.int32)
+
+
+def _wn_next_input(t, chosen, seeds):
+    """The class fed at step t+1: the seed while ``t < seed_len``, else the sampled class."""
+    import tensorflow as tf
+
+    n_seed = seeds.shape[1]
+    if n_seed == 0:
+        return chosen
+    teacher = tf.gather(seeds, tf.minimum(t, n_seed - 1), axis=1)  # [B]
+    return tf.where(t < n_seed, teacher, chosen)
+
+
+class FastWaveNetSampler:
+    """Fast incremental WaveNet generation (Fast WaveNet, Paine et al. 2016) for a whole batch.
+
+    Every layer keeps its last ``d`` inputs in a circular buffer; all layers' buffers live in
+    ONE variable ``cache [sum(dilations), B, R]``. One step (one sample for all B clips) does
+    one gather of every layer's ``x[t-d]``, one batched matmul of those past taps, per layer
+    one ``[B, R] @ [R, 2D]`` and one ``[B, D] @ [D, R]``, one ``[B, L*D] @ [L*D, S]`` for all
+    skips, the output head, and one scatter of the new inputs: O(layers) work per sample. The
+    whole step loop is one ``tf.function`` (``tf.while_loop``), on CPU and GPU alike.
+
+    Args:
+        model: a model from :func:`beatlib.models.wavenet.build_wavenet` (weights are read
+            once, when the sampler is made).
+        cfg: its config.
+
+    Example:
+        >>> from beatlib.config import wavenet_profile
+        >>> from beatlib.models.wavenet import build_wavenet
+        >>> cfg = wavenet_profile("tiny")
+        >>> s = FastWaveNetSampler(build_wavenet(cfg), cfg)
+        >>> s.sample(np.full([3, 1], 128, np.int32), 50).shape
+        (3, 50)
+    """
+
+    def __init__(self, model, cfg):
+        import tensorflow as tf
+
+        from beatlib.models.wavenet import silence_class, wavenet_weights
+
+        self.cfg = cfg
+        self.w = wavenet_weights(model, cfg)
+        dils = np.asarray(cfg.dilations, np.int32)
+        self.n_layers = len(dils)
+        self.dilations = tf.constant(dils)
+        self.offsets = tf.constant(np.concatenate([[0], np.cumsum(dils)[:-1]]).astype(np.int32))
+        self.cache_rows = int(dils.sum())
+        self.silence = silence_class(cfg)
+        # Each layer's input after an endless silence: [L, R] (what precedes every clip).
+        self.silence_state = self._silence_states()
+        self._caches: dict[int, "tf.Variable"] = {}
+        self._loop = tf.function(self._loop_impl)
+
+    def _silence_states(self):
+        import tensorflow as tf
+
+        w = self.w
+        h = w["embedding"][self.silence][None]  # [1, R]
+        states = []
+        for k in range(self.n_layers):
+            states.append(h[0])
+            pre = h @ w["w_past"][k] + h @ w["w_now"][k] + w["b_dil"][k]  # [1, 2D]
+            f, g = tf.split(pre, 2, axis=-1)
+            h = h + (tf.tanh(f) * tf.sigmoid(g)) @ w["w_res"][k] + w["b_res"][k]
+        return tf.stack(states)  # [L, R]
+
+    def _cache(self, batch: int):
+        import tensorflow as tf
+
+        if batch not in self._caches:
+            self._caches.clear()  # one batch size at a time keeps memory bounded
+            self._caches[batch] = tf.Variable(
+                tf.zeros([self.cache_rows, batch, self.cfg.residual_channels]), trainable=False)
+        return self._caches[batch]
+
+    def _loop_impl(self, cache, seeds, n_steps, noise_seed, temperature, greedy):
+        import tensorflow as tf
+
+        w = self.w
+        batch = tf.shape(seeds)[0]
+        n_layers = self.n_layers
+        # Start every layer's buffer at its silence state: [sum(d), R] -> [sum(d), B, R].
+        init = tf.repeat(self.silence_state, self.dilations, axis=0)
+        cache.assign(tf.broadcast_to(init[:, None, :], [self.cache_rows, batch, self.cfg.residual_channels]))
+        b_dil = w["b_dil"][:, None, :]  # [L, 1, 2D]
+        w_now = tf.unstack(w["w_now"])
+        w_res = tf.unstack(w["w_res"])
+        b_res = tf.unstack(w["b_res"])
+
+        def body(t, x, out):
+            idx = self.offsets + tf.math.floormod(t, self.dilations)  # [L] slots holding x[t-d]
+            past = tf.gather(cache, idx)  # [L, B, R]
+            pre_past = tf.unstack(tf.matmul(past, w["w_past"]) + b_dil)  # L x [B, 2D]
+            h = tf.gather(w["embedding"], x)  # [B] -> [B, R]
+            news, zs = [], []
+            for k in range(n_layers):
+                news.append(h)
+                pre = tf.matmul(h, w_now[k]) + pre_past[k]  # [B, R] @ [R, 2D] -> [B, 2D]
+                f, g = tf.split(pre, 2, axis=1)
+                z = tf.tanh(f) * tf.sigmoid(g)  # [B, D]
+                zs.append(z)
+                if k < n_layers - 1:  # the last layer's residual is never used
+                    h = h + tf.matmul(z, w_res[k]) + b_res[k]  # [B, D] @ [D, R] -> [B, R]
+            cache.scatter_update(tf.IndexedSlices(tf.stack(news), idx))  # x[t] replaces x[t-d]
+            skip = tf.matmul(tf.concat(zs, axis=1), w["w_skip"]) + w["b_skip"]  # [B, L*D] -> [B, S]
+            hid = tf.nn.relu(tf.matmul(tf.nn.relu(skip), w["w_h1"]) + w["b_h1"])  # [B, S]
+            logits = tf.matmul(hid, w["w_h2"]) + w["b_h2"]  # [B, S] -> [B, Q]
+            chosen = _wn_next_input(t, _wn_choose(logits, t, noise_seed, temperature, greedy), seeds)
+            return t + 1, chosen, out.write(t, chosen)
+
+        x0 = tf.fill([batch], tf.constant(self.silence, tf.int32))
+        out = tf.TensorArray(tf.int32, size=n_steps, element_shape=[None])
+        _, _, out = tf.while_loop(lambda t, *_: t < n_steps, body, (tf.constant(0), x0, out),
+                                  parallel_iterations=1)
+        return tf.transpose(out.stack())  # [T, B] -> [B, T]
+
+    def sample(self, seeds_q, n_steps: int, *, noise_seed: int = 0, temperature: float = 1.0,
+               greedy: bool = False) -> np.ndarray:
+        """Generate ``n_steps`` classes per clip; ``seeds_q [B, k]`` int classes open each clip.
+
+        Returns:
+            int32 ``[B, n_steps]`` mu-law classes (the first k are the seeds).
+        """
+        import tensorflow as tf
+
+        seeds_q = tf.convert_to_tensor(np.asarray(seeds_q, np.int32))
+        cache = self._cache(int(seeds_q.shape[0]))
+        out = self._loop(cache, seeds_q, tf.constant(int(n_steps)), tf.constant(int(noise_seed), tf.int64),
+                         tf.constant(float(temperature)), bool(greedy))
+        return out.numpy()
+
+
+def naive_wavenet_sample(model, cfg, seeds_q, n_steps: int, *, noise_seed: int = 0,
+                         temperature: float = 1.0, greedy: bool = False) -> np.ndarray:
+    """Reference generator: recompute the whole network over the full context at every step.
+
+    O(T) work per sample; for tests and the benchmark. Same inputs, same random draws and same
+    result as :meth:`FastWaveNetSampler.sample`.
+    """
+    import tensorflow as tf
+
+    from beatlib.models.wavenet import silence_class
+
+    seeds = tf.convert_to_tensor(np.asarray(seeds_q, np.int32))
+    n_steps = int(n_steps)
+
+    @tf.function
+    def run(seeds, noise_seed, temperature):
+        batch = tf.shape(seeds)[0]
+        cols = tf.range(n_steps)[None, :]  # [1, T]
+        inputs = tf.fill([batch, n_steps], tf.constant(silence_class(cfg), tf.int32))  # [B, T]
+
+        def body(t, inputs):
+            logits = model(inputs, training=False)[:, t]  # [B, T, Q] -> [B, Q]
+            chosen = _wn_next_input(t, _wn_choose(logits, t, noise_seed, temperature, greedy), seeds)
+            return t + 1, tf.where(cols == t + 1, chosen[:, None], inputs)  # input t+1 = clip[t]
+
+        def last(t, inputs):
+            logits = model(inputs, training=False)[:, t]
+            return _wn_next_input(t, _wn_choose(logits, t, noise_seed, temperature, greedy), seeds)
+
+        _, inputs = tf.while_loop(lambda t, _: t < n_steps - 1, body, (tf.constant(0), inputs))
+        return tf.concat([inputs[:, 1:], last(tf.constant(n_steps - 1), inputs)[:, None]], axis=1)
+
+    return run(seeds, tf.constant(int(noise_seed), tf.int64), tf.constant(float(temperature))).numpy()
 
 # ============================================================ wavegan generation
 # (owned by the WaveGAN work)
+import dataclasses as _wg_dc
+import os as _wg_os
+from pathlib import Path as _WgPath
+
+import numpy as _wg_np
+
+from beatlib.errors import CheckpointError as _WgCheckpointError
+from beatlib.errors import ConfigError as _WgConfigError
+
+
+@_wg_dc.dataclass
+class WaveGANSampler:
+    """A trained WaveGAN generator ready to sample (see :func:`load_generator`).
+
+    Attributes:
+        model: the Keras generator ``z [B, latent_dim] -> audio [B, T, C]``.
+        cfg: its :class:`~beatlib.config.WaveGANConfig` (``cfg.sample_rate`` is the audio rate).
+        step: the checkpoint's training step.
+        weights_dir: where it was loaded from.
+    """
+
+    model: object
+    cfg: object
+    step: int
+    weights_dir: _WgPath
+    _forward: object = None
+
+    @property
+    def sample_rate(self) -> int:
+        return int(self.cfg.sample_rate)
+
+    @property
+    def latent_dim(self) -> int:
+        return int(self.cfg.latent_dim)
+
+    def latents(self, seeds) -> "_wg_np.ndarray":
+        """One latent vector per clip seed, ``[len(seeds), latent_dim]`` (U[-1, 1])."""
+        from beatlib.models.wavegan import latents_from_seeds
+
+        return latents_from_seeds(list(seeds), self.latent_dim)
+
+    def generate(self, z, *, batch_size: int = 100) -> "_wg_np.ndarray":
+        """Audio ``[N, T, C]`` float32 for latent vectors ``z [N, latent_dim]``, one forward pass per chunk.
+
+        Example:
+            >>> g = load_generator("weights/demo/wavegan")                     # doctest: +SKIP
+            >>> walk = np.linspace(g.latents([1])[0], g.latents([2])[0], 8)    # doctest: +SKIP
+            >>> g.generate(walk).shape                                         # doctest: +SKIP
+            (8, 16384, 2)
+        """
+        import tensorflow as tf
+
+        z = _wg_np.asarray(z, _wg_np.float32)
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise _WgConfigError(f"latent vectors must have shape [N, {self.latent_dim}], got {z.shape}")
+        if batch_size < 1:
+            raise _WgConfigError(f"batch_size must be >= 1, got {batch_size}")
+        if self._forward is None:
+            model = self.model
+            self._forward = tf.function(lambda x: model(x, training=False),  # [B, latent] -> [B, T, C]
+                                        input_signature=[tf.TensorSpec([None, self.latent_dim], tf.float32)],
+                                        reduce_retracing=True)
+        chunks = [self._forward(tf.constant(z[i:i + batch_size])).numpy() for i in range(0, len(z), batch_size)]
+        if not chunks:
+            return _wg_np.zeros((0, self.cfg.slice_len, self.cfg.channels), _wg_np.float32)
+        return _wg_np.concatenate(chunks)
+
+
+def load_generator(weights_dir: "str | _wg_os.PathLike") -> WaveGANSampler:
+    """Load the generator of a WaveGAN run folder (latest checkpoint) for sampling.
+
+    Raises:
+        CheckpointError: the folder holds no WaveGAN checkpoint (the message says how to train one).
+
+    Example:
+        >>> g = load_generator("weights/wavegan")            # doctest: +SKIP
+        >>> clips = g.generate(g.latents(range(4)))          # doctest: +SKIP
+    """
+    import tensorflow as tf
+
+    from beatlib.config import WaveGANConfig, load_config
+    from beatlib.models.wavegan import build_generator
+
+    d = require_checkpoint(weights_dir, model="wavegan")
+    cfg = load_config(WaveGANConfig, d)
+    latest = tf.train.latest_checkpoint(str(d))
+    if latest is None:
+        raise _WgCheckpointError(f"{d}: no WaveGAN checkpoint yet. {training_hint('wavegan', d)}")
+    model = build_generator(cfg)
+    step = tf.Variable(0, dtype=tf.int64)
+    try:
+        tf.train.Checkpoint(step=step, generator=model).restore(latest).expect_partial().assert_existing_objects_matched()
+    except (tf.errors.OpError, AssertionError, ValueError) as e:
+        raise _WgCheckpointError(f"{latest}: cannot be restored as a WaveGAN generator "
+                               f"({str(e).splitlines()[0]})") from None
+    return WaveGANSampler(model, cfg, int(step.numpy()), d)
+
+
+def clip_seeds(n: int, seed: int = 0) -> list[int]:
+    """The latent seeds of the ``n`` clips of a batch made with ``seed`` (distinct, reproducible)."""
+    return [int(s) for s in _wg_np.random.default_rng(int(seed)).integers(0, 2**31 - 1, size=int(n))]
+
+
+def generate_wavegan(weights_dir: "str | _wg_os.PathLike", n: int, out_root: "str | _wg_os.PathLike", *,
+                     seed: int = 0, batch_size: int = 100, progress: bool = False) -> _WgPath:
+    """Write ``n`` WaveGAN clips as 16-bit WAVs into a new ``out_root/batch-NNN`` folder.
+
+    Clip ``i`` is ``NNNN.wav`` (``i`` zero-padded) at the training data's rate with the
+    model's channel count. ``manifest.json`` records each clip's latent seed (regenerate a
+    clip with ``load_generator(w).generate(load_generator(w).latents([seed]))``), the
+    checkpoint step, the config and the data's tempo when known. Earlier batches are never
+    overwritten.
+
+    Returns:
+        The batch folder.
+
+    Example:
+        >>> generate_wavegan("weights/wavegan", 40, "generated_output/wavegan", seed=1)  # doctest: +SKIP
+        PosixPath('generated_output/wavegan/batch-003')
+    """
+    import time
+
+    from beatlib.audio import save_audio
+    from beatlib.files import new_batch_dir, read_json, write_json
+
+    if int(n) < 1:
+        raise _WgConfigError(f"n must be >= 1, got {n}")
+    sampler = load_generator(weights_dir)
+    seeds = clip_seeds(n, seed)
+    z = sampler.latents(seeds)
+    t0 = time.perf_counter()
+    audio = sampler.generate(z, batch_size=batch_size)  # [n, T, C]
+    seconds = time.perf_counter() - t0
+    dataset = _WgPath(sampler.weights_dir) / "dataset.json"
+    bpm = read_json(dataset).get("bpm") if dataset.exists() else None
+    with new_batch_dir(out_root) as tmp:
+        clips = []
+        for i, (s, y) in enumerate(_progress(list(zip(seeds, audio)), progress, desc="writing clips")):
+            name = f"{i:04d}.wav"
+            save_audio(tmp / name, y, sample_rate=sampler.sample_rate)
+            clips.append({"file": name, "latent_seed": s})
+        manifest = {"model": "wavegan", "weights": str(sampler.weights_dir), "step": sampler.step,
+                    "seed": int(seed), "sample_rate": sampler.sample_rate, "channels": sampler.cfg.channels,
+                    "seconds": round(seconds, 3), "config": sampler.cfg.to_dict(), "clips": clips}
+        if bpm:
+            manifest["bpm"] = bpm
+        write_json(tmp / "manifest.json", manifest)
+    from beatlib.files import latest_batch_dir
+
+    return latest_batch_dir(out_root)
 
 
 # ============================================================ batch export
@@ -332,6 +669,80 @@ def keep_clip(clip: "str | _os.PathLike", favourites: "str | _os.PathLike", grou
         raise _BeatlibError(f"{dest_dir}: too many favourites named {stem}")
     finally:
         tmp.unlink(missing_ok=True)
+
+
+
+@_dc.dataclass(frozen=True)
+class TrainingSet:
+    """Training clips to compare generated clips with (for the audition's "nearest" view).
+
+    Attributes:
+        audio: float32 ``[M, time, channels]``.
+        sources: the file each row came from.
+        sample_rate: rate of ``audio`` in Hz.
+    """
+
+    audio: _np.ndarray
+    sources: tuple[str, ...]
+    sample_rate: int
+
+    def match(self, clip: _np.ndarray, *, sample_rate: int) -> _np.ndarray:
+        """``clip`` ``[time, ch]`` at ``sample_rate`` brought to this set's rate, channels and length."""
+        from beatlib.audio import pad_or_crop, resample, to_channels
+
+        y = _np.asarray(clip, _np.float32)
+        y = y[:, None] if y.ndim == 1 else y
+        y = resample(y, orig_sr=sample_rate, target_sr=self.sample_rate)
+        return pad_or_crop(to_channels(y, self.audio.shape[2]), self.audio.shape[1])   # [T, C]
+
+    def nearest(self, clip: _np.ndarray, *, sample_rate: int) -> tuple[int, float]:
+        """Index of the training clip most like ``clip`` and its score (lower = more similar).
+
+        The score is BeatGAN's ``sum((t - g)^2) / sum(t^2)`` from :mod:`beatlib.metrics`.
+        """
+        from beatlib import metrics
+
+        g = self.match(clip, sample_rate=sample_rate)[None]                   # [1, T, C]
+        idx, best = metrics.nearest(g, self.audio)
+        return int(idx[0]), float(best[0])
+
+
+def load_training_set(npz: "str | _os.PathLike", *, instrument: str | None = None,
+                      default_rate: int | None = None) -> TrainingSet:
+    """The clean training clips of a prepared dataset (``data/loops.npz`` or ``data/oneshots.npz``).
+
+    Args:
+        npz: the dataset written by ``beatlib prepare-loops`` / ``prepare-oneshots``.
+        instrument: keep only the rows of this instrument (one-shot datasets).
+        default_rate: rate to assume if the file records none.
+
+    Raises:
+        DataError: the file is missing, has no ``audio`` array, or no row of ``instrument``.
+    """
+    from beatlib.errors import DataError
+
+    p = _Path(npz)
+    if not p.is_file():
+        raise DataError(f"{p}: no such dataset (prepare it with notebook 01_preprocess.ipynb)")
+    with _np.load(p, allow_pickle=False) as data:
+        if "audio" not in data.files:
+            raise DataError(f"{p}: has no 'audio' array")
+        audio = _np.asarray(data["audio"], _np.float32)
+        n = audio.shape[0]
+        sources = tuple(str(s) for s in data["source"]) if "source" in data.files else \
+            tuple(f"row {i}" for i in range(n))
+        rate = int(_np.ravel(data["sample_rate"])[0]) if "sample_rate" in data.files else default_rate
+        keep = _np.ones(n, bool)
+        if instrument is not None:
+            if "instrument" not in data.files:
+                raise DataError(f"{p}: has no 'instrument' array to select {instrument!r} from")
+            keep = _np.asarray(data["instrument"]).astype(str) == instrument
+    if rate is None:
+        raise DataError(f"{p}: records no sample_rate")
+    if not keep.any():
+        raise DataError(f"{p}: holds no {instrument!r} clips")
+    audio = audio if audio.ndim == 3 else audio[:, :, None]                    # [M, T, C]
+    return TrainingSet(audio[keep], tuple(s for s, k in zip(sources, keep) if k), rate)
 
 
 @_dc.dataclass

@@ -3,6 +3,157 @@ from __future__ import annotations
 
 # ============================================================ wavenet blocks
 # (owned by the WaveNet work: causal dilated conv / gated residual block)
+import keras as _keras
+import tensorflow as _tf
+
+
+def mu_law_encode_tf(x, quantization: int = 256):
+    """TensorFlow twin of :func:`beatlib.audio.mu_law_encode`: audio in [-1, 1] -> int32 classes.
+
+    Example:
+        >>> int(mu_law_encode_tf(_tf.constant([0.0]))[0])
+        128
+    """
+    mu = float(quantization - 1)
+    x = _tf.clip_by_value(_tf.cast(x, _tf.float32), -1.0, 1.0)
+    y = _tf.sign(x) * _tf.math.log1p(mu * _tf.abs(x)) / _tf.math.log1p(mu)
+    return _tf.cast(_tf.floor((y + 1.0) / 2.0 * mu + 0.5), _tf.int32)
+
+
+def mu_law_decode_tf(q, quantization: int = 256):
+    """TensorFlow twin of :func:`beatlib.audio.mu_law_decode`: int classes -> float32 audio."""
+    mu = float(quantization - 1)
+    y = 2.0 * _tf.cast(q, _tf.float32) / mu - 1.0
+    return _tf.sign(y) * _tf.math.expm1(_tf.abs(y) * _tf.math.log1p(mu)) / mu
+
+
+class GatedResidualBlock(_keras.layers.Layer):
+    """One WaveNet layer: causal dilated conv (width 2), tanh*sigmoid gate, residual + skip 1x1.
+
+    Both taps and both halves (filter, gate) are ONE weight ``w_dil [2R, 2D]`` (rows 0:R act on
+    ``x[t-d]``, rows R:2R on ``x[t]``; columns 0:D filter, D:2D gate); the residual and skip 1x1
+    convolutions are ONE weight ``w_out [D, R+S]``. The fast generator uses the same weights.
+
+    What precedes the clip is silence: the layer is called with ``(x, c)`` where ``c [B, 1, R]``
+    is this layer's input when the whole past is silence; the ``d`` steps before ``x[0]`` are
+    filled with ``c`` (not zeros), so training and generation see the same past.
+
+    Args:
+        dilation: d >= 1. residual_channels R, dilation_channels D, skip_channels S.
+
+    Call:
+        ``(x [B, T, R], c [B, 1, R]) -> (x_next [B, T, R], c_next [B, 1, R], skip [B, T, S])``
+
+    Example:
+        >>> blk = GatedResidualBlock(4, 8, 8, 16)
+        >>> x, c, s = blk((_tf.zeros([2, 10, 8]), _tf.zeros([2, 1, 8])))
+        >>> tuple(s.shape)
+        (2, 10, 16)
+    """
+
+    def __init__(self, dilation: int, residual_channels: int, dilation_channels: int,
+                 skip_channels: int, **kwargs):
+        super().__init__(**kwargs)
+        self.dilation = int(dilation)
+        self.residual_channels = int(residual_channels)
+        self.dilation_channels = int(dilation_channels)
+        self.skip_channels = int(skip_channels)
+
+    def build(self, input_shape):
+        r, d, s = self.residual_channels, self.dilation_channels, self.skip_channels
+        self.w_dil = self.add_weight(shape=(2 * r, 2 * d), initializer="glorot_uniform", name="w_dil")
+        self.b_dil = self.add_weight(shape=(2 * d,), initializer="zeros", name="b_dil")
+        self.w_out = self.add_weight(shape=(d, r + s), initializer="glorot_uniform", name="w_out")
+        self.b_out = self.add_weight(shape=(r + s,), initializer="zeros", name="b_out")
+
+    def _gate(self, past, now):
+        # [..., R] x2 -> [..., 2R] @ [2R, 2D] -> [..., D]
+        pre = _keras.ops.matmul(_keras.ops.concatenate([past, now], axis=-1), self.w_dil) + self.b_dil
+        f, g = _keras.ops.split(pre, 2, axis=-1)
+        return _keras.ops.tanh(f) * _keras.ops.sigmoid(g)
+
+    def _out(self, x, z):
+        # [..., D] @ [D, R+S] -> residual [..., R] (added to x), skip [..., S]
+        o = _keras.ops.matmul(z, self.w_out) + self.b_out
+        return x + o[..., : self.residual_channels], o[..., self.residual_channels:]
+
+    def call(self, inputs):
+        x, c = inputs
+        t = _keras.ops.shape(x)[1]
+        d = self.dilation
+        # [B, T, R] -> [B, T, R]: x[t-d], with silence c before the clip
+        pad = _keras.ops.repeat(c, d, axis=1)  # [B, d, R]
+        past = _keras.ops.concatenate([pad, x], axis=1)[:, :t]
+        z = self._gate(past, x)  # [B, T, D]
+        x_next, skip = self._out(x, z)
+        c_next, _ = self._out(c, self._gate(c, c))  # silence in -> silence state [B, 1, R]
+        return x_next, c_next, skip
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(dilation=self.dilation, residual_channels=self.residual_channels,
+                   dilation_channels=self.dilation_channels, skip_channels=self.skip_channels)
+        return cfg
 
 # ============================================================ wavegan blocks
 # (owned by the WaveGAN work: phase shuffle)
+import keras as _keras_wg  # noqa: E402
+import tensorflow as _tf_wg  # noqa: E402
+
+
+def phase_shuffle(x, rad: int):
+    """Shift each example of ``x`` along time by its own random offset in ``[-rad, rad]``.
+
+    The gap left by the shift is filled by reflecting the signal at the edge (WaveGAN's
+    phase shuffle). A new offset is drawn for every example at every call; under a
+    ``tf.distribute`` strategy each replica draws its own (stateful random op, no shared
+    seed variable). Written as a gather on a statically padded tensor, so it has a gradient
+    (and a second-order one for the gradient penalty) and stays valid under XLA.
+
+    Args:
+        x: ``[B, T, C]`` activations (``T > rad``).
+        rad: the largest shift in samples; 0 returns ``x`` unchanged.
+
+    Returns:
+        ``[B, T, C]``, the same shape: only the time axis is shifted.
+
+    Example:
+        >>> import numpy as np
+        >>> y = phase_shuffle(np.arange(8, dtype="float32").reshape(1, 8, 1), 2)
+        >>> y.shape
+        TensorShape([1, 8, 1])
+    """
+    if rad <= 0:
+        return x
+    x = _tf_wg.convert_to_tensor(x)
+    b, t = _tf_wg.shape(x)[0], _tf_wg.shape(x)[1]
+    padded = _tf_wg.pad(x, [[0, 0], [rad, rad], [0, 0]], mode="REFLECT")  # [B, T, C] -> [B, T+2r, C]
+    shift = _tf_wg.random.uniform([b, 1], minval=-rad, maxval=rad + 1, dtype=_tf_wg.int32)  # [B, 1]
+    idx = _tf_wg.range(t)[None, :] + (rad - shift)  # [B, T], values in [0, T+2r)
+    return _tf_wg.gather(padded, idx, axis=1, batch_dims=1)  # [B, T+2r, C] -> [B, T, C]
+
+
+@_keras_wg.saving.register_keras_serializable(package="beatlib")
+class PhaseShuffle(_keras_wg.layers.Layer):
+    """Keras layer around :func:`phase_shuffle`; identity when called with ``training=False``.
+
+    Example:
+        >>> layer = PhaseShuffle(2)
+        >>> layer(np.zeros((3, 16, 4), "float32")).shape  # doctest: +SKIP
+        (3, 16, 4)
+    """
+
+    def __init__(self, rad: int, **kwargs):
+        super().__init__(**kwargs)
+        self.rad = int(rad)
+
+    def call(self, x, training=None):
+        if training is False:
+            return x
+        return phase_shuffle(x, self.rad)  # [B, T, C] -> [B, T, C]
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "rad": self.rad}
