@@ -12,6 +12,447 @@ from __future__ import annotations
 # (owned by the WaveNet / WaveGAN work: live loss curves)
 
 # ============================================================ audition (notebook 04)
+# (owned by the batch-export work: Audition, keep, LatentWalk, static batch previews)
+import os as _a_os
+from pathlib import Path as _APath
+from typing import Any as _AAny, Sequence as _ASeq
+
+import numpy as _anp
+
+
+def _a_player(y, sample_rate: int):
+    """An IPython Audio player for ``[time, ch]`` audio, never normalised."""
+    from IPython.display import Audio
+
+    y = _anp.asarray(y, _anp.float32)
+    y = _anp.clip(y if y.ndim == 1 else y.T, -1.0, 1.0)          # [T, C] -> [C, T]
+    return Audio(y, rate=int(sample_rate), normalize=False)
+
+
+def _a_figure(columns: "list[tuple[str, _anp.ndarray, int]]"):
+    """Waveform (top) and spectrogram (bottom) for each ``(title, audio [T, C], rate)`` column."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, len(columns), figsize=(4.2 * len(columns), 4.2), squeeze=False)
+    for j, (title, y, sr) in enumerate(columns):
+        y = _anp.asarray(y, _anp.float32)
+        y = y[:, None] if y.ndim == 1 else y
+        t = _anp.arange(y.shape[0]) / sr
+        ax = axes[0, j]
+        for c in range(y.shape[1]):
+            ax.plot(t, y[:, c], lw=0.5, alpha=0.8)
+        ax.set(title=title, xlim=(0, t[-1] if len(t) > 1 else 1), ylim=(-1.05, 1.05), xlabel="s")
+        ax = axes[1, j]
+        mono = y.mean(axis=1)
+        if float(_anp.max(_anp.abs(mono))) > 0:
+            with _anp.errstate(divide="ignore"):
+                ax.specgram(mono, NFFT=512, Fs=sr, noverlap=384, cmap="magma", scale="dB", vmin=-120)
+        ax.set(xlabel="s", ylabel="Hz")
+    fig.tight_layout()
+    return fig
+
+
+def _a_show_figure(fig) -> None:
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    display(fig)
+    plt.close(fig)
+
+
+def _a_clip_group(label: str) -> str:
+    """Favourites sub-folder of a source label: the instrument for WaveNet, 'wavegan' for loops."""
+    return label.split("/", 1)[1] if label.startswith("wavenet/") else label
+
+
+def audition_sources(project_dir: "str | _a_os.PathLike" = ".") -> "dict[str, list[_APath]]":
+    """Every batch folder per source label (``wavenet/kick`` ... ``wavegan``), oldest first."""
+    from beatlib.files import batch_dirs
+    from beatlib.paths import INSTRUMENTS, ProjectPaths
+
+    paths = ProjectPaths(project_dir)
+    found = {f"wavenet/{i}": batch_dirs(paths.generated_wavenet(i)) for i in INSTRUMENTS}
+    found["wavegan"] = batch_dirs(paths.generated_wavegan)
+    return {k: v for k, v in found.items() if v}
+
+
+class Audition:
+    """Listen through generated batches, compare each clip with its nearest training clip, keep the best.
+
+    Controls: a source picker (``wavenet/kick`` ... ``wavegan``), a batch picker (newest
+    first), a clip slider with previous/next buttons, and a "keep" button that copies the
+    clip into ``generated_output/keep/<instrument or wavegan>/`` without ever overwriting a
+    favourite. The view shows the clip's player (``normalize=False``), its waveform and
+    spectrogram, and beside it the nearest clip of the training set (``data/oneshots.npz``
+    rows of that instrument, or ``data/loops.npz``) with BeatGAN's similarity score.
+
+    Every handler is a plain method (:meth:`select`, :meth:`select_batch`, :meth:`show`,
+    :meth:`next`, :meth:`prev`, :meth:`keep`) so tests and scripts can drive it without a
+    browser; the button callbacks only call them and print errors into the status line.
+
+    Example:
+        >>> from beatlib.widgets import Audition
+        >>> a = Audition("..")          # doctest: +SKIP
+        >>> a                           # shows the widget in a notebook  # doctest: +SKIP
+        >>> a.next(); a.keep()          # doctest: +SKIP
+    """
+
+    def __init__(self, project_dir: "str | _a_os.PathLike" = ".", *, source: str | None = None,
+                 compare: bool = True, threshold: float = 0.1):
+        import ipywidgets as W
+
+        from beatlib.paths import ProjectPaths
+
+        self.paths = ProjectPaths(project_dir)
+        self.compare = compare
+        self.threshold = float(threshold)
+        self.sources = audition_sources(self.paths.root)
+        self._training: dict[str, _AAny] = {}
+        self.kept: list[_APath] = []
+        self.clips: list[_APath] = []
+        self.batch: _APath | None = None
+        labels = list(self.sources)
+        self.source_box = W.Dropdown(options=labels, description="model", layout=W.Layout(width="220px"))
+        self.batch_box = W.Dropdown(options=[], description="batch", layout=W.Layout(width="220px"))
+        self.slider = W.IntSlider(min=0, max=0, value=0, description="clip", continuous_update=False)
+        self.prev_button = W.Button(description="◀ previous", layout=W.Layout(width="110px"))
+        self.next_button = W.Button(description="next ▶", layout=W.Layout(width="110px"))
+        self.keep_button = W.Button(description="keep", icon="star", button_style="success",
+                                    layout=W.Layout(width="110px"))
+        self.status = W.HTML()
+        self.view = W.Output()
+        self.widget = W.VBox([
+            W.HBox([self.source_box, self.batch_box]),
+            W.HBox([self.prev_button, self.slider, self.next_button, self.keep_button]),
+            self.status, self.view])
+        self._quiet = False   # True while a handler moves the controls itself
+        self.source_box.observe(lambda ch: self._on_change(self.select, ch["new"]), names="value")
+        self.batch_box.observe(lambda ch: self._on_change(self.select_batch, ch["new"]), names="value")
+        self.slider.observe(lambda ch: self._on_change(self.show, ch["new"]), names="value")
+        self.prev_button.on_click(lambda _b: self._safe(self.prev))
+        self.next_button.on_click(lambda _b: self._safe(self.next))
+        self.keep_button.on_click(lambda _b: self._safe(self.keep))
+        if not labels:
+            self._set_status(f"No generated batches under {self.paths.generated} yet: run "
+                             "beatlib.generate.generate_all (notebook 04) first.")
+            for w in (self.slider, self.prev_button, self.next_button, self.keep_button):
+                w.disabled = True
+            return
+        self._safe(self.select, source if source in labels else labels[0])
+
+    # ------------------------------------------------------------------ handlers
+    @property
+    def label(self) -> str | None:
+        return self.source_box.value
+
+    @property
+    def index(self) -> int:
+        return int(self.slider.value)
+
+    @property
+    def current(self) -> _APath | None:
+        """The clip on show (None if the batch is empty)."""
+        return self.clips[self.index] if self.clips else None
+
+    def select(self, label: str) -> None:
+        """Show the newest batch of ``label`` (e.g. ``"wavenet/kick"``)."""
+        from beatlib.errors import ConfigError
+
+        if label not in self.sources:
+            raise ConfigError(f"no batches for {label!r}; available: {list(self.sources)}")
+        batches = list(reversed(self.sources[label]))
+        with self._controls():
+            self.source_box.value = label
+            self.batch_box.options = [(b.name, b) for b in batches]
+            self.batch_box.value = batches[0]
+        self.select_batch(batches[0])
+
+    def select_batch(self, batch: "str | _a_os.PathLike") -> None:
+        """Show the clips of one batch folder, starting at its first clip."""
+        from beatlib.generate import batch_clips
+
+        if batch is None:
+            return
+        self.batch = _APath(batch)
+        self.clips = batch_clips(self.batch)
+        with self._controls():
+            self.slider.value = 0
+            self.slider.max = max(len(self.clips) - 1, 0)
+        self.show(0)
+
+    def show(self, index: int) -> None:
+        """Render clip ``index`` of the batch (player, waveform, spectrogram, nearest training clip)."""
+        from IPython.display import HTML, clear_output, display
+
+        from beatlib.audio import load_audio
+        from beatlib.errors import BeatlibError
+
+        if not self.clips:
+            self._set_status(f"{self.batch}: holds no clips")
+            with self.view:
+                clear_output(wait=True)
+            return
+        index = min(max(int(index), 0), len(self.clips) - 1)
+        with self._controls():
+            self.slider.value = index
+        path = self.clips[index]
+        y, sr = load_audio(path, allow_silent=True)
+        columns = [(f"{path.parent.name}/{path.name}", y, sr)]
+        players = [("generated", _a_player(y, sr))]
+        note = ""
+        if self.compare:
+            try:
+                ts = self._training_set(self.label)
+                k, s = ts.nearest(y, sample_rate=sr)
+                verdict = "similar" if s <= self.threshold else "novel"
+                note = f" · nearest training clip: {_a_esc(ts.sources[k])} (score {s:.3f}, {verdict})"
+                columns.append((f"nearest: {_APath(ts.sources[k]).name} ({s:.3f})", ts.audio[k], ts.sample_rate))
+                players.append(("nearest training clip", _a_player(ts.audio[k], ts.sample_rate)))
+            except BeatlibError as e:
+                note = f" · no comparison ({_a_esc(str(e))})"
+        self._set_status(f"<b>{self.label}</b> {self.batch.name}: clip {index + 1} of "
+                         f"{len(self.clips)} <code>{path.name}</code>{note}")
+        with self.view:
+            clear_output(wait=True)
+            for name, player in players:
+                display(HTML(f"<small>{name}</small>"), player)
+            _a_show_figure(_a_figure(columns))
+
+    def next(self) -> None:
+        """Move to the next clip (stays on the last one)."""
+        self.show(self.index + 1)
+
+    def prev(self) -> None:
+        """Move to the previous clip (stays on the first one)."""
+        self.show(self.index - 1)
+
+    def keep(self) -> _APath:
+        """Copy the clip on show into the favourites folder; returns the new file."""
+        from beatlib.errors import BeatlibError
+        from beatlib.generate import keep_clip
+
+        if self.current is None:
+            raise BeatlibError("nothing to keep: no clip on show")
+        dest = keep_clip(self.current, self.paths.favourites, _a_clip_group(self.label))
+        self.kept.append(dest)
+        self._set_status(f"kept {self.current.name} as <code>{_a_esc(str(dest))}</code>")
+        return dest
+
+    # ------------------------------------------------------------------ helpers
+    def _training_set(self, label: str):
+        from beatlib.generate import load_training_set
+
+        if label not in self._training:
+            if label.startswith("wavenet/"):
+                self._training[label] = load_training_set(self.paths.oneshots_npz,
+                                                          instrument=label.split("/", 1)[1])
+            else:
+                self._training[label] = load_training_set(self.paths.loops_npz)
+        return self._training[label]
+
+    def _set_status(self, html: str) -> None:
+        self.status.value = html
+
+    def _controls(self):
+        """Context: move controls without their observers calling the handlers again."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def quiet():
+            old, self._quiet = self._quiet, True
+            try:
+                yield
+            finally:
+                self._quiet = old
+        return quiet()
+
+    def _on_change(self, handler, value) -> None:
+        if not self._quiet:
+            self._safe(handler, value)
+
+    def _safe(self, fn, *args):
+        """Run a handler from a widget callback: a beatlib error goes to the status line."""
+        from beatlib.errors import BeatlibError
+
+        try:
+            return fn(*args)
+        except BeatlibError as e:
+            self._set_status(f"<span style='color:#b00'>{_a_esc(str(e))}</span>")
+            return None
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def _a_esc(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+class LatentWalk:
+    """WaveGAN latent walk: two seeds and a slider that blends their latent vectors.
+
+    The clip at position ``t`` is the generator's output for ``(1 - t) z_a + t z_b`` (the
+    latent vectors of the two seeds as :func:`beatlib.models.wavegan.latents_from_seeds`
+    draws them, so seed ``s`` gives the same clip as in a batch's manifest), played as a
+    ``bars``-bar loop (:func:`beatlib.generate.loop_from_clip`). Handlers are plain methods
+    (:meth:`set_seeds`, :meth:`move`, :meth:`render`). Without a checkpoint the widget
+    shows how to train one instead of raising.
+
+    Example:
+        >>> walk = LatentWalk("..", seed_a=3, seed_b=9)   # doctest: +SKIP
+        >>> walk.move(0.25)                               # doctest: +SKIP
+    """
+
+    def __init__(self, project_dir: "str | _a_os.PathLike" = ".", *, seed_a: int = 0, seed_b: int = 1,
+                 position: float = 0.5, bars: int = 2, bpm: float | None = None):
+        import ipywidgets as W
+
+        from beatlib.errors import BeatlibError
+        from beatlib.generate import DEFAULT_LOOP_BPM, dataset_bpm
+        from beatlib.paths import ProjectPaths
+
+        self.paths = ProjectPaths(project_dir)
+        self.bars = int(bars)
+        self.bpm = float(bpm or dataset_bpm(self.paths.loops_npz) or DEFAULT_LOOP_BPM)
+        self.generator = None
+        self.cfg = None
+        self.seed_a_box = W.BoundedIntText(value=int(seed_a), min=0, max=2**31 - 1, description="seed A",
+                                           layout=W.Layout(width="180px"))
+        self.seed_b_box = W.BoundedIntText(value=int(seed_b), min=0, max=2**31 - 1, description="seed B",
+                                           layout=W.Layout(width="180px"))
+        self.slider = W.FloatSlider(value=float(position), min=0.0, max=1.0, step=0.05,
+                                    description="A → B", continuous_update=False)
+        self.status = W.HTML()
+        self.view = W.Output()
+        self.widget = W.VBox([W.HBox([self.seed_a_box, self.seed_b_box]), self.slider, self.status, self.view])
+        self._quiet = False
+        for w in (self.seed_a_box, self.seed_b_box, self.slider):
+            w.observe(self._on_change, names="value")
+        try:
+            self._load()
+        except BeatlibError as e:
+            self.status.value = f"<span style='color:#b00'>{_a_esc(str(e))}</span>"
+            for w in (self.seed_a_box, self.seed_b_box, self.slider):
+                w.disabled = True
+            return
+        self._safe(self.render)
+
+    def _load(self) -> None:
+        from beatlib import generate
+
+        weights = generate.require_checkpoint(self.paths.wavegan_weights, model="wavegan",
+                                              project_dir=self.paths.root)
+        loaded = generate.load_generator(weights)
+        self.generator, self.cfg = loaded if isinstance(loaded, tuple) else (loaded, None)
+        if self.cfg is None:
+            from beatlib.config import WaveGANConfig, load_config
+
+            self.cfg = load_config(WaveGANConfig, weights)
+
+    # ------------------------------------------------------------------ handlers
+    def set_seeds(self, seed_a: int, seed_b: int) -> None:
+        """Change both seeds and render once."""
+        self._quiet = True
+        try:
+            self.seed_a_box.value = int(seed_a)
+            self.seed_b_box.value = int(seed_b)
+        finally:
+            self._quiet = False
+        self.render()
+
+    def move(self, position: float) -> None:
+        """Move the slider to ``position`` in [0, 1] (0 = seed A, 1 = seed B) and render."""
+        self._quiet = True
+        try:
+            self.slider.value = min(max(float(position), 0.0), 1.0)
+        finally:
+            self._quiet = False
+        self.render()
+
+    def latent(self, position: float | None = None) -> _anp.ndarray:
+        """The blended latent vector ``[latent_dim]``."""
+        from beatlib.models.wavegan import latents_from_seeds
+
+        t = float(self.slider.value if position is None else position)
+        za, zb = latents_from_seeds([int(self.seed_a_box.value), int(self.seed_b_box.value)],
+                                    self.cfg.latent_dim)
+        return ((1.0 - t) * za + t * zb).astype(_anp.float32)
+
+    def clip(self, position: float | None = None) -> _anp.ndarray:
+        """The generated clip ``[slice_len, channels]`` at ``position`` (default: the slider's)."""
+        from beatlib.errors import CheckpointError
+
+        if self.generator is None:
+            raise CheckpointError(f"{self.paths.wavegan_weights}: no WaveGAN generator loaded")
+        z = self.latent(position)[None]                                   # [1, latent_dim]
+        y = self.generator(z, training=False)                             # [1, slice_len, C]
+        return _anp.asarray(y)[0].astype(_anp.float32)
+
+    def loop(self, position: float | None = None) -> _anp.ndarray:
+        """The clip at ``position`` repeated into a ``bars``-bar loop ``[L, C]``."""
+        from beatlib.generate import loop_from_clip
+
+        return loop_from_clip(self.clip(position), sample_rate=self.cfg.sample_rate, bpm=self.bpm,
+                              bars=self.bars)
+
+    def render(self) -> None:
+        """Generate the loop at the slider's position and show its player and plots."""
+        from IPython.display import clear_output, display
+
+        y = self.loop()
+        sr = self.cfg.sample_rate
+        t = float(self.slider.value)
+        self.status.value = (f"seed {self.seed_a_box.value} → {self.seed_b_box.value} at {t:.2f}: "
+                             f"{self.bars}-bar loop at {self.bpm:g} bpm")
+        with self.view:
+            clear_output(wait=True)
+            display(_a_player(y, sr))
+            _a_show_figure(_a_figure([(f"t = {t:.2f}", y, sr)]))
+
+    def _on_change(self, _change) -> None:
+        if not self._quiet and self.generator is not None:
+            self._safe(self.render)
+
+    def _safe(self, fn, *args):
+        from beatlib.errors import BeatlibError
+
+        try:
+            return fn(*args)
+        except BeatlibError as e:
+            self.status.value = f"<span style='color:#b00'>{_a_esc(str(e))}</span>"
+            return None
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def show_batch(batch_dir: "str | _a_os.PathLike", *, n: int = 3, title: str | None = None) -> None:
+    """Static preview of a batch: players and plots of its first ``n`` clips.
+
+    Plain output (no widgets), so it is visible in a saved or exported notebook too.
+    """
+    from IPython.display import HTML, display
+
+    from beatlib.audio import load_audio
+    from beatlib.generate import batch_clips
+
+    clips = batch_clips(batch_dir)[: max(int(n), 0)]
+    display(HTML(f"<b>{_a_esc(title or str(batch_dir))}</b>: {len(batch_clips(batch_dir))} clips"))
+    if not clips:
+        return
+    columns = []
+    for p in clips:
+        y, sr = load_audio(p, allow_silent=True)
+        display(HTML(f"<small>{_a_esc(p.name)}</small>"), _a_player(y, sr))
+        columns.append((p.name, y, sr))
+    _a_show_figure(_a_figure(columns))
+
 
 # ============================================================ similarity (notebook 05)
 

@@ -1,0 +1,154 @@
+"""The audition widgets of notebook 04, driven headless through their handler methods."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("ipywidgets")
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+
+from beatlib import generate, widgets  # noqa: E402
+from beatlib.audio import save_audio  # noqa: E402
+from beatlib.config import save_config, wavegan_profile  # noqa: E402
+from beatlib.errors import BeatlibError  # noqa: E402
+from beatlib.files import new_batch_dir, write_json  # noqa: E402
+from beatlib.paths import ProjectPaths  # noqa: E402
+
+
+def _batch(root: Path, clips: list[np.ndarray], sr: int) -> Path:
+    with new_batch_dir(root) as d:
+        for i, y in enumerate(clips):
+            save_audio(d / f"{i:04d}.wav", y, sample_rate=sr)
+        write_json(d / "manifest.json", {"n": len(clips)})
+    return sorted(root.glob("batch-*"))[-1]
+
+
+@pytest.fixture
+def project(tmp_path, rng):
+    """Two kick batches, one wavegan batch, and training sets whose row 3 is kick clip 2."""
+    paths = ProjectPaths(tmp_path)
+    train_kick = rng.uniform(-0.5, 0.5, (6, 3200)).astype(np.float32)
+    train_hat = rng.uniform(-0.5, 0.5, (2, 3200)).astype(np.float32)
+    paths.data.mkdir(parents=True)
+    np.savez(paths.oneshots_npz, audio=np.concatenate([train_kick, train_hat]),
+             instrument=np.array(["kick"] * 6 + ["hihat"] * 2),
+             source=np.array([f"kick/{i}.wav" for i in range(6)] + ["hat/0.wav", "hat/1.wav"]),
+             sample_rate=np.array(16000))
+    _batch(paths.generated_wavenet("kick"), [rng.uniform(-0.5, 0.5, 3200) for _ in range(2)], 16000)
+    kicks = [rng.uniform(-0.5, 0.5, 3200) for _ in range(4)]
+    kicks[2] = train_kick[3].copy()
+    _batch(paths.generated_wavenet("kick"), kicks, 16000)                    # newest: batch-002
+    _batch(paths.generated_wavegan, [rng.uniform(-0.3, 0.3, (16384, 2)) for _ in range(2)], 14700)
+    return paths
+
+
+def test_audition_without_batches_renders_a_message(tmp_path):
+    a = widgets.Audition(tmp_path)
+    assert "No generated batches" in a.status.value and "generate_all" in a.status.value
+    assert a.keep_button.disabled and a.current is None
+    with pytest.raises(BeatlibError, match="nothing to keep"):
+        a.keep()
+
+
+def test_audition_navigates_and_compares(project):
+    a = widgets.Audition(project.root)
+    assert list(a.sources) == ["wavenet/kick", "wavegan"]
+    assert a.label == "wavenet/kick" and a.batch.name == "batch-002" and a.index == 0
+    assert [b.name for _, b in a.batch_box.options] == ["batch-002", "batch-001"]
+    a.prev()                                            # stays on the first clip
+    assert a.index == 0
+    a.next(); a.next()
+    assert a.index == 2 and a.current.name == "0002.wav"
+    # clip 2 is training row 3, saved as 16-bit: the nearest clip, with a score near 0
+    assert "kick/3.wav" in a.status.value and "similar" in a.status.value
+    assert "score 0.000" in a.status.value
+    a.show(99)
+    assert a.index == 3 and a.slider.value == 3
+    a.next()
+    assert a.index == 3
+    a.next_button.click()                               # the button calls the same handler
+    a.prev_button.click()
+    assert a.index == 2
+    a.slider.value = 1                                  # moving the slider shows that clip
+    assert "clip 2 of 4" in a.status.value
+    a.batch_box.value = project.generated_wavenet("kick") / "batch-001"
+    assert a.batch.name == "batch-001" and len(a.clips) == 2 and a.index == 0
+    assert a.slider.max == 1
+    a.select("wavegan")
+    assert a.source_box.value == "wavegan" and a.slider.max == 1
+    assert "no comparison" in a.status.value and "loops.npz" in a.status.value   # no loop dataset
+
+
+def test_audition_keep_never_overwrites(project):
+    a = widgets.Audition(project.root)
+    a.next()
+    first = a.keep()
+    a.keep_button.click()
+    second = a.kept[-1]
+    assert first != second and first.parent == second.parent == project.favourites / "kick"
+    src = (project.generated_wavenet("kick") / "batch-002" / "0001.wav").read_bytes()
+    assert first.read_bytes() == src and second.read_bytes() == src
+    assert "kept 0001.wav" in a.status.value
+    a.select("wavegan")
+    assert a.keep().parent == project.favourites / "wavegan"
+
+
+def test_audition_bad_source_goes_to_the_status_line(project):
+    a = widgets.Audition(project.root)
+    with pytest.raises(BeatlibError, match="cowbell"):
+        a.select("cowbell")
+    a._safe(a.select, "cowbell")                        # what a callback does: no raise
+    assert "cowbell" in a.status.value
+
+
+def test_latent_walk_without_checkpoint_says_how_to_train(tmp_path):
+    walk = widgets.LatentWalk(tmp_path)
+    assert "no WaveGAN checkpoint" in walk.status.value and "03_train_wavegan" in walk.status.value
+    assert walk.slider.disabled
+    walk.slider.value = 0.2                             # a callback on a dead widget does nothing
+
+
+class _LinearGenerator:
+    """Stands in for the WaveGAN generator: out[t, c] = mean(z) (so blends are checkable)."""
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.calls = 0
+
+    def __call__(self, z, training=False):
+        self.calls += 1
+        z = np.asarray(z)
+        return np.tile(z.mean(axis=1)[:, None, None], (1, self.cfg.slice_len, self.cfg.channels))
+
+
+def test_latent_walk_blends_the_two_seeds(tmp_path, monkeypatch):
+    from beatlib.models.wavegan import latents_from_seeds
+
+    paths = ProjectPaths(tmp_path)
+    cfg = wavegan_profile("tiny")
+    paths.wavegan_weights.mkdir(parents=True)
+    save_config(cfg, paths.wavegan_weights)
+    (paths.wavegan_weights / "checkpoint").write_text('model_checkpoint_path: "ckpt-1"\n')
+    gen = _LinearGenerator(cfg)
+    monkeypatch.setattr(generate, "load_generator", lambda d: (gen, cfg), raising=False)
+    walk = widgets.LatentWalk(tmp_path, seed_a=3, seed_b=8, position=0.0, bars=2, bpm=125)
+    assert gen.calls == 1                               # rendered once on construction
+    za, zb = latents_from_seeds([3, 8], cfg.latent_dim)
+    np.testing.assert_allclose(walk.clip()[0, 0], za.mean(), rtol=1e-6)
+    walk.move(1.0)
+    np.testing.assert_allclose(walk.clip()[0, 0], zb.mean(), rtol=1e-6)
+    walk.move(0.25)
+    np.testing.assert_allclose(walk.latent(), 0.75 * za + 0.25 * zb, rtol=1e-6)
+    assert walk.loop().shape == (8 * 7056, cfg.channels)   # 2 bars at 125 bpm, 14.7 kHz
+    calls = gen.calls
+    walk.set_seeds(5, 6)
+    assert gen.calls == calls + 1 and "seed 5 → 6" in walk.status.value
+    walk.slider.value = 0.5                             # the slider re-renders
+    assert gen.calls == calls + 2
+
+
+def test_show_batch_runs_headless(project, capsys):
+    widgets.show_batch(project.generated_wavegan / "batch-001", n=2, title="loops")
+    widgets.show_batch(project.generated_wavenet("kick") / "batch-001", n=0)
