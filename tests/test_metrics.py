@@ -196,3 +196,151 @@ def test_bad_input_is_a_beatlib_error(rng):
         metrics.shifted_similarity_matrix(t, t, shifts=[100])
     with pytest.raises(DataError, match="no clips"):
         metrics.similarity_matrix(t[:0], t)
+
+
+# =========================================================================== files and CLI
+def make_fake_project(root, rng, *, n_train=12, length=2048, sr=8000, bpm=120.0):
+    """A tiny project: data/loops.npz, data/oneshots.npz and one batch per model.
+
+    The WaveGAN batch holds 2 exact training copies, 1 copy shifted by a 16th note, 1 mono
+    copy at 16 kHz (must be resampled and mapped to stereo) and 3 noise clips.
+    """
+    from beatlib.audio import save_audio
+    from beatlib.paths import ProjectPaths
+
+    paths = ProjectPaths(root)
+    paths.data.mkdir(parents=True, exist_ok=True)
+    t = np.clip(0.25 * rng.standard_normal((n_train, length, 2)), -1, 1).astype(np.float32)
+    np.savez(paths.loops_npz, audio=t, sample_rate=np.int64(sr),
+             source=np.array([f"loop_{j:02d}_{int(bpm)}bpm.wav" for j in range(n_train)]),
+             bpm=np.full(n_train, bpm))
+    shots = (0.5 * rng.standard_normal((10, 800))).astype(np.float32) * np.exp(-np.arange(800) / 150.0)
+    np.savez(paths.oneshots_npz, audio=shots.astype(np.float32), sample_rate=np.int64(16000),
+             instrument=np.array(["kick"] * 5 + ["snare"] * 5),
+             source=np.array([f"shot_{j}.wav" for j in range(10)]))
+    batch = paths.generated_wavegan / "batch-001"
+    step = int(round(60 / bpm * sr / 4))
+    clips = [t[0], t[5], np.roll(t[7], step, axis=0)]
+    clips += [(0.3 * rng.standard_normal((length, 2))).astype(np.float32) for _ in range(3)]
+    for k, y in enumerate(clips):
+        save_audio(batch / f"{k:04d}.wav", y, sample_rate=sr)
+    import soxr
+    mono16k = soxr.resample(t[9].mean(axis=1), sr, 2 * sr)
+    save_audio(batch / "0006.wav", mono16k, sample_rate=2 * sr)
+    (batch / "loops").mkdir()
+    save_audio(batch / "loops" / "0000_4bar.wav", np.tile(t[0], (4, 1)), sample_rate=sr)
+    kb = paths.generated_wavenet("kick") / "batch-001"
+    save_audio(kb / "0000.wav", shots[2], sample_rate=16000)
+    save_audio(kb / "0001.wav", 0.1 * rng.standard_normal(800).astype(np.float32), sample_rate=16000)
+    return paths
+
+
+def test_score_folder_on_a_fake_project(tmp_path, rng):
+    from beatlib import similarity
+
+    paths = make_fake_project(tmp_path, rng)
+    s = similarity.score_folder(paths.generated_wavegan, paths.loops_npz)
+    r = s.report
+    assert s.batch_dir.name == "batch-001" and r.n_generated == 7 and r.n_training == 12
+    assert s.generated.shape == (7, 2048, 2)
+    assert r.generated_names[0] == "0000.wav"      # the DAW loop in loops/ is not a clip
+    assert r.nearest[:2].tolist() == [0, 5] and (r.best_score[:2] < 1e-6).all()
+    assert r.similar.tolist() == [True, True, False, False, False, False, False]
+    # the shifted copy is caught only by the shift-tolerant score (+1 16th = 1000 samples)
+    assert r.shift_nearest[2] == 7 and r.shift_samples[2] == 1000 and r.shift_score[2] < 1e-6
+    assert r.fraction_similar_shifted == pytest.approx(3 / 7)
+    # the mono 16 kHz copy was resampled and made stereo: its mono mix matches closely
+    assert r.nearest[6] == 9 and r.best_score[6] < 0.6
+    assert any("resampled" in n for n in s.notes) and any("channels" in n for n in s.notes)
+    text = similarity.summarize(s)
+    assert "2/7 = 28.6%" in text and "batch-001" in text
+    # one-shots, per instrument
+    k = similarity.score_folder(paths.generated_wavenet("kick"), paths.oneshots_npz, instrument="kick")
+    assert k.report.n_training == 5 and k.report.nearest[0] == 2 and k.report.best_score[0] < 1e-6
+    assert k.report.edges == "zero" and k.report.similar.tolist() == [True, False]
+
+
+def test_bad_inputs_give_clear_errors(tmp_path, rng):
+    from beatlib import similarity
+    from beatlib.audio import save_audio
+    from beatlib.errors import AudioError
+
+    paths = make_fake_project(tmp_path, rng)
+    with pytest.raises(similarity.MissingInputError, match="no such dataset"):
+        similarity.score_folder(paths.generated_wavegan, tmp_path / "nope.npz")
+    with pytest.raises(similarity.MissingInputError, match="no generated clips"):
+        similarity.score_folder(tmp_path / "data", paths.loops_npz)
+    with pytest.raises(DataError, match="'hihat'"):
+        similarity.score_folder(paths.generated_wavenet("kick"), paths.oneshots_npz, instrument="hihat")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "0000.wav").write_bytes(b"RIFF not really a wav")
+    with pytest.raises(AudioError, match="0000.wav"):
+        similarity.score_folder(bad, paths.loops_npz)
+    empty = tmp_path / "empty"
+    save_audio(empty / "0000.wav", np.zeros((0, 2), np.float32), sample_rate=8000)
+    with pytest.raises(AudioError, match="0000.wav.*empty"):
+        similarity.score_folder(empty, paths.loops_npz)
+    # 3-channel training data cannot be made from a stereo clip
+    np.savez(tmp_path / "three.npz", audio=np.ones((2, 2048, 3), np.float32), sample_rate=np.int64(8000))
+    with pytest.raises(AudioError, match="0000.wav.*cannot make 3 channels"):
+        similarity.score_folder(paths.generated_wavegan, tmp_path / "three.npz")
+    with pytest.raises(similarity.MissingInputError, match="04_generate_batches"):
+        similarity.locate_inputs(tmp_path, model="wavenet", instrument="snare")
+    with pytest.raises(similarity.MissingInputError, match="01_preprocess"):
+        similarity.locate_inputs(tmp_path / "elsewhere", model="wavegan")
+
+
+def test_write_examples_is_rerunnable_and_safe(tmp_path, rng):
+    from beatlib import similarity
+    from beatlib.audio import load_audio
+
+    paths = make_fake_project(tmp_path, rng)
+    s = similarity.score_folder(paths.generated_wavegan, paths.loops_npz, mel=False)
+    out = paths.examples
+    out.mkdir()
+    (out / "README.md").write_text("the committed readme")
+    (out / "notes.txt").write_text("user notes")
+    first = similarity.write_examples(s, out, n=4)
+    assert [d.name for d in first] == ["ex1", "ex2", "ex3", "ex4"]
+    ex1 = (out / "ex1" / "README.md").read_text()
+    assert "most similar" in ex1 and "SIMILAR" in ex1 and "beatlib score generated_output/wavegan/batch-001 " \
+        "data/loops.npz --threshold 0.1 --examples similarity_metric_examples" in ex1
+    nearest = sorted((out / "ex1").glob("nearest_*.wav"))
+    assert len(nearest) == 2 and (out / "ex1" / "generated.wav").exists()
+    y, sr = load_audio(out / "ex1" / "generated.wav")
+    assert sr == 8000 and y.shape == (2048, 2)
+    assert "most novel" in (out / "ex3" / "README.md").read_text()
+    # re-run with fewer examples: old beatlib folders replaced, other files untouched
+    again = similarity.write_examples(s, out, n=2)
+    assert sorted(d.name for d in out.iterdir()) == ["README.md", "ex1", "ex2", "notes.txt"]
+    assert [d.name for d in again] == ["ex1", "ex2"]
+    assert (out / "README.md").read_text() == "the committed readme"
+    assert not any(p.name.startswith(".") for p in out.iterdir())
+    # a folder beatlib did not write is never touched
+    (out / "ex7").mkdir()
+    (out / "ex7" / "mine.wav").write_bytes(b"x")
+    with pytest.raises(DataError, match="ex7.*not written by beatlib"):
+        similarity.write_examples(s, out)
+    assert (out / "ex7" / "mine.wav").exists() and (out / "ex2").exists()
+    # a fresh folder gets the explanatory README
+    fresh = similarity.write_examples(s, tmp_path / "fresh", n=1)
+    assert len(fresh) == 1 and "# similarity_metric_examples" in (tmp_path / "fresh" / "README.md").read_text()
+
+
+def test_cli_score(tmp_path, rng, capsys):
+    from beatlib.cli import main
+    from beatlib.files import read_json
+
+    paths = make_fake_project(tmp_path, rng)
+    code = main(["score", str(paths.generated_wavegan), str(paths.loops_npz), "--threshold", "0.1",
+                 "--examples", str(tmp_path / "ex"), "--json", str(tmp_path / "r.json"), "--no-mel"])
+    out = capsys.readouterr().out
+    assert code == 0 and "similar (best score <= 0.1): 2/7" in out and "shift-tolerant" in out
+    assert (tmp_path / "ex" / "ex1" / "README.md").exists()
+    assert read_json(tmp_path / "r.json")["n_generated"] == 7
+    code = main(["score", str(paths.generated_wavenet("kick")), str(paths.oneshots_npz), "--instrument", "kick"])
+    assert code == 0 and "1/2 = 50.0%" in capsys.readouterr().out
+    code = main(["score", str(tmp_path / "missing"), str(paths.loops_npz)])
+    err = capsys.readouterr().err
+    assert code == 2 and "missing: no such folder" in err and "Traceback" not in err

@@ -1,0 +1,499 @@
+"""Scoring generated batches on disk and writing the ``similarity_metric_examples`` folder.
+
+The numbers come from :mod:`beatlib.metrics` (pure numpy); this module is the file side:
+it finds the batch (a ``batch-NNN`` folder or the latest one under a parent), reads its WAV
+clips matched to the training set's rate, length and channels, reads the CLEAN training
+clips from the prepared ``.npz``, and writes human-readable examples.
+
+Example:
+    >>> scored = score_folder("generated_output/wavegan", "data/loops.npz")  # doctest: +SKIP
+    >>> print(summarize(scored))                                             # doctest: +SKIP
+    >>> write_examples(scored, "similarity_metric_examples")                 # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shlex
+import shutil
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from beatlib import metrics
+from beatlib.errors import AudioError, DataError
+from beatlib.files import latest_batch_dir, write_json
+
+#: Which notebook / command makes each input, for "missing" messages.
+MAKERS = {
+    "loops": "notebook 01_preprocess.ipynb or `beatlib prepare-loops SRC_DIR data/loops.npz`",
+    "oneshots": "notebook 01_preprocess.ipynb or `beatlib prepare-oneshots SRC_DIR data/oneshots.npz`",
+    "wavegan": "notebook 04_generate_batches.ipynb (after training in 03_train_wavegan.ipynb)",
+    "wavenet": "notebook 04_generate_batches.ipynb (after training in 02_train_wavenet.ipynb)",
+}
+
+#: Marker file that says an ``exN`` folder was written by :func:`write_examples`.
+EXAMPLE_MARKER = "example.json"
+
+EXAMPLES_README = """\
+# similarity_metric_examples
+
+Is the model copying its training data? Each `exN/` folder here shows one generated clip next to
+its nearest CLEAN training clips, with the scores and the verdict, so you can listen and judge
+whether the metric agrees with your ears (as the original BeatGAN project did).
+
+The score of a generated clip g against a training clip t is BeatGAN's
+`sum((t - g)**2) / sum(t**2)` over all samples and channels: 0 = identical, 1 = as far as
+silence, 4 = inverted. A generated clip is *similar* when its best score over the training set
+is <= 0.1. beatlib also reports a shift-tolerant score (the best over small time shifts, so a
+copy moved by a 16th note is still caught), the log-mel nearest-neighbour distance against the
+training set's own (leave-one-out) baseline, and within-batch near-duplicates.
+
+Each example folder holds:
+
+- `generated.wav` - the generated clip, as scored (at the dataset's rate, length and channels);
+- `nearest_1_*.wav`, `nearest_2_*.wav` - its nearest training clips (clean originals);
+- `README.md` - scores, verdict, and the command that reproduces it;
+- `example.json` - the same figures, machine-readable (and the marker that lets beatlib
+  replace this folder's examples on the next run; other folders here are never touched).
+
+The folders are written by code: `beatlib score GENERATED_DIR DATA.npz --examples
+similarity_metric_examples` or notebook `05_score_similarity.ipynb`. A new run replaces the
+previous `exN/` folders written by beatlib, atomically; nothing else in this folder is changed.
+"""
+
+
+class MissingInputError(DataError):
+    """An input of the similarity check (dataset or generated batch) does not exist yet."""
+
+
+# --------------------------------------------------------------------------- inputs
+@dataclasses.dataclass(frozen=True, eq=False)
+class TrainingSet:
+    """Clean training clips: ``audio`` ``[M, length, channels]`` float32 at ``sample_rate``.
+
+    ``names`` label each clip (source file), ``groups`` are the source files (clips cut from
+    one file are excluded from each other in leave-one-out baselines), ``bpm`` the dataset's
+    tempo (loops) or None (one-shots).
+    """
+
+    audio: np.ndarray
+    sample_rate: int
+    names: tuple[str, ...]
+    groups: tuple[str, ...]
+    bpm: float | None
+    path: Path
+    instrument: str | None = None
+
+
+def _load_npz_arrays(path: Path, instrument: str | None) -> dict:
+    """Read the prepared dataset with beatlib.data when available, else the npz itself."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+    except FileNotFoundError:
+        raise MissingInputError(f"{path}: no such dataset; make it with "
+                                f"{MAKERS['oneshots' if instrument else 'loops']}") from None
+    except (OSError, ValueError) as e:
+        raise DataError(f"{path}: not a readable .npz dataset ({e})") from None
+    return data
+
+
+def load_training(npz: "str | os.PathLike", *, instrument: str | None = None) -> TrainingSet:
+    """The CLEAN training clips of a prepared dataset (loops, or one instrument's one-shots).
+
+    Loops npz: ``audio`` ``[N, L, C]``, ``sample_rate``, ``source``, ``bpm``. One-shots npz:
+    ``audio`` with an ``instrument`` label per row (or an ``audio_<instrument>`` array).
+
+    Raises:
+        MissingInputError: the file does not exist. DataError: it holds no usable clips.
+    """
+    path = Path(npz)
+    data = _load_npz_arrays(path, instrument)
+    if "sample_rate" not in data:
+        raise DataError(f"{path}: no 'sample_rate' array (not a beatlib dataset?)")
+    sr = int(np.asarray(data["sample_rate"]).ravel()[0])
+    if instrument is None:
+        if "audio" not in data:
+            raise DataError(f"{path}: no 'audio' array (not a beatlib dataset?)")
+        audio = data["audio"]
+        rows = np.arange(len(audio))
+    elif f"audio_{instrument}" in data:
+        audio = data[f"audio_{instrument}"]
+        rows = np.arange(len(audio))
+    elif "audio" in data and "instrument" in data:
+        labels = np.asarray(data["instrument"]).astype(str)
+        rows = np.flatnonzero(labels == instrument)
+        if rows.size == 0:
+            raise DataError(f"{path}: no {instrument!r} clips (instruments present: "
+                            f"{sorted(set(labels.tolist()))})")
+        audio = data["audio"][rows]
+    else:
+        raise DataError(f"{path}: no per-instrument audio for {instrument!r} "
+                        "(is this a one-shots dataset from `beatlib prepare-oneshots`?)")
+    audio = np.asarray(audio, np.float32)
+    if audio.ndim == 2:
+        audio = audio[:, :, None]                      # [M, L] -> [M, L, 1]
+    if audio.ndim != 3 or audio.shape[0] == 0 or audio.shape[1] == 0:
+        raise DataError(f"{path}: no usable training clips (audio shape {audio.shape})")
+    if not np.all(np.isfinite(audio)):
+        raise DataError(f"{path}: training audio contains NaN or Inf")
+    if "source" in data:
+        src = np.asarray(data["source"]).astype(str)
+        src = src[rows] if len(src) > rows.max() else src
+        names = tuple(src.tolist()) if len(src) == len(audio) else None
+    else:
+        names = None
+    groups = names if names is not None else tuple(f"clip{j:04d}" for j in range(len(audio)))
+    if names is not None and len(set(names)) < len(names):   # several clips per source file
+        seen: dict[str, int] = {}
+        labelled = []
+        for n in names:
+            seen[n] = seen.get(n, 0) + 1
+            labelled.append(f"{n}#{seen[n]}")
+        names = tuple(labelled)
+    names = names or groups
+    bpm = None
+    if instrument is None and "bpm" in data and np.size(data["bpm"]):
+        values, counts = np.unique(np.round(np.asarray(data["bpm"], np.float64).ravel(), 3),
+                                   return_counts=True)
+        bpm = float(values[counts == counts.max()].max())
+    return TrainingSet(audio=audio, sample_rate=sr, names=names, groups=groups, bpm=bpm,
+                       path=path, instrument=instrument)
+
+
+def resolve_batch(generated_dir: "str | os.PathLike") -> Path:
+    """A batch folder: ``generated_dir`` itself if it holds WAV clips, else its latest ``batch-NNN``.
+
+    Raises:
+        MissingInputError: the folder does not exist or holds no batch.
+    """
+    d = Path(generated_dir)
+    if not d.is_dir():
+        raise MissingInputError(f"{d}: no such folder of generated clips")
+    if any(p.suffix.lower() == ".wav" for p in d.iterdir() if p.is_file()):
+        return d
+    latest = latest_batch_dir(d)
+    if latest is None:
+        raise MissingInputError(f"{d}: no generated clips and no batch-NNN folder in it")
+    return latest
+
+
+def load_generated(batch_dir: "str | os.PathLike", *, sample_rate: int, length: int,
+                   channels: int, max_clips: int | None = None) -> tuple[np.ndarray, tuple[str, ...], list[str]]:
+    """Read a batch's clips matched to the training data: ``[N, length, channels]`` float32.
+
+    Each file is resampled to ``sample_rate`` (band-limited, :func:`beatlib.audio.resample`),
+    its channels mapped (mono -> stereo by duplication, stereo -> mono by averaging) and
+    zero-padded or cropped at the end to ``length``. Silent clips are kept (a generator may
+    produce silence; it scores 1 against any training clip).
+
+    Returns:
+        ``(audio, names, notes)`` where ``notes`` lists what had to be adjusted.
+
+    Raises:
+        MissingInputError: no clips. AudioError: a file cannot be read or mapped (names it).
+    """
+    from beatlib.audio import load_audio, pad_or_crop, resample, to_channels
+    from beatlib.generate import batch_clips
+
+    files = batch_clips(batch_dir)
+    if not files:
+        raise MissingInputError(f"{batch_dir}: no generated .wav clips in this batch folder")
+    if max_clips is not None:
+        files = files[:max(1, int(max_clips))]
+    out = np.zeros((len(files), int(length), int(channels)), np.float32)
+    notes: list[str] = []
+    changed = {"resampled": 0, "padded": 0, "cropped": 0, "channels": 0}
+    for i, f in enumerate(files):
+        try:
+            y, sr = load_audio(f, allow_silent=True)            # [t, c] float32
+            if sr != sample_rate:
+                changed["resampled"] += 1
+                y = resample(y, orig_sr=sr, target_sr=sample_rate)
+            if y.shape[1] != channels:
+                changed["channels"] += 1
+                y = to_channels(y, channels)                    # [t, c] -> [t, channels]
+        except AudioError as e:
+            raise AudioError(f, f"cannot be matched to the training data ({e.reason})") from None
+        if y.shape[0] < length:
+            changed["padded"] += 1
+        elif y.shape[0] > length:
+            changed["cropped"] += 1
+        out[i] = pad_or_crop(y, length)                     # [t, C] -> [length, C]
+    for what, n in changed.items():
+        if n:
+            notes.append(f"{n} of {len(files)} clips {what if what != 'channels' else 'had their channels mapped'}"
+                         f"{' to ' + str(sample_rate) + ' Hz' if what == 'resampled' else ''}"
+                         f"{' to ' + str(length) + ' samples' if what in ('padded', 'cropped') else ''}")
+    return out, tuple(f.name for f in files), notes
+
+
+# --------------------------------------------------------------------------- scoring
+@dataclasses.dataclass(frozen=True, eq=False)
+class ScoredBatch:
+    """A :class:`~beatlib.metrics.SimilarityReport` with the audio and files it was made from."""
+
+    report: metrics.SimilarityReport
+    generated: np.ndarray          # [N, L, C] as scored
+    training: TrainingSet
+    batch_dir: Path
+    notes: tuple[str, ...] = ()
+
+    @property
+    def sample_rate(self) -> int:
+        return self.training.sample_rate
+
+    def command(self, examples: "str | os.PathLike | None" = None, *, root: "str | os.PathLike | None" = None) -> str:
+        """The ``beatlib score`` command that reproduces this result."""
+        def rel(p: Path) -> str:
+            p = Path(p).resolve()
+            if root is not None:
+                try:
+                    return str(p.relative_to(Path(root).resolve()))
+                except ValueError:
+                    pass
+            return str(p)
+        parts = ["beatlib", "score", rel(self.batch_dir), rel(self.training.path)]
+        if self.training.instrument:
+            parts += ["--instrument", self.training.instrument]
+        parts += ["--threshold", f"{self.report.threshold:g}"]
+        if examples is not None:
+            parts += ["--examples", rel(Path(examples))]
+        return " ".join(shlex.quote(x) for x in parts)
+
+
+def default_shifts(training: TrainingSet) -> tuple[np.ndarray, str]:
+    """Shifts and edge rule for the shift-tolerant score.
+
+    Loops: +-1 beat in 16th-note steps at the dataset's tempo, circular (a loop played from
+    another step). One-shots: +-5 ms in 1 ms steps, zero-filled (an onset a little late).
+    """
+    L = training.audio.shape[1]
+    if training.instrument is None and training.bpm:
+        s = metrics.beat_shifts(bpm=training.bpm, sample_rate=training.sample_rate)
+        return s[np.abs(s) < L], "circular"
+    s = metrics.onset_shifts(sample_rate=training.sample_rate)
+    return s[np.abs(s) < L], "zero"
+
+
+def score_folder(generated_dir: "str | os.PathLike", data_npz: "str | os.PathLike", *,
+                 instrument: str | None = None, threshold: float = metrics.DEFAULT_THRESHOLD,
+                 shift: bool = True, mel: bool = True, diversity: bool = True,
+                 max_clips: int | None = None, chunk: int = metrics.DEFAULT_CHUNK) -> ScoredBatch:
+    """Score the generated clips in ``generated_dir`` against the clean clips of ``data_npz``.
+
+    Args:
+        generated_dir: a ``batch-NNN`` folder, or a folder holding them (the latest is used).
+        data_npz: prepared dataset (loops, or one-shots with ``instrument``).
+        threshold: verdict threshold on the best score. shift/mel/diversity: the extra
+            measures (see :func:`beatlib.metrics.evaluate`). max_clips: score only the first
+            clips of the batch (quick looks).
+
+    Example:
+        >>> s = score_folder("generated_output/wavenet/kick", "data/oneshots.npz",
+        ...                  instrument="kick")  # doctest: +SKIP
+    """
+    training = load_training(data_npz, instrument=instrument)
+    batch = resolve_batch(generated_dir)
+    _, L, C = training.audio.shape
+    gen, names, notes = load_generated(batch, sample_rate=training.sample_rate, length=L,
+                                       channels=C, max_clips=max_clips)
+    shifts, edges = default_shifts(training) if shift else (None, "circular")
+    report = metrics.evaluate(gen, training.audio, sample_rate=training.sample_rate,
+                              threshold=threshold, shifts=shifts, edges=edges, mel=mel,
+                              diversity=diversity, generated_names=names,
+                              training_names=training.names, training_groups=training.groups,
+                              chunk=chunk)
+    return ScoredBatch(report=report, generated=gen, training=training, batch_dir=batch,
+                       notes=tuple(notes))
+
+
+def summarize(scored: ScoredBatch) -> str:
+    """:func:`beatlib.metrics.summarize` plus where the clips came from."""
+    what = f"one-shots ({scored.training.instrument})" if scored.training.instrument else "loops"
+    head = [f"batch: {scored.batch_dir}", f"training {what}: {scored.training.path} "
+            f"({scored.sample_rate} Hz, {scored.generated.shape[1]} samples x {scored.generated.shape[2]} ch)"]
+    head += [f"note: {n}" for n in scored.notes]
+    return "\n".join(head + [metrics.summarize(scored.report)])
+
+
+def locate_inputs(project_dir: "str | os.PathLike", *, model: str = "wavegan",
+                  instrument: str | None = None) -> tuple[Path, Path]:
+    """The latest generated batch and the dataset to score it against, for one model.
+
+    Raises:
+        MissingInputError: naming the missing input and the notebook that makes it.
+    """
+    from beatlib.paths import ProjectPaths
+
+    paths = ProjectPaths(project_dir)
+    if model == "wavegan":
+        npz, root, kind = paths.loops_npz, paths.generated_wavegan, "loops"
+    elif model == "wavenet":
+        if not instrument:
+            raise DataError("model 'wavenet' needs an instrument (kick, snare, hihat)")
+        npz, root, kind = paths.oneshots_npz, paths.generated_wavenet(instrument), "oneshots"
+    else:
+        raise DataError(f"unknown model {model!r}; expected 'wavegan' or 'wavenet'")
+    if not npz.exists():
+        raise MissingInputError(f"{npz}: no prepared dataset yet; make it with {MAKERS[kind]}")
+    try:
+        batch = resolve_batch(root)
+    except MissingInputError:
+        raise MissingInputError(f"{root}: no generated batch yet; make one with {MAKERS[model]}") from None
+    return batch, npz
+
+
+# --------------------------------------------------------------------------- examples
+def pick_examples(report: metrics.SimilarityReport, n: int = 3) -> list[tuple[str, int]]:
+    """Generated clips worth showing: the most similar, a typical one, the most novel (+ quantiles).
+
+    Returns:
+        ``[(label, index), ...]`` without repeats, at most ``n`` and at most N.
+    """
+    order = report.order()
+    N = len(order)
+    if N == 0 or n < 1:
+        return []
+    picks = [("most similar", order[0]), ("typical (median score)", order[(N - 1) // 2]),
+             ("most novel", order[-1])]
+    out, seen = [], set()
+    for label, i in picks:
+        if int(i) not in seen:
+            out.append((label, int(i)))
+            seen.add(int(i))
+    rest = [int(i) for i in order if int(i) not in seen]           # more: evenly spread ranks
+    extra = max(0, min(n, N) - len(out))
+    for q in np.linspace(0, len(rest) - 1, extra) if extra else []:
+        i = rest[int(round(q))]
+        rank = int(np.flatnonzero(order == i)[0]) + 1
+        out.append((f"rank {rank} of {N}", i))
+    return out[:n]
+
+
+_EX_RE = re.compile(r"^ex(\d+)$")
+
+
+def _safe_name(s: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(s.split("#")[0]).stem)[:60]
+    return s or "clip"
+
+
+def _example_readme(scored: ScoredBatch, label: str, i: int, neighbours: list[tuple[int, float]],
+                    files: list[str], command: str) -> str:
+    r = scored.report
+    best = float(r.best_score[i])
+    verdict = ("SIMILAR to a training clip" if best <= r.threshold else "novel (no training clip is similar)")
+    lines = [f"# {label}: {r.generated_names[i]}", "",
+             f"Generated clip `{r.generated_names[i]}` from `{scored.batch_dir}`, scored against "
+             f"{r.n_training} clean training clips of `{scored.training.path}`"
+             + (f" (instrument {scored.training.instrument})" if scored.training.instrument else "") + ".", "",
+             f"**Verdict: {verdict}** - best score {best:.4f} "
+             f"{'<=' if best <= r.threshold else '>'} threshold {r.threshold:g} "
+             f"(rank {int(np.flatnonzero(r.order() == i)[0]) + 1} of {r.n_generated}, 1 = most similar).", "",
+             "| file | training clip | score |", "|---|---|---|"]
+    for (j, sc), f in zip(neighbours, files):
+        lines.append(f"| `{f}` | `{r.training_names[j]}` | {sc:.4f} |")
+    lines.append("")
+    if r.shift_score is not None:
+        s = int(r.shift_samples[i])
+        lines.append(f"Shift-tolerant score (best over {len(r.shifts)} time shifts, {r.edges} edges): "
+                     f"{float(r.shift_score[i]):.4f} against `{r.training_names[int(r.shift_nearest[i])]}`"
+                     f" at {s:+d} samples ({1000.0 * s / r.sample_rate:+.1f} ms)"
+                     + (" - SIMILAR when shifted" if r.shift_score[i] <= r.threshold < best else "") + ".")
+    if r.mel_distance is not None:
+        lines.append(f"Log-mel nearest-neighbour distance: {float(r.mel_distance[i]):.2f} "
+                     f"(training set's own median, leave-one-out: "
+                     f"{float(np.median(r.train_mel_distance[np.isfinite(r.train_mel_distance)])) if np.isfinite(r.train_mel_distance).any() else float('nan'):.2f}).")
+    if r.nearest_other_score is not None and r.nearest_other[i] >= 0:
+        lines.append(f"Nearest other clip of the same batch: `{r.generated_names[int(r.nearest_other[i])]}` "
+                     f"score {float(r.nearest_other_score[i]):.4f}.")
+    lines += ["", "Score = sum((t - g)^2) / sum(t^2) over all samples and channels (0 identical, "
+              "1 as far as silence, 4 inverted); lower = more similar.", "",
+              "Reproduce (from the project folder):", "", "```", command, "```", ""]
+    return "\n".join(lines)
+
+
+def write_examples(scored: ScoredBatch, out_dir: "str | os.PathLike", *, n: int = 3,
+                   n_nearest: int = 2, command: str | None = None) -> list[Path]:
+    """Write ``out_dir/exN/`` for a handful of generated clips (see :data:`EXAMPLES_README`).
+
+    Each holds ``generated.wav``, ``nearest_K_<name>.wav``, ``README.md`` and ``example.json``.
+    All folders are built in a temporary folder first; then the previous ``exN`` folders
+    written by beatlib (those holding ``example.json``) are replaced. A folder ``exN`` that
+    beatlib did not write is never touched: the call fails before writing anything.
+    ``out_dir/README.md`` is written only if missing.
+
+    Returns:
+        The new example folders.
+    """
+    from beatlib.audio import save_audio
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    old = sorted(d for d in out.iterdir() if d.is_dir() and _EX_RE.match(d.name))
+    foreign = [d for d in old if not (d / EXAMPLE_MARKER).is_file()]
+    if foreign:
+        raise DataError(f"{foreign[0]}: exists but was not written by beatlib (no {EXAMPLE_MARKER}); "
+                        f"move it away or choose another examples folder")
+    r = scored.report
+    root = out.resolve().parent
+    command = command or scored.command(out, root=root)
+    tmp = out / f".examples-tmp{os.getpid()}"
+    trash = out / f".examples-old{os.getpid()}"
+    for d in (tmp, trash):
+        if d.exists():
+            shutil.rmtree(d)
+    tmp.mkdir()
+    written: list[Path] = []
+    try:
+        for k, (label, i) in enumerate(pick_examples(r, n), start=1):
+            ex = tmp / f"ex{k}"
+            ex.mkdir()
+            save_audio(ex / "generated.wav", scored.generated[i], sample_rate=scored.sample_rate)
+            neighbours = r.top_neighbours(i, n_nearest)
+            files = []
+            for rank, (j, _) in enumerate(neighbours, start=1):
+                f = f"nearest_{rank}_{_safe_name(r.training_names[j])}.wav"
+                save_audio(ex / f, scored.training.audio[j], sample_rate=scored.sample_rate)
+                files.append(f)
+            (ex / "README.md").write_text(_example_readme(scored, label, i, neighbours, files, command))
+            write_json(ex / EXAMPLE_MARKER, {
+                "label": label, "generated": r.generated_names[i], "batch": str(scored.batch_dir),
+                "dataset": str(scored.training.path), "instrument": scored.training.instrument,
+                "threshold": r.threshold, "best_score": float(r.best_score[i]),
+                "similar": bool(r.similar[i]),
+                "shift_score": None if r.shift_score is None else float(r.shift_score[i]),
+                "nearest": [{"file": f, "training": r.training_names[j], "score": s}
+                            for (j, s), f in zip(neighbours, files)],
+                "command": command})
+            written.append(out / ex.name)
+        # Swap: old beatlib examples out, new ones in, then delete the old ones.
+        trash.mkdir()
+        for d in old:
+            os.replace(d, trash / d.name)
+        try:
+            for d in sorted(tmp.iterdir()):
+                os.replace(d, out / d.name)
+        except OSError:
+            for d in trash.iterdir():  # put the previous examples back
+                if not (out / d.name).exists():
+                    os.replace(d, out / d.name)
+            raise
+    finally:
+        for d in (tmp, trash):
+            if d.exists():
+                shutil.rmtree(d)
+    if not (out / "README.md").exists():
+        from beatlib.files import atomic_path
+        with atomic_path(out / "README.md") as f:
+            f.write_text(EXAMPLES_README)
+    return written
+
+
+__all__ = ["EXAMPLES_README", "MissingInputError", "ScoredBatch", "TrainingSet", "default_shifts",
+           "load_generated", "load_training", "locate_inputs", "pick_examples", "resolve_batch",
+           "score_folder", "summarize", "write_examples"]
