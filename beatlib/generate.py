@@ -520,17 +520,34 @@ def read_manifest(batch_dir: "str | _os.PathLike") -> dict[str, _Any]:
     return data if isinstance(data, dict) else {"clips": data}
 
 
+def bpm_value(value: _Any) -> float | None:
+    """A tempo from a manifest entry: a number, or the most common of a list (higher on a tie).
+
+    Example:
+        >>> bpm_value(124), bpm_value([124, 125, 125]), bpm_value(None)
+        (124.0, 125.0, None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        value = list(value.values())
+    vals = _np.round(_np.asarray(value, _np.float64).ravel(), 3)
+    vals = vals[_np.isfinite(vals) & (vals > 0)]
+    if vals.size == 0:
+        return None
+    values, counts = _np.unique(vals, return_counts=True)
+    return float(values[counts == counts.max()].max())
+
+
 def dataset_bpm(loops_npz: "str | _os.PathLike") -> float | None:
     """The most common tempo of a prepared loop dataset (higher one on a tie), or None."""
     p = _Path(loops_npz)
     if not p.exists():
         return None
     with _np.load(p, allow_pickle=False) as data:
-        if "bpm" not in data.files or data["bpm"].size == 0:
+        if "bpm" not in data.files:
             return None
-        values, counts = _np.unique(_np.round(data["bpm"].astype(_np.float64), 3), return_counts=True)
-    best = values[counts == counts.max()].max()
-    return float(best)
+        return bpm_value(data["bpm"])
 
 
 def export_loops(batch_dir: "str | _os.PathLike", *, bars: _Sequence[int] = (2, 4),
@@ -570,7 +587,8 @@ def export_loops(batch_dir: "str | _os.PathLike", *, bars: _Sequence[int] = (2, 
         raise _ConfigError(f"loop bars must be whole numbers >= 1, got {bars}")
     manifest = read_manifest(d)
     if bpm is None:
-        bpm = float(manifest.get("bpm") or DEFAULT_LOOP_BPM)
+        bpm = bpm_value(manifest.get("bpm")) or DEFAULT_LOOP_BPM
+    bpm = float(bpm)
     bpm_tag = f"{bpm:g}".replace(".", "p")
     tmp = d / f".loops-tmp{_os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -788,8 +806,8 @@ def generate_all(project_dir: "str | _os.PathLike" = ".", *, wavenet_n: int = 10
 
     Args:
         project_dir: the project folder (see :class:`beatlib.paths.ProjectPaths`).
-        loop_bpm: tempo of the WaveGAN clips; default: the most common bpm of
-            ``data/loops.npz`` (else 125).
+        loop_bpm: tempo of the WaveGAN clips; default: the batch manifest's ``bpm``, else the
+            most common bpm of ``data/loops.npz``, else 125.
         log: where one-line messages go (None: silent).
 
     Returns:
@@ -842,7 +860,7 @@ def generate_all(project_dir: "str | _os.PathLike" = ".", *, wavenet_n: int = 10
         batch = _Path(batch)
         report.batches[label] = batch
         if model == "wavegan" and loop_bars:
-            bpm = loop_bpm if loop_bpm is not None else (dataset_bpm(paths.loops_npz) or None)
+            bpm = loop_bpm or bpm_value(read_manifest(batch).get("bpm")) or dataset_bpm(paths.loops_npz)
             report.loops = export_loops(batch, bars=loop_bars, bpm=bpm, resample_44k=resample_44k,
                                         progress=progress)
         report.seconds[label] = time.perf_counter() - t0

@@ -346,12 +346,8 @@ class LatentWalk:
 
         weights = generate.require_checkpoint(self.paths.wavegan_weights, model="wavegan",
                                               project_dir=self.paths.root)
-        loaded = generate.load_generator(weights)
-        self.generator, self.cfg = loaded if isinstance(loaded, tuple) else (loaded, None)
-        if self.cfg is None:
-            from beatlib.config import WaveGANConfig, load_config
-
-            self.cfg = load_config(WaveGANConfig, weights)
+        self.generator = generate.load_generator(weights)      # a WaveGANSampler
+        self.cfg = self.generator.cfg
 
     # ------------------------------------------------------------------ handlers
     def set_seeds(self, seed_a: int, seed_b: int) -> None:
@@ -389,8 +385,7 @@ class LatentWalk:
         if self.generator is None:
             raise CheckpointError(f"{self.paths.wavegan_weights}: no WaveGAN generator loaded")
         z = self.latent(position)[None]                                   # [1, latent_dim]
-        y = self.generator(z, training=False)                             # [1, slice_len, C]
-        return _anp.asarray(y)[0].astype(_anp.float32)
+        return _anp.asarray(self.generator.generate(z)[0], _anp.float32)  # [slice_len, C]
 
     def loop(self, position: float | None = None) -> _anp.ndarray:
         """The clip at ``position`` repeated into a ``bars``-bar loop ``[L, C]``."""

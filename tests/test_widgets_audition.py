@@ -111,13 +111,13 @@ def test_latent_walk_without_checkpoint_says_how_to_train(tmp_path):
 
 
 class _LinearGenerator:
-    """Stands in for the WaveGAN generator: out[t, c] = mean(z) (so blends are checkable)."""
+    """Stands in for load_generator's sampler: out[t, c] = mean(z) (so blends are checkable)."""
 
     def __init__(self, cfg):
         self.cfg = cfg
         self.calls = 0
 
-    def __call__(self, z, training=False):
+    def generate(self, z):
         self.calls += 1
         z = np.asarray(z)
         return np.tile(z.mean(axis=1)[:, None, None], (1, self.cfg.slice_len, self.cfg.channels))
@@ -132,7 +132,7 @@ def test_latent_walk_blends_the_two_seeds(tmp_path, monkeypatch):
     save_config(cfg, paths.wavegan_weights)
     (paths.wavegan_weights / "checkpoint").write_text('model_checkpoint_path: "ckpt-1"\n')
     gen = _LinearGenerator(cfg)
-    monkeypatch.setattr(generate, "load_generator", lambda d: (gen, cfg), raising=False)
+    monkeypatch.setattr(generate, "load_generator", lambda d: gen, raising=False)
     walk = widgets.LatentWalk(tmp_path, seed_a=3, seed_b=8, position=0.0, bars=2, bpm=125)
     assert gen.calls == 1                               # rendered once on construction
     za, zb = latents_from_seeds([3, 8], cfg.latent_dim)
