@@ -143,6 +143,57 @@ def _run_score(args: argparse.Namespace) -> int:
 # ============================================================ sequencer
 # (owned by the sequencer work: sequence, arrange)
 
+# ============================================================ batch export
+# (owned by the batch-export work: generate-all, export-loops)
+@command
+def _add_generate_all(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("generate-all", help="a batch from every trained model of a project (notebook 04)",
+                       description="WaveNet one-shots per instrument and WaveGAN clips with DAW loops, "
+                                   "from the latest checkpoints under PROJECT/weights; a model without a "
+                                   "checkpoint is skipped with a note saying how to train it.")
+    p.add_argument("--project", default=".", help="project folder (default: .)")
+    p.add_argument("--wavenet-n", type=int, default=1000, help="one-shots per instrument (0: skip WaveNet)")
+    p.add_argument("--wavegan-n", type=int, default=40, help="WaveGAN clips (0: skip WaveGAN)")
+    p.add_argument("--temperature", type=float, default=1.0, help="WaveNet sampling temperature")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--instruments", nargs="+", default=["kick", "snare", "hihat"])
+    p.add_argument("--loop-bars", type=int, nargs="*", default=[2, 4], help="DAW loop lengths in bars")
+    p.add_argument("--loop-bpm", type=float, default=None, help="tempo of the clips (default: from the data)")
+    p.add_argument("--resample-44k", action="store_true", help="also write the loops at 44.1 kHz")
+    p.set_defaults(func=_run_generate_all)
+
+
+def _run_generate_all(args: argparse.Namespace) -> int:
+    from beatlib.generate import generate_all
+
+    report = generate_all(args.project, wavenet_n=args.wavenet_n, wavegan_n=args.wavegan_n,
+                          temperature=args.temperature, seed=args.seed, instruments=tuple(args.instruments),
+                          loop_bars=tuple(args.loop_bars), loop_bpm=args.loop_bpm,
+                          resample_44k=args.resample_44k, log=None)
+    print(report)
+    return 0 if report.batches or not report.skipped else 2
+
+
+@command
+def _add_export_loops(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export-loops", help="write DAW-ready loops for a WaveGAN batch",
+                       description="Cut each clip of BATCH_DIR to whole beats and repeat it into "
+                                   "BARS-bar loops in BATCH_DIR/loops/ (recorded in its manifest).")
+    p.add_argument("batch", help="a generated WaveGAN batch folder (batch-NNN)")
+    p.add_argument("--bars", type=int, nargs="+", default=[2, 4])
+    p.add_argument("--bpm", type=float, default=None, help="tempo of the clips (default: the manifest's, else 125)")
+    p.add_argument("--resample-44k", action="store_true", help="also write the loops at 44.1 kHz")
+    p.set_defaults(func=_run_export_loops)
+
+
+def _run_export_loops(args: argparse.Namespace) -> int:
+    from beatlib.generate import export_loops
+
+    files = export_loops(args.batch, bars=tuple(args.bars), bpm=args.bpm, resample_44k=args.resample_44k)
+    print(f"{len(files)} loops in {files[0].parent}")
+    return 0
+
+
 # ============================================================ demo
 @command
 def _add_demo(sub: argparse._SubParsersAction) -> None:

@@ -139,6 +139,9 @@ class Audition:
                 w.disabled = True
             return
         self._safe(self.select, source if source in labels else labels[0])
+        if source is not None and source not in labels:
+            self._set_status(f"No batches for {_a_esc(source)} yet (showing {self.label}). "
+                             + self.status.value)
 
     # ------------------------------------------------------------------ handlers
     @property
@@ -450,5 +453,153 @@ def show_batch(batch_dir: "str | _a_os.PathLike", *, n: int = 3, title: str | No
 
 
 # ============================================================ similarity (notebook 05)
+# (owned by the similarity work) Every helper accepts ``None`` (inputs missing) and then
+# shows one "skipped" line, so notebook cells need no conditionals.
+
+
+def _s_skip(scored, what: str) -> bool:
+    from IPython.display import Markdown, display
+
+    if scored is None:
+        display(Markdown(f"*{what}: skipped (nothing was scored above).*"))
+        return True
+    return False
+
+
+def score_or_explain(project_dir: "str | _a_os.PathLike" = ".", *, model: str = "wavegan",
+                     instrument: str | None = None, **options: _AAny):
+    """Score the latest batch of ``model`` against its dataset, or say what is missing.
+
+    ``options`` go to :func:`beatlib.similarity.score_folder` (threshold, shift, mel,
+    diversity, max_clips). Returns the :class:`~beatlib.similarity.ScoredBatch`, or None after
+    displaying which input is missing and which notebook makes it (no traceback).
+
+    Example:
+        >>> scored = score_or_explain("..", model="wavenet", instrument="kick")  # doctest: +SKIP
+    """
+    from IPython.display import Markdown, display
+
+    from beatlib import similarity
+    from beatlib.errors import BeatlibError
+
+    try:
+        batch, npz = similarity.locate_inputs(project_dir, model=model, instrument=instrument)
+        return similarity.score_folder(batch, npz, instrument=instrument if model == "wavenet" else None,
+                                       **options)
+    except BeatlibError as e:
+        display(Markdown(f"**Cannot score {model}{'/' + instrument if model == 'wavenet' and instrument else ''}:** "
+                         f"{_a_esc(str(e))}"))
+        return None
+
+
+def show_similarity_summary(scored) -> None:
+    """The text summary (fractions similar, shift-tolerant, log-mel, diversity) as plain output."""
+    from IPython.display import HTML, display
+
+    from beatlib import similarity
+
+    if _s_skip(scored, "summary"):
+        return
+    display(HTML(f"<pre>{_a_esc(similarity.summarize(scored))}</pre>"))
+
+
+def plot_best_scores(scored, *, bins: int = 40) -> None:
+    """Histogram of each generated clip's best score (plain and shift-tolerant) with the threshold."""
+    import matplotlib.pyplot as plt
+
+    if _s_skip(scored, "histogram"):
+        return
+    r = scored.report
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    plain = r.best_score[_anp.isfinite(r.best_score)]
+    top = max(float(plain.max()) if plain.size else 1.0, r.threshold * 2)
+    edges = _anp.linspace(0, top * 1.02, bins + 1)
+    ax.hist(plain, bins=edges, alpha=0.7, label=f"best score ({100 * r.fraction_similar:.1f}% similar)")
+    if r.shift_score is not None:
+        sh = r.shift_score[_anp.isfinite(r.shift_score)]
+        ax.hist(sh, bins=edges, histtype="step", lw=1.5,
+                label=f"shift-tolerant ({100 * r.fraction_similar_shifted:.1f}% similar)")
+    ax.axvline(r.threshold, color="red", ls="--", label=f"threshold {r.threshold:g}")
+    ax.set(xlabel="best score against the training set (lower = more similar)", ylabel="generated clips",
+           title=f"{scored.batch_dir.name}: {r.n_generated} clips vs {r.n_training} training clips")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    _a_show_figure(fig)
+
+
+def show_closest_pairs(scored, *, max_pairs: int = 5) -> None:
+    """Table of the most similar generated clips, each with players for it and its nearest clip."""
+    from IPython.display import HTML, display
+
+    if _s_skip(scored, "closest pairs"):
+        return
+    r = scored.report
+    sr = scored.sample_rate
+    head = ("<tr><th>#</th><th>generated</th><th></th><th>nearest training clip</th><th></th>"
+            "<th>score</th><th>shift-tolerant</th><th>verdict</th></tr>")
+    rows = []
+    for k, p in enumerate(r.closest_pairs(max_pairs), start=1):
+        i, j = p["generated"], p["training"]
+        shift = "" if "shift_score" not in p else (
+            f"{p['shift_score']:.4f} ({1000.0 * p['shift_samples'] / sr:+.0f} ms)")
+        rows.append(
+            f"<tr><td>{k}</td><td><code>{_a_esc(p['generated_name'])}</code></td>"
+            f"<td>{_a_player(scored.generated[i], sr)._repr_html_()}</td>"
+            f"<td><code>{_a_esc(p['training_name'])}</code></td>"
+            f"<td>{_a_player(scored.training.audio[j], sr)._repr_html_()}</td>"
+            f"<td>{p['score']:.4f}</td><td>{shift}</td>"
+            f"<td>{'<b>similar</b>' if p['similar'] else 'novel'}</td></tr>")
+    display(HTML(f"<table>{head}{''.join(rows)}</table>"))
+
+
+def plot_diversity(scored) -> None:
+    """Copying and collapse at a glance: fractions against the training set's own figures,
+    and the log-mel nearest-neighbour distances (generated->train vs train->train)."""
+    import matplotlib.pyplot as plt
+
+    if _s_skip(scored, "diversity"):
+        return
+    r = scored.report
+    has_mel = r.mel_distance is not None
+    fig, axes = plt.subplots(1, 2 if has_mel else 1, figsize=(10 if has_mel else 5, 3.4), squeeze=False)
+    ax = axes[0, 0]
+    labels, gen, train = ["similar to training"], [r.fraction_similar], [float("nan")]
+    if r.nearest_other_score is not None:
+        labels.append("near-duplicate in own set")
+        gen.append(r.diversity_generated)
+        train.append(r.diversity_training)
+    x = _anp.arange(len(labels))
+    ax.bar(x - 0.2, [100 * v for v in gen], 0.4, label="generated")
+    ax.bar(x + 0.2, [100 * v for v in train], 0.4, label="training (leave-one-out)")
+    ax.set_xticks(x, labels)
+    ax.set(ylabel="% of clips", ylim=(0, 100), title=f"score <= {r.threshold:g}")
+    ax.legend(fontsize=8)
+    if has_mel:
+        ax = axes[0, 1]
+        tr = r.train_mel_distance[_anp.isfinite(r.train_mel_distance)]
+        ax.hist(tr, bins=30, alpha=0.6, density=True, label="train -> train (baseline)")
+        ax.hist(r.mel_distance, bins=30, alpha=0.6, density=True, label="generated -> train")
+        ratio = "n/a" if r.mel_ratio is None else f"{r.mel_ratio:.2f}"
+        ax.set(xlabel="log-mel nearest-neighbour distance", title=f"median ratio {ratio} (< 1: closer than usual)")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    _a_show_figure(fig)
+
+
+def show_examples(folders: "_ASeq[str | _a_os.PathLike] | None") -> None:
+    """Render the README of each written example folder (with its players)."""
+    from IPython.display import HTML, Markdown, display
+
+    from beatlib.audio import load_audio
+
+    if not folders:
+        display(Markdown("*No examples written.*"))
+        return
+    for d in folders:
+        d = _APath(d)
+        display(Markdown(f"### {d.name}\n" + (d / "README.md").read_text().split("\n", 1)[1]))
+        for f in sorted(d.glob("*.wav")):
+            y, sr = load_audio(f, allow_silent=True)
+            display(HTML(f"<small>{_a_esc(f.name)}</small>"), _a_player(y, sr))
 
 # ============================================================ sequencer grid (notebook 06)

@@ -216,3 +216,24 @@ def test_generate_all_rejects_bad_arguments(tmp_path):
         generate.generate_all(tmp_path, instruments=("kick", "cowbell"), progress=False)
     with pytest.raises(ConfigError, match="wavenet_n=-1"):
         generate.generate_all(tmp_path, wavenet_n=-1, progress=False)
+
+
+# ----------------------------------------------------------------------------- CLI
+def test_cli_generate_all_without_checkpoints(tmp_path, capsys):
+    from beatlib.cli import main
+
+    assert main(["generate-all", "--project", str(tmp_path), "--instruments", "kick"]) == 2
+    out = capsys.readouterr()
+    assert "skipped wavenet/kick" in out.out and "02_train_wavenet.ipynb" in out.out
+    assert "Traceback" not in out.err
+
+
+def test_cli_export_loops(tmp_path, capsys):
+    from beatlib.cli import main
+
+    batch = _fake_batch(tmp_path, 2)
+    assert main(["export-loops", str(batch), "--bars", "4", "--bpm", "124"]) == 0
+    assert "2 loops in" in capsys.readouterr().out
+    assert sorted(p.name for p in (batch / "loops").iterdir()) == ["0000_4bar_124bpm.wav", "0001_4bar_124bpm.wav"]
+    assert main(["export-loops", str(tmp_path / "nope")]) == 2
+    assert "nope: no such batch folder" in capsys.readouterr().err

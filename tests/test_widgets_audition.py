@@ -95,6 +95,13 @@ def test_audition_keep_never_overwrites(project):
     assert a.keep().parent == project.favourites / "wavegan"
 
 
+def test_audition_for_a_source_without_batches_says_so(project):
+    a = widgets.Audition(project.root, source="wavenet/snare")
+    assert a.label == "wavenet/kick" and "No batches for wavenet/snare" in a.status.value
+    b = widgets.Audition(project.root, source="wavegan")
+    assert b.label == "wavegan" and b.batch.name == "batch-001"
+
+
 def test_audition_bad_source_goes_to_the_status_line(project):
     a = widgets.Audition(project.root)
     with pytest.raises(BeatlibError, match="cowbell"):
