@@ -108,6 +108,7 @@ class Audition:
         self.threshold = float(threshold)
         self.sources = audition_sources(self.paths.root)
         self._training: dict[str, _AAny] = {}
+        self._scores: dict[tuple, _AAny] = {}
         self.kept: list[_APath] = []
         self.clips: list[_APath] = []
         self.batch: _APath | None = None
@@ -205,11 +206,11 @@ class Audition:
         note = ""
         if self.compare:
             try:
-                ts = self._training_set(self.label)
-                k, s = ts.nearest(y, sample_rate=sr)
+                ts, nearest, best = self._nearest()
+                k, s = int(nearest[index]), float(best[index])
                 verdict = "similar" if s <= self.threshold else "novel"
-                note = f" · nearest training clip: {_a_esc(ts.sources[k])} (score {s:.3f}, {verdict})"
-                columns.append((f"nearest: {_APath(ts.sources[k]).name} ({s:.3f})", ts.audio[k], ts.sample_rate))
+                note = f" · nearest training clip: {_a_esc(ts.names[k])} (score {s:.3f}, {verdict})"
+                columns.append((f"nearest: {_APath(ts.names[k]).name} ({s:.3f})", ts.audio[k], ts.sample_rate))
                 players.append(("nearest training clip", _a_player(ts.audio[k], ts.sample_rate)))
             except BeatlibError as e:
                 note = f" · no comparison ({_a_esc(str(e))})"
@@ -242,16 +243,26 @@ class Audition:
         return dest
 
     # ------------------------------------------------------------------ helpers
-    def _training_set(self, label: str):
-        from beatlib.generate import load_training_set
+    def _nearest(self):
+        """(training set, nearest index [N], best score [N]) for the batch on show, cached.
 
+        The whole batch is matched to the training data once (beatlib.similarity) and scored
+        in one pass (beatlib.metrics.nearest), so moving through clips costs nothing.
+        """
+        from beatlib import metrics, similarity
+
+        label = self.label
         if label not in self._training:
-            if label.startswith("wavenet/"):
-                self._training[label] = load_training_set(self.paths.oneshots_npz,
-                                                          instrument=label.split("/", 1)[1])
-            else:
-                self._training[label] = load_training_set(self.paths.loops_npz)
-        return self._training[label]
+            inst = label.split("/", 1)[1] if label.startswith("wavenet/") else None
+            npz = self.paths.oneshots_npz if inst else self.paths.loops_npz
+            self._training[label] = similarity.load_training(npz, instrument=inst)
+        ts = self._training[label]
+        key = (label, self.batch)
+        if key not in self._scores:
+            g, _names, _notes = similarity.load_generated(self.batch, sample_rate=ts.sample_rate,
+                                                          length=ts.audio.shape[1], channels=ts.audio.shape[2])
+            self._scores[key] = metrics.nearest(g, ts.audio)     # ([N] int, [N] float)
+        return (ts, *self._scores[key])
 
     def _set_status(self, html: str) -> None:
         self.status.value = html
