@@ -575,6 +575,10 @@ def plot_diversity(scored) -> None:
     fig, axes = plt.subplots(1, 2 if has_mel else 1, figsize=(10 if has_mel else 5, 3.4), squeeze=False)
     ax = axes[0, 0]
     labels, gen, train = ["similar to training"], [r.fraction_similar], [float("nan")]
+    if r.shift_score is not None:
+        labels.append("similar, shift-tolerant")
+        gen.append(r.fraction_similar_shifted)
+        train.append(float("nan"))
     if r.nearest_other_score is not None:
         labels.append("near-duplicate in own set")
         gen.append(r.diversity_generated)
@@ -588,8 +592,10 @@ def plot_diversity(scored) -> None:
     if has_mel:
         ax = axes[0, 1]
         tr = r.train_mel_distance[_anp.isfinite(r.train_mel_distance)]
-        ax.hist(tr, bins=30, alpha=0.6, density=True, label="train -> train (baseline)")
-        ax.hist(r.mel_distance, bins=30, alpha=0.6, density=True, label="generated -> train")
+        both = _anp.concatenate([tr, r.mel_distance[_anp.isfinite(r.mel_distance)]])
+        bins = _anp.linspace(0, float(both.max()) * 1.02 if both.size else 1.0, 31)
+        ax.hist(tr, bins=bins, alpha=0.6, density=True, label="train -> train (baseline)")
+        ax.hist(r.mel_distance, bins=bins, alpha=0.6, density=True, label="generated -> train")
         ratio = "n/a" if r.mel_ratio is None else f"{r.mel_ratio:.2f}"
         ax.set(xlabel="log-mel nearest-neighbour distance", title=f"median ratio {ratio} (< 1: closer than usual)")
         ax.legend(fontsize=8)
@@ -608,9 +614,231 @@ def show_examples(folders: "_ASeq[str | _a_os.PathLike] | None") -> None:
         return
     for d in folders:
         d = _APath(d)
-        display(Markdown(f"### {d.name}\n" + (d / "README.md").read_text().split("\n", 1)[1]))
+        title, _, body = (d / "README.md").read_text().partition("\n")
+        display(Markdown(f"### {d.name} · {title.lstrip('# ')}\n{body}"))
         for f in sorted(d.glob("*.wav")):
             y, sr = load_audio(f, allow_silent=True)
             display(HTML(f"<small>{_a_esc(f.name)}</small>"), _a_player(y, sr))
 
 # ============================================================ sequencer grid (notebook 06)
+# (owned by the sequencer work: show_beat, show_arrangement, SequencerGrid)
+import numpy as _qnp
+
+_Q_COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+
+
+def _q_esc(text: str) -> str:
+    import html
+
+    return html.escape(str(text))
+
+
+def _q_player(y, sample_rate: int, *, autoplay: bool = False):
+    """An IPython Audio player for ``[time, ch]`` audio, never normalised."""
+    from IPython.display import Audio
+
+    y = _qnp.clip(_qnp.asarray(y, _qnp.float32), -1.0, 1.0)
+    y = y if y.ndim == 1 else y.T                                       # [T, C] -> [C, T]
+    return Audio(y, rate=int(sample_rate), normalize=False, autoplay=autoplay)
+
+
+def _q_waveform(y, sample_rate: int, title: str, *, marks=None, lines=None):
+    """Waveform figure; ``marks`` = {label: sample positions} drawn as coloured ticks,
+    ``lines`` = sample positions of grey bar lines."""
+    import matplotlib.pyplot as plt
+
+    y = _qnp.asarray(y, _qnp.float32)
+    y = y[:, None] if y.ndim == 1 else y
+    t = _qnp.arange(y.shape[0]) / sample_rate
+    fig, ax = plt.subplots(figsize=(10, 2.4))
+    ax.plot(t, y.mean(axis=1), lw=0.4, color="#444")
+    for x in lines if lines is not None else ():
+        ax.axvline(x / sample_rate, color="#999", lw=0.8, ls="--")
+    for k, (label, pos) in enumerate((marks or {}).items()):
+        pos = _qnp.asarray(pos, _qnp.float64) / sample_rate
+        lo, hi = 1.02 + 0.06 * k, 1.06 + 0.06 * k
+        ax.vlines(pos, lo, hi, color=_Q_COLORS[k % len(_Q_COLORS)], lw=1.5, label=label)
+    ax.set(title=title, xlabel="s", xlim=(0, max(t[-1], 1e-3)), ylim=(-1.05, 1.1 + 0.06 * len(marks or {})))
+    if marks:
+        ax.legend(loc="lower right", fontsize=7, ncol=len(marks))
+    fig.tight_layout()
+    return fig
+
+
+def _q_show(fig) -> None:
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    display(fig)
+    plt.close(fig)
+
+
+def show_pattern(pattern) -> None:
+    """The pattern as step strings (``X`` accent, ``x``/``o`` hit, ``g`` ghost, ``.`` rest)."""
+    from IPython.display import HTML, display
+
+    rows = pattern.to_strings()
+    width = max(len(v) for v in rows)
+    text = "\n".join(f"{v:<{width}}  {s}" for v, s in rows.items())
+    display(HTML(f"<pre style='line-height:1.2'>{_q_esc(text)}</pre>"))
+
+
+def show_beat(beat, title: str | None = None, *, autoplay: bool = False) -> None:
+    """Show a rendered :class:`beatlib.sequencer.Beat`: title, pattern, player
+    (``normalize=False``) and its waveform with a tick for every hit's onset.
+
+    Example:
+        >>> show_beat(sequencer.render("house", kit, 124, 2))      # doctest: +SKIP
+    """
+    from IPython.display import HTML, display
+
+    seconds = beat.audio.shape[0] / beat.sample_rate
+    s = beat.settings
+    title = title or f"{beat.pattern.name}: {beat.bars} bars at {beat.bpm:g} bpm"
+    display(HTML(f"<b>{_q_esc(title)}</b> <small>{seconds:.2f} s · swing {s['swing']:g} · "
+                 f"policy {_q_esc(s['policy'])} · seed {s['seed']} · {len(beat.hits)} hits</small>"))
+    show_pattern(beat.pattern)
+    display(_q_player(beat.audio, beat.sample_rate, autoplay=autoplay))
+    marks = {v: [h.position for h in beat.hits if h.voice == v] for v in beat.pattern.voices}
+    bar = beat.bar_length / beat.bars
+    _q_show(_q_waveform(beat.audio, beat.sample_rate, title,
+                        marks={k: v for k, v in marks.items() if v},
+                        lines=_qnp.arange(1, beat.bars + 1) * bar))
+
+
+def show_arrangement(arrangement, title: str | None = None) -> None:
+    """Show a :class:`beatlib.sequencer.Arrangement`: which clip is which letter, a player and
+    the waveform with the joins marked."""
+    from IPython.display import HTML, display
+
+    from beatlib.paths import ProjectPaths  # noqa: F401 - keeps the import pattern of the module
+
+    a = arrangement
+    names = ", ".join(f"{k} = {_q_esc(_APath(v).parent.name)}/{_q_esc(_APath(v).name)}"
+                      for k, v in a.sources.items())
+    title = title or a.structure
+    display(HTML(f"<b>{_q_esc(title)}</b> <small>{a.audio.shape[0] / a.sample_rate:.2f} s · {names}</small>"))
+    display(_q_player(a.audio, a.sample_rate))
+    joins = _qnp.arange(1, len(a.structure)) * a.bar_length
+    _q_show(_q_waveform(a.audio, a.sample_rate, title, lines=joins))
+
+
+class SequencerGrid:
+    """A step sequencer: one row of toggle buttons per voice (16 columns for a 4/4 bar of
+    16ths), bpm and swing sliders, "render & play" and "new random samples".
+
+    The handlers are plain methods (:meth:`toggle`, :meth:`render`, :meth:`new_samples`) so
+    tests and scripts can drive the grid without a browser; button callbacks call them and
+    print a beatlib error into the status line instead of raising. Without a live kernel
+    (papermill, nbconvert) the widget still builds and :meth:`render` still writes its
+    player and waveform into the output area.
+
+    Args:
+        kit: a :class:`beatlib.sequencer.Kit` (e.g. from ``sequencer.project_kit``).
+        pattern: a preset name, pattern file or Pattern to start from.
+        bars: bars rendered per press. seed: first sample choice ("new random samples" adds 1).
+        policy: sample policy; "unique" falls back to round-robin (with a note) when the kit
+            is too small for it.
+
+    Example:
+        >>> grid = SequencerGrid(kit, "house", bpm=124)     # doctest: +SKIP
+        >>> grid                                            # the widget  # doctest: +SKIP
+        >>> grid.toggle("snare", 7); beat = grid.render()   # doctest: +SKIP
+    """
+
+    def __init__(self, kit, pattern="house", *, bpm: float = 124.0, swing: float = 0.0, bars: int = 2,
+                 seed: int = 0, policy: str = "unique", humanize: float = 0.0, sample_rate: int = 44100):
+        import ipywidgets as W
+
+        from beatlib import sequencer
+
+        self.kit = kit
+        self.bars, self.seed, self.policy = int(bars), int(seed), policy
+        self.humanize, self.sample_rate = float(humanize), int(sample_rate)
+        self.base = sequencer.load_pattern(pattern)
+        self.last_beat = None
+        self.toggles: dict[str, list] = {}
+        rows = []
+        for v, row in zip(self.base.voices, self.base.grid()):
+            buttons = []
+            for s, vel in enumerate(row):
+                gap = "0 0 0 8px" if s and s % self.base.steps_per_beat == 0 else "0"
+                buttons.append(W.ToggleButton(value=bool(vel > 0), tooltip=f"{v} step {s + 1}",
+                                              layout=W.Layout(width="28px", height="28px", margin=gap)))
+            self.toggles[v] = buttons
+            rows.append(W.HBox([W.Label(v, layout=W.Layout(width="70px"))] + buttons))
+        self.bpm_slider = W.FloatSlider(value=float(bpm), min=60, max=200, step=1, description="bpm",
+                                        continuous_update=False)
+        self.swing_slider = W.FloatSlider(value=float(swing), min=0.0, max=0.5, step=0.01,
+                                          description="swing", continuous_update=False)
+        self.render_button = W.Button(description="render & play", icon="play", button_style="primary")
+        self.new_button = W.Button(description="new random samples", icon="random")
+        self.status = W.HTML()
+        self.view = W.Output()
+        self.widget = W.VBox(rows + [W.HBox([self.bpm_slider, self.swing_slider]),
+                                     W.HBox([self.render_button, self.new_button]), self.status, self.view])
+        self.render_button.on_click(lambda _b: self._safe(self.render, True))
+        self.new_button.on_click(lambda _b: self._safe(self.new_samples, True))
+
+    @property
+    def pattern(self):
+        """The pattern on the grid (switched-on steps keep the preset's velocity, new ones 1.0)."""
+        from beatlib.sequencer import Pattern
+
+        grid = self.base.grid()
+        for i, v in enumerate(self.base.voices):
+            on = _qnp.array([b.value for b in self.toggles[v]], bool)
+            grid[i] = _qnp.where(on, _qnp.where(grid[i] > 0, grid[i], 1.0), 0.0)
+        return Pattern.from_grid(grid, self.base.voices, steps_per_beat=self.base.steps_per_beat,
+                                 beats_per_bar=self.base.beats_per_bar, name=self.base.name)
+
+    def toggle(self, voice: str, step: int, on: bool | None = None) -> bool:
+        """Flip (or set) one step; returns its new state."""
+        from beatlib.errors import ConfigError
+
+        if voice not in self.toggles or not 0 <= int(step) < len(self.toggles[voice]):
+            raise ConfigError(f"no step {step} for voice {voice!r} on this grid")
+        b = self.toggles[voice][int(step)]
+        b.value = (not b.value) if on is None else bool(on)
+        return b.value
+
+    def render(self, play: bool = False):
+        """Render the grid with the current sliders and seed; show it; returns the Beat."""
+        from IPython.display import HTML, clear_output, display
+
+        from beatlib import sequencer
+        from beatlib.errors import ConfigError
+
+        pattern = self.pattern
+        if not pattern.grid().any():
+            raise ConfigError("the grid is empty: switch on some steps first")
+        policy, note = sequencer.fit_policy(pattern, self.kit, self.bars, self.policy)
+        beat = sequencer.render(pattern, self.kit, float(self.bpm_slider.value), self.bars,
+                                sample_rate=self.sample_rate, swing=float(self.swing_slider.value),
+                                humanize=self.humanize, seed=self.seed, policy=policy)
+        self.last_beat = beat
+        self.status.value = (f"seed {self.seed} · policy {policy}"
+                             + (f" <small>({_q_esc(note)})</small>" if note else ""))
+        with self.view:
+            clear_output(wait=True)
+            show_beat(beat, autoplay=play)
+        return beat
+
+    def new_samples(self, play: bool = False):
+        """Render the same grid with other randomly chosen samples (the next seed)."""
+        self.seed += 1
+        return self.render(play)
+
+    def _safe(self, fn, *args):
+        from beatlib.errors import BeatlibError
+
+        try:
+            return fn(*args)
+        except BeatlibError as e:
+            self.status.value = f"<span style='color:#b00'>{_q_esc(str(e))}</span>"
+            return None
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
