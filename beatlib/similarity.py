@@ -348,6 +348,16 @@ def locate_inputs(project_dir: "str | os.PathLike", *, model: str = "wavegan",
 
 
 # --------------------------------------------------------------------------- examples
+def examples_dir(project_dir: "str | os.PathLike", *, model: str = "wavegan",
+                 instrument: str | None = None) -> Path:
+    """Where a model's examples go: ``similarity_metric_examples/`` for WaveGAN loops,
+    ``similarity_metric_examples/wavenet_<instrument>/`` for one-shots."""
+    from beatlib.paths import ProjectPaths
+
+    root = ProjectPaths(project_dir).examples
+    return root / f"wavenet_{instrument}" if model == "wavenet" and instrument else root
+
+
 def pick_examples(report: metrics.SimilarityReport, n: int = 3) -> list[tuple[str, int]]:
     """Generated clips worth showing: the most similar, a typical one, the most novel (+ quantiles).
 
@@ -494,6 +504,6 @@ def write_examples(scored: ScoredBatch, out_dir: "str | os.PathLike", *, n: int 
     return written
 
 
-__all__ = ["EXAMPLES_README", "MissingInputError", "ScoredBatch", "TrainingSet", "default_shifts",
+__all__ = ["EXAMPLES_README", "MissingInputError", "ScoredBatch", "TrainingSet", "default_shifts", "examples_dir",
            "load_generated", "load_training", "locate_inputs", "pick_examples", "resolve_batch",
            "score_folder", "summarize", "write_examples"]
