@@ -237,3 +237,32 @@ def test_cli_export_loops(tmp_path, capsys):
     assert sorted(p.name for p in (batch / "loops").iterdir()) == ["0000_4bar_124bpm.wav", "0001_4bar_124bpm.wav"]
     assert main(["export-loops", str(tmp_path / "nope")]) == 2
     assert "nope: no such batch folder" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- real WaveGAN
+def _untrained_wavegan(weights_dir: Path):
+    """A real (untrained) tiny WaveGAN checkpoint, saved the way training saves it."""
+    tf = pytest.importorskip("tensorflow")
+    from beatlib.config import wavegan_profile
+    from beatlib.models.wavegan import build_generator
+    from beatlib.training import RunDir
+
+    cfg = wavegan_profile("tiny")
+    tf.keras.utils.set_random_seed(0)
+    run = RunDir(weights_dir, cfg, generator=build_generator(cfg))
+    run.restore()
+    run.save(1)
+    return cfg
+
+
+def test_generate_all_with_a_real_wavegan_checkpoint(tmp_path):
+    paths = ProjectPaths(tmp_path)
+    cfg = _untrained_wavegan(paths.wavegan_weights)
+    report = generate.generate_all(tmp_path, wavenet_n=0, wavegan_n=3, loop_bars=(2,), loop_bpm=124,
+                                   progress=False, log=None)
+    assert report.skipped == {} and set(report.batches) == {"wavegan"}
+    batch = report.batches["wavegan"]
+    info = sf.info(str(batch / "0000.wav"))
+    assert (info.samplerate, info.frames, info.channels) == (cfg.sample_rate, cfg.slice_len, cfg.channels)
+    assert [p.name for p in report.loops] == [f"{i:04d}_2bar_124bpm.wav" for i in range(3)]
+    assert sf.info(str(report.loops[0])).frames == round(8 * 60 / 124 * cfg.sample_rate)

@@ -159,3 +159,24 @@ def test_latent_walk_blends_the_two_seeds(tmp_path, monkeypatch):
 def test_show_batch_runs_headless(project, capsys):
     widgets.show_batch(project.generated_wavegan / "batch-001", n=2, title="loops")
     widgets.show_batch(project.generated_wavenet("kick") / "batch-001", n=0)
+
+
+def test_latent_walk_with_a_real_generator(tmp_path):
+    tf = pytest.importorskip("tensorflow")
+    from beatlib.models.wavegan import build_generator
+    from beatlib.training import RunDir
+
+    paths = ProjectPaths(tmp_path)
+    cfg = wavegan_profile("tiny")
+    tf.keras.utils.set_random_seed(0)
+    run = RunDir(paths.wavegan_weights, cfg, generator=build_generator(cfg))
+    run.restore()
+    run.save(1)
+    walk = widgets.LatentWalk(tmp_path, seed_a=1, seed_b=2, position=0.0, bars=4, bpm=125)
+    assert walk.generator is not None and "seed 1 → 2" in walk.status.value
+    a = walk.clip(0.0)
+    b = walk.clip(1.0)
+    assert a.shape == (cfg.slice_len, cfg.channels) and not np.allclose(a, b)
+    # seed A at position 0 is the clip a batch makes for latent seed 1
+    np.testing.assert_allclose(a, walk.generator.generate(walk.generator.latents([1]))[0], atol=1e-6)
+    assert walk.loop(0.5).shape == (16 * 7056, cfg.channels)
