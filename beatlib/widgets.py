@@ -109,6 +109,7 @@ class Audition:
         self.sources = audition_sources(self.paths.root)
         self._training: dict[str, _AAny] = {}
         self._scores: dict[tuple, _AAny] = {}
+        self._manifests: dict[_APath, dict] = {}
         self.kept: list[_APath] = []
         self.clips: list[_APath] = []
         self.batch: _APath | None = None
@@ -214,8 +215,9 @@ class Audition:
                 players.append(("nearest training clip", _a_player(ts.audio[k], ts.sample_rate)))
             except BeatlibError as e:
                 note = f" · no comparison ({_a_esc(str(e))})"
+        info = self._clip_info(path.name)
         self._set_status(f"<b>{self.label}</b> {self.batch.name}: clip {index + 1} of "
-                         f"{len(self.clips)} <code>{path.name}</code>{note}")
+                         f"{len(self.clips)} <code>{path.name}</code>{info}{note}")
         with self.view:
             clear_output(wait=True)
             for name, player in players:
@@ -266,6 +268,22 @@ class Audition:
 
     def _set_status(self, html: str) -> None:
         self.status.value = html
+
+    def _clip_info(self, name: str) -> str:
+        """The batch manifest's entry for clip ``name`` (e.g. its latent seed), as ' · k v' text."""
+        from beatlib.errors import BeatlibError
+        from beatlib.generate import read_manifest
+
+        if self.batch not in self._manifests:
+            try:
+                clips = read_manifest(self.batch).get("clips", [])
+            except BeatlibError:
+                clips = []
+            self._manifests[self.batch] = {c.get("file"): c for c in clips if isinstance(c, dict)}
+        entry = self._manifests[self.batch].get(name, {})
+        parts = [f"{k.replace('_', ' ')} {v}" for k, v in entry.items()
+                 if k != "file" and isinstance(v, (int, float, str))]
+        return "".join(f" · {_a_esc(t)}" for t in parts[:3])
 
     def _controls(self):
         """Context: move controls without their observers calling the handlers again."""

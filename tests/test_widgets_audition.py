@@ -21,7 +21,8 @@ def _batch(root: Path, clips: list[np.ndarray], sr: int) -> Path:
     with new_batch_dir(root) as d:
         for i, y in enumerate(clips):
             save_audio(d / f"{i:04d}.wav", y, sample_rate=sr)
-        write_json(d / "manifest.json", {"n": len(clips)})
+        write_json(d / "manifest.json", {"n": len(clips), "clips": [
+            {"file": f"{i:04d}.wav", "latent_seed": 100 + i} for i in range(len(clips))]})
     return sorted(root.glob("batch-*"))[-1]
 
 
@@ -64,6 +65,7 @@ def test_audition_navigates_and_compares(project):
     # clip 2 is training row 3, saved as 16-bit: the nearest clip, with a score near 0
     assert "kick/3.wav" in a.status.value and "similar" in a.status.value
     assert "score 0.000" in a.status.value
+    assert "latent seed 102" in a.status.value         # the manifest's entry for the clip
     a.show(99)
     assert a.index == 3 and a.slider.value == 3
     a.next()
