@@ -344,3 +344,10 @@ def test_cli_score(tmp_path, rng, capsys):
     code = main(["score", str(tmp_path / "missing"), str(paths.loops_npz)])
     err = capsys.readouterr().err
     assert code == 2 and "missing: no such folder" in err and "Traceback" not in err
+
+
+def test_committed_examples_readme_matches_the_writer():
+    from conftest import REPO
+    from beatlib.similarity import EXAMPLES_README
+
+    assert (REPO / "similarity_metric_examples" / "README.md").read_text() == EXAMPLES_README
