@@ -676,7 +676,8 @@ def _q_waveform(y, sample_rate: int, title: str, *, marks=None, lines=None):
         pos = _qnp.asarray(pos, _qnp.float64) / sample_rate
         lo, hi = 1.02 + 0.06 * k, 1.06 + 0.06 * k
         ax.vlines(pos, lo, hi, color=_Q_COLORS[k % len(_Q_COLORS)], lw=1.5, label=label)
-    ax.set(title=title, xlabel="s", xlim=(0, max(t[-1], 1e-3)), ylim=(-1.05, 1.1 + 0.06 * len(marks or {})))
+    end = max(t[-1], 1e-3)
+    ax.set(title=title, xlabel="s", xlim=(-0.01 * end, end), ylim=(-1.05, 1.1 + 0.06 * len(marks or {})))
     if marks:
         ax.legend(loc="lower right", fontsize=7, ncol=len(marks))
     fig.tight_layout()
@@ -728,8 +729,6 @@ def show_arrangement(arrangement, title: str | None = None) -> None:
     """Show a :class:`beatlib.sequencer.Arrangement`: which clip is which letter, a player and
     the waveform with the joins marked."""
     from IPython.display import HTML, display
-
-    from beatlib.paths import ProjectPaths  # noqa: F401 - keeps the import pattern of the module
 
     a = arrangement
     names = ", ".join(f"{k} = {_q_esc(_APath(v).parent.name)}/{_q_esc(_APath(v).name)}"
@@ -820,9 +819,13 @@ class SequencerGrid:
         b.value = (not b.value) if on is None else bool(on)
         return b.value
 
-    def render(self, play: bool = False):
-        """Render the grid with the current sliders and seed; show it; returns the Beat."""
-        from IPython.display import HTML, clear_output, display
+    def render(self, play: bool = False, *, show: bool = True):
+        """Render the grid with the current sliders and seed; returns the Beat.
+
+        With ``show`` the player and waveform go to the widget's output area (``play``
+        starts playback); ``show=False`` only renders (for static notebooks and tests).
+        """
+        from IPython.display import clear_output
 
         from beatlib import sequencer
         from beatlib.errors import ConfigError
@@ -837,9 +840,10 @@ class SequencerGrid:
         self.last_beat = beat
         self.status.value = (f"seed {self.seed} · policy {policy}"
                              + (f" <small>({_q_esc(note)})</small>" if note else ""))
-        with self.view:
-            clear_output(wait=True)
-            show_beat(beat, autoplay=play)
+        if show:
+            with self.view:
+                clear_output(wait=True)
+                show_beat(beat, autoplay=play)
         return beat
 
     def new_samples(self, play: bool = False):
