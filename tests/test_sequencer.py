@@ -433,3 +433,33 @@ def test_cli_sequence_and_arrange(tmp_path, capsys):
     rc = main(["arrange", "--loops", str(loops), "--structure", "ABAB", "--out", str(tmp_path / "a.wav"),
                "--sample-rate", "14700"])
     assert rc == 0 and sf.info(tmp_path / "a.wav").frames == 4 * 8000
+
+
+# ----------------------------------------------------------------------------- widget
+def test_sequencer_grid_builds_and_its_handlers_run_headless():
+    from beatlib.widgets import SequencerGrid
+
+    kit = click_kit(n=6)
+    grid = SequencerGrid(kit, "simple-house", bpm=BPM, bars=1, seed=0, sample_rate=SR)
+    assert [len(row) for row in grid.toggles.values()] == [16, 16, 16]
+    assert grid.pattern == sq.preset("simple-house")
+    assert grid.toggle("snare", 7) is True
+    assert grid.pattern.grid()[1, 7] == 1.0
+    grid.swing_slider.value = 0.25
+    grid.render_button.click()                          # the button's callback, as in a browser
+    beat = grid.last_beat
+    assert beat is not None and beat.settings["swing"] == 0.25 and beat.settings["seed"] == 0
+    assert any(h.voice == "snare" and h.step == 7 for h in beat.hits)
+    first = [h.sample for h in beat.hits]
+    grid.new_button.click()
+    assert grid.seed == 1 and [h.sample for h in grid.last_beat.hits] != first
+    # too few samples for "unique": falls back with a note instead of failing
+    small = SequencerGrid(click_kit(n=2), "house", bars=1, sample_rate=SR)
+    assert small.render(show=False).settings["policy"] == "round-robin"
+    assert "round-robin" in small.status.value
+    # an empty grid: the error goes to the status line, nothing raises
+    for voice in grid.toggles:
+        for step in range(16):
+            grid.toggle(voice, step, on=False)
+    grid.render_button.click()
+    assert "grid is empty" in grid.status.value
