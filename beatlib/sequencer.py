@@ -738,6 +738,8 @@ def render(pattern: Pattern, sounds: Any, bpm: float, bars: int | None = None, *
                         int(position[h]), round(float(velocity[h]), 6), snd.name, k))
         placed.append((int(position[h]) - snd.onset, y, float(velocity[h])))
 
+    hits.sort(key=lambda h: (h.step, pattern.voices.index(h.voice)))     # manifest in time order
+
     # --- mix: a pre-roll holds the parts of sounds before their onset ------------------
     length = beat_length(pattern, bpm, bars, sample_rate=sample_rate)
     pre = max([max(0, -start) for start, _, _ in placed], default=0)
