@@ -256,9 +256,12 @@ class WaveGANSampler:
             raise _WgConfigError(f"batch_size must be >= 1, got {batch_size}")
         if self._forward is None:
             model = self.model
-            self._forward = tf.function(lambda x: model(x, training=False),  # [B, latent] -> [B, T, C]
-                                        input_signature=[tf.TensorSpec([None, self.latent_dim], tf.float32)],
-                                        reduce_retracing=True)
+
+            def forward(z):
+                return model(z, training=False)  # [B, latent] -> [B, T, C]
+
+            self._forward = tf.function(forward, autograph=False,
+                                        input_signature=[tf.TensorSpec([None, self.latent_dim], tf.float32)])
         chunks = [self._forward(tf.constant(z[i:i + batch_size])).numpy() for i in range(0, len(z), batch_size)]
         if not chunks:
             return _wg_np.zeros((0, self.cfg.slice_len, self.cfg.channels), _wg_np.float32)

@@ -194,6 +194,45 @@ def time_per_call(fn, *args: Any, repeats: int = 3, warmup: int = 1) -> float:
     return sorted(times)[len(times) // 2]
 
 
+def init_run_from(src: "str | os.PathLike", dest: "str | os.PathLike") -> bool:
+    """Start run folder ``dest`` as a copy of run folder ``src`` (e.g. shipped demo weights).
+
+    Copies only when ``dest`` holds no checkpoint yet (missing or without a ``checkpoint``
+    index), so a user's own training is never overwritten; TensorBoard logs and backups are
+    not copied. Training in ``dest`` then resumes from ``src``'s step. Returns True if copied.
+
+    Raises:
+        CheckpointError: ``src`` holds no checkpoint.
+
+    Example:
+        >>> init_run_from("weights/demo/wavegan", "weights/wavegan")  # doctest: +SKIP
+        True
+    """
+    src, dest = Path(src), Path(dest)
+    if (dest / "checkpoint").exists():
+        return False
+    if not (src / "checkpoint").exists():
+        raise CheckpointError(f"{src}: no checkpoint to start from (expected a run folder with a "
+                              "'checkpoint' file)")
+    tmp = dest.with_name(f".{dest.name}.init-tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        for f in src.iterdir():
+            if f.is_file() and not f.name.startswith("."):
+                shutil.copy2(f, tmp / f.name)
+        if dest.exists():
+            if any(dest.iterdir()):  # e.g. only a config.json from an aborted start: keep it aside
+                for f in dest.iterdir():
+                    if not (tmp / f.name).exists() and f.is_file():
+                        shutil.copy2(f, tmp / f.name)
+            shutil.rmtree(dest)
+        os.replace(tmp, dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return True
+
+
 # ============================================================ wavenet training loop
 # (owned by the WaveNet work)
 
@@ -467,3 +506,38 @@ def train_wavegan(data_npz: "str | os.PathLike", out_dir: "str | os.PathLike", c
     if s_per_step is None and timed:
         s_per_step = sorted(timed)[len(timed) // 2]
     return WaveGANRun(out, cfg, start, step, seconds, s_per_step, history)
+
+
+def describe_wavegan_run(out_dir: "str | os.PathLike", data_npz: "str | os.PathLike" = "data/loops.npz",
+                         *, steps: int | None = None) -> str:
+    """Where a WaveGAN run's files are and the terminal commands that resume or repeat it.
+
+    Example:
+        >>> print(describe_wavegan_run("weights/wavegan"))  # doctest: +SKIP
+        run folder: weights/wavegan ...
+    """
+    from beatlib.config import CONFIG_FILE as _CF, WaveGANConfig, load_config
+
+    out = Path(out_dir)
+    ckpts = sorted(out.glob("ckpt-*.index"), key=lambda p: int(p.stem.split("-")[1]))
+    backups = sorted(p.name for p in (out / "backups").glob("step-*")) if (out / "backups").is_dir() else []
+    profile = load_config(WaveGANConfig, out).name if (out / _CF).exists() else "paper"
+    hist = read_history(out)
+    target = steps or (hist[-1]["step"] if hist else 1000)
+    lines = [
+        f"run folder:   {out}",
+        f"checkpoints:  {', '.join(p.stem for p in ckpts) or 'none yet'}",
+        f"backups:      {', '.join(backups) or 'none yet'}  (in {out / 'backups'})",
+        f"config:       {out / _CF}",
+        f"loss history: {out / HISTORY_FILE}",
+        f"TensorBoard:  tensorboard --logdir {out / 'logs'}",
+        "",
+        "resume here (or in a terminal; the run continues from its latest checkpoint):",
+        f"  beatlib train-wavegan {data_npz} --out {out} --steps {target}",
+        "train the paper-size model on a GPU server (copy the .npz; add --strategy mirrored for several GPUs):",
+        f"  beatlib train-wavegan {data_npz} --out weights/wavegan-paper --profile paper --steps 200000",
+        f"then sample: beatlib generate-wavegan {out} --n 40 --out generated_output/wavegan",
+    ]
+    if profile != "paper":
+        lines.insert(4, f"profile:      {profile}")
+    return "\n".join(lines)

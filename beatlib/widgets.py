@@ -10,6 +10,114 @@ from __future__ import annotations
 
 # ============================================================ training plots
 # (owned by the WaveNet / WaveGAN work: live loss curves)
+# -- TrainingMonitor / plot_history: generic, for any loop that reports TrainingProgress (WaveGAN work)
+_T_SKIP_KEYS = ("step", "time", "s_per_step")
+
+
+def _t_history_figure(history, keys=None, title: str = ""):
+    """Loss curves ``key vs step`` for the logged rows, one small panel per key."""
+    import matplotlib.pyplot as plt
+
+    rows = list(history)
+    if keys is None:
+        keys = [k for k in (rows[-1] if rows else {}) if k not in _T_SKIP_KEYS]
+    keys = list(keys) or ["loss"]
+    fig, axes = plt.subplots(1, len(keys), figsize=(3.6 * len(keys), 2.8), squeeze=False)
+    for ax, k in zip(axes[0], keys):
+        pts = [(r["step"], r[k]) for r in rows if k in r]
+        if pts:
+            ax.plot(*zip(*pts), lw=1.0)
+        ax.set(title=k, xlabel="step")
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _t_png(fig):
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80)
+    plt.close(fig)
+    return Image(buf.getvalue())
+
+
+def plot_history(history_or_dir, keys=None, *, title: str = "") -> None:
+    """Show the loss curves of a run (its folder, or a list of logged rows).
+
+    Example:
+        >>> plot_history("../weights/wavegan", keys=["d_loss", "g_loss"])  # doctest: +SKIP
+    """
+    import os
+
+    from IPython.display import display
+
+    if isinstance(history_or_dir, (str, os.PathLike)):
+        from beatlib.training import read_history
+
+        history_or_dir = read_history(history_or_dir)
+    display(_t_png(_t_history_figure(history_or_dir, keys, title)))
+
+
+class TrainingMonitor:
+    """Live loss curves and audio previews, as the ``on_progress`` callback of a training loop.
+
+    Works with anything that passes objects with ``step``, ``steps``, ``history`` (rows of
+    ``{"step": ..., key: value}``), ``preview`` (``[k, T, C]`` audio or None) and
+    ``sample_rate`` — e.g. :class:`beatlib.training.TrainingProgress`. The plot and players
+    are updated in place (display handles), so this also works under papermill.
+
+    Args:
+        keys: history keys to plot (default: every loss in the rows).
+        every: redraw the plot at most every ``every`` calls (previews always show).
+        title: figure title.
+
+    Example:
+        >>> monitor = TrainingMonitor(keys=["d_loss", "g_loss", "gp"])              # doctest: +SKIP
+        >>> train_wavegan(data, out, cfg, steps=500, on_progress=monitor)         # doctest: +SKIP
+    """
+
+    def __init__(self, keys=None, *, every: int = 1, title: str = ""):
+        from IPython.display import HTML, display
+
+        self.keys, self.every, self.title = keys, max(int(every), 1), title
+        self.calls = 0
+        self.status = display(HTML("<i>waiting for the first logged step…</i>"), display_id=True)
+        self.plot = display(HTML(""), display_id=True)
+        self.audio = display(HTML(""), display_id=True)
+
+    def __call__(self, progress) -> None:
+        from IPython.display import HTML
+
+        self.calls += 1
+        rows = progress.history
+        last = rows[-1] if rows else {}
+        vals = ", ".join(f"{k} {v:.4g}" for k, v in last.items() if k not in ("step", "time"))
+        self.status.update(HTML(f"step <b>{progress.step}</b> / {progress.steps} &nbsp; {vals}"))
+        if self.calls % self.every == 0 or progress.step >= progress.steps:
+            self.plot.update(_t_png(_t_history_figure(rows, self.keys, self.title)))
+        if getattr(progress, "preview", None) is not None:
+            self.audio.update(HTML(_t_players_html(progress.preview, progress.sample_rate,
+                                                   f"previews at step {progress.step}")))
+
+
+def _t_players_html(clips, sample_rate: int, caption: str) -> str:
+    """Inline HTML audio players (never normalised) for ``[k, T, C]`` clips."""
+    from IPython.display import Audio
+
+    import numpy as np
+
+    cells = []
+    for i, y in enumerate(np.asarray(clips, np.float32)):
+        player = Audio(np.clip(y.T, -1, 1), rate=int(sample_rate), normalize=False)
+        cells.append(f"<div style='display:inline-block;margin:4px'>z{i}<br>{player._repr_html_()}</div>")
+    return f"<div><b>{caption}</b><br>{''.join(cells)}</div>"
+
 
 # ============================================================ audition (notebook 04)
 # (owned by the batch-export work: Audition, keep, LatentWalk, static batch previews)

@@ -1,0 +1,228 @@
+"""WaveGAN training-step and generation speed, against a plain TensorFlow reference.
+
+Prints ``name: value`` lines:
+
+* ``s_per_iter_d16_b32``   beatlib's iteration (5 critic updates with gradient penalty + 1
+  generator update) at d=16, batch 32, through the same compiled path as ``train_wavegan``
+  (tf.data pipeline with on-the-fly noise, ``strategy.run(WaveGANTrainer.train_step)``).
+* ``s_per_iter_ref_d16_b32`` the same iteration written in plain TensorFlow (tf.Variables,
+  tf.nn convolutions, hand-written Adam, batch-wide phase shuffle), measured in the same run,
+  interleaved with beatlib's; ``ratio_d16_b32`` = beatlib / reference (<= 1 is the target).
+* ``gflop_per_iter_d16_b32`` floating-point work of one iteration (TensorFlow's graph
+  statistics of the reference step) and ``gflops_d16_b32`` = that / beatlib's time (GFLOP/s).
+* ``s_per_iter_paper``     one paper-size iteration (d=64, batch 64), beatlib.
+* ``gen40_s``, ``gen1000_s`` generation at d=64 (chunks of 100), untrained weights.
+
+Usage:
+    .venv/bin/python benchmarks/wavegan_step.py [--repeats 3] [--skip-paper]
+
+Timings are wall-clock medians; on a shared machine they are noisy.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from beatlib.config import wavegan_profile  # noqa: E402
+from beatlib.generate import WaveGANSampler  # noqa: E402
+from beatlib.models.wavegan import WaveGANTrainer, build_generator  # noqa: E402
+from beatlib.training import loop_batches  # noqa: E402
+
+
+# ----------------------------------------------------------------- plain TensorFlow reference
+class PlainWaveGAN:
+    """WaveGAN + WGAN-GP with raw variables and tf.nn ops (no Keras), for comparison."""
+
+    def __init__(self, d: int, batch: int, c: int = 2, k: int = 25, latent: int = 100, seed: int = 0):
+        init = tf.random.stateless_normal
+        s = [seed, 0]
+
+        def var(shape, scale=0.02):
+            s[1] += 1
+            return tf.Variable(init(shape, s) * scale)
+
+        self.batch, self.latent = batch, latent
+        self.g_fc = (var([latent, 16 * 16 * d]), var([16 * 16 * d], 0.0))
+        widths = [16 * d, 8 * d, 4 * d, 2 * d, d, c]
+        # conv1d_transpose filters: [k, out, in]
+        self.g_up = [(var([k, widths[i + 1], widths[i]]), var([widths[i + 1]], 0.0)) for i in range(5)]
+        dw = [c, d, 2 * d, 4 * d, 8 * d, 16 * d]
+        self.d_conv = [(var([k, dw[i], dw[i + 1]]), var([dw[i + 1]], 0.0)) for i in range(5)]
+        self.d_fc = (var([16 * 16 * d, 1]), var([1], 0.0))
+        self.d = d
+        self.g_vars = [v for p in [self.g_fc, *self.g_up] for v in p]
+        self.d_vars = [v for p in [*self.d_conv, self.d_fc] for v in p]
+        self.slots = {id(v): (tf.Variable(tf.zeros_like(v)), tf.Variable(tf.zeros_like(v)))
+                      for v in self.g_vars + self.d_vars}
+        self.t = tf.Variable(0.0)
+
+    def gen(self, z):
+        b = tf.shape(z)[0]
+        x = tf.nn.relu(tf.reshape(z @ self.g_fc[0] + self.g_fc[1], [b, 16, 16 * self.d]))
+        for i, (w, bias) in enumerate(self.g_up):
+            t = tf.shape(x)[1] * 4
+            x = tf.nn.conv1d_transpose(x, w, [b, t, w.shape[1]], 4, padding="SAME") + bias
+            x = tf.nn.relu(x) if i < 4 else tf.tanh(x)
+        return x
+
+    def disc(self, x):
+        for i, (w, bias) in enumerate(self.d_conv):
+            x = tf.nn.leaky_relu(tf.nn.conv1d(x, w, 4, "SAME") + bias, 0.2)
+            if i < 4:  # batch-wide phase shuffle, as in the original WaveGAN code
+                n = tf.shape(x)[1]
+                ph = tf.random.uniform([], -2, 3, tf.int32)
+                x = tf.pad(x, [[0, 0], [2, 2], [0, 0]], "REFLECT")[:, 2 - ph: 2 - ph + n]
+        x = tf.reshape(x, [tf.shape(x)[0], -1])
+        return x @ self.d_fc[0] + self.d_fc[1]
+
+    def adam(self, grads, variables, lr=1e-4, b1=0.5, b2=0.9, eps=1e-7):
+        for g, v in zip(grads, variables):
+            m, s = self.slots[id(v)]
+            m.assign(b1 * m + (1 - b1) * g)
+            s.assign(b2 * s + (1 - b2) * g * g)
+            v.assign_sub(lr * m / (tf.sqrt(s) + eps))
+
+    @tf.function
+    def iteration(self, real):  # real [B, 5, T, C]
+        b = self.batch
+        for i in range(5):
+            z = tf.random.uniform([b, self.latent], -1, 1)
+            fake = self.gen(z)
+            with tf.GradientTape() as tape:
+                r = real[:, i]
+                alpha = tf.random.uniform([b, 1, 1])
+                xh = r + alpha * (fake - r)
+                with tf.GradientTape() as t2:
+                    t2.watch(xh)
+                    dh = self.disc(xh)
+                gr = t2.gradient(dh, xh)
+                gp = tf.reduce_mean((tf.sqrt(tf.reduce_sum(gr ** 2, [1, 2]) + 1e-12) - 1) ** 2)
+                loss = tf.reduce_mean(self.disc(fake)) - tf.reduce_mean(self.disc(r)) + 10 * gp
+            self.adam(tape.gradient(loss, self.d_vars), self.d_vars)
+        with tf.GradientTape() as tape:
+            g_loss = -tf.reduce_mean(self.disc(self.gen(tf.random.uniform([b, self.latent], -1, 1))))
+        self.adam(tape.gradient(g_loss, self.g_vars), self.g_vars)
+        return loss
+
+
+def graph_gflop(concrete) -> float | None:
+    """Floating-point operations of a concrete function's graph per call (TF's op statistics)."""
+    try:
+        from tensorflow.python.framework import ops as _ops
+
+        total = 0
+        for op in concrete.graph.get_operations():
+            try:
+                stats = _ops.get_stats_for_node_def(concrete.graph, op.node_def, "flops")
+            except (ValueError, KeyError):
+                continue
+            total += stats.value or 0
+        return total / 1e9 if total else None
+    except Exception:  # noqa: BLE001 -- statistics are best effort
+        return None
+
+
+def analytic_gflop(d: int, batch: int, c: int = 2, k: int = 25) -> float:
+    """Rough FLOPs of one iteration from the layer shapes (multiply-add = 2 FLOPs).
+
+    Critic update: G forward, D forward x3, GP (D backward to the input, then its backward
+    for the weights ~ 2 more passes), loss backward x2. About 9 D passes + 1 G pass; the
+    generator update ~ 3 G passes + 2 D passes.
+    """
+    g = 2 * 100 * 256 * d  # dense
+    widths = [16 * d, 8 * d, 4 * d, 2 * d, d, c]
+    t = 16
+    for i in range(5):
+        t *= 4
+        g += 2 * k * widths[i] * widths[i + 1] * t
+    dd = 2 * 256 * d
+    dw = [c, d, 2 * d, 4 * d, 8 * d, 16 * d]
+    t = 16384
+    for i in range(5):
+        t //= 4
+        dd += 2 * k * dw[i] * dw[i + 1] * t
+    return batch * (5 * (g + 9 * dd) + 3 * g + 2 * dd) / 1e9
+
+
+# ----------------------------------------------------------------- measurements
+def lib_iteration(cfg):
+    """beatlib's compiled iteration exactly as train_wavegan runs it (no strategy = default)."""
+    strat = tf.distribute.get_strategy()
+    trainer = WaveGANTrainer(cfg)
+    trainer.compile()
+    trainer.build_optimizers()
+    audio = np.random.default_rng(0).uniform(-0.5, 0.5, (64, cfg.slice_len, cfg.channels)).astype("float32")
+    it = iter(strat.experimental_distribute_dataset(loop_batches(audio, cfg)))
+
+    @tf.function
+    def one(it):
+        per = strat.run(trainer.train_step, args=(next(it),))
+        return {k: strat.reduce("MEAN", v, axis=None) for k, v in per.items()}
+
+    return lambda: one(it)["d_loss"].numpy()
+
+
+def ref_iteration(d, batch):
+    m = PlainWaveGAN(d, batch)
+    real = tf.random.uniform([batch, 5, 16384, 2], -0.5, 0.5)
+    fn = lambda: m.iteration(real).numpy()  # noqa: E731
+    return fn, m.iteration.get_concrete_function(real)
+
+
+def timed(fn, repeats):
+    ts = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return ts
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--skip-paper", action="store_true", help="skip the ~1-2 min paper-size iteration")
+    args = ap.parse_args()
+
+    cfg = wavegan_profile("paper", dim=16, batch_size=32)
+    lib = lib_iteration(cfg)
+    ref, concrete = ref_iteration(16, 32)
+    lib(), ref()  # trace + warm up
+    lib_t, ref_t = [], []
+    for _ in range(args.repeats):  # interleaved so that machine load hits both alike
+        lib_t += timed(lib, 1)
+        ref_t += timed(ref, 1)
+    s_lib, s_ref = float(np.median(lib_t)), float(np.median(ref_t))
+    print(f"s_per_iter_d16_b32: {s_lib:.3f}")
+    print(f"s_per_iter_ref_d16_b32: {s_ref:.3f}")
+    print(f"ratio_d16_b32: {s_lib / s_ref:.3f}")
+    gflop = graph_gflop(concrete)
+    source = "graph"
+    if gflop is None or gflop < 0.2 * analytic_gflop(16, 32):  # TF lacks statistics for some ops
+        gflop, source = analytic_gflop(16, 32), "analytic"
+    print(f"gflop_per_iter_d16_b32: {gflop:.1f}  ({source})")
+    print(f"gflops_d16_b32: {gflop / s_lib:.1f}")
+
+    if not args.skip_paper:
+        paper = lib_iteration(wavegan_profile("paper"))
+        t0 = time.perf_counter()
+        paper()  # includes tracing
+        first = time.perf_counter() - t0
+        print(f"s_per_iter_paper: {timed(paper, 1)[0]:.1f}  (first call with tracing {first:.1f})")
+
+    gcfg = wavegan_profile("paper")
+    sampler = WaveGANSampler(build_generator(gcfg), gcfg, 0, None)
+    z = sampler.latents(range(1000))
+    sampler.generate(z[:40])  # trace
+    print(f"gen40_s: {min(timed(lambda: sampler.generate(z[:40]), args.repeats)):.2f}")
+    print(f"gen1000_s: {min(timed(lambda: sampler.generate(z, batch_size=100), 1)):.1f}")
+
+
+if __name__ == "__main__":
+    main()
