@@ -40,7 +40,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from beatlib.audio import AUDIO_EXTENSIONS, find_audio_files, load_audio, resample, save_audio, to_channels, validate_audio
+from beatlib.audio import (AUDIO_EXTENSIONS, SILENCE_PEAK, find_audio_files, load_audio, resample, save_audio,
+                           to_channels, validate_audio)
 from beatlib.errors import ConfigError, DataError
 from beatlib.files import atomic_path, latest_batch_dir, read_json, write_json
 
@@ -410,10 +411,13 @@ class Kit:
         key = (voice, int(index))
         if key not in self._cache:
             src = self._sources[voice][index]
+            # a silent generated sample is kept (it plays as a silent hit) rather than failing
+            # a whole render; unreadable files and NaN still raise AudioError naming the file
             if isinstance(src, (str, os.PathLike)):
-                y, rate = load_audio(src)
+                y, rate = load_audio(src, allow_silent=True)
             else:
-                y = validate_audio(np.asarray(src, np.float32), source=self.name(voice, index))
+                y = validate_audio(np.asarray(src, np.float32), source=self.name(voice, index),
+                                   allow_silent=True)
                 rate = self.source_rate
             # the onset is found before resampling: a resampler's pre-ringing is not the attack
             onset = int(round(detect_onset(y) * self.sample_rate / rate))
@@ -878,7 +882,7 @@ def arrange(bars: Sequence[np.ndarray], structure: str = "AABB", *, sample_rate:
     used = max(seq) + 1
     if len(bars) < used:
         raise DataError(f"structure {structure} needs {used} distinct bars, got {len(bars)}")
-    clips = [validate_audio(np.asarray(b, np.float32), source=f"bar {chr(65 + i)}")
+    clips = [validate_audio(np.asarray(b, np.float32), source=f"bar {chr(65 + i)}", allow_silent=True)
              for i, b in enumerate(bars[:used])]
     ch = max(c.shape[1] for c in clips)
     clips = [to_channels(c, ch) for c in clips]
@@ -929,7 +933,7 @@ def load_bars(folder: "str | os.PathLike", *, sample_rate: int | None = None,
         raise DataError(f"{folder}: no generated bars (audio files) found")
     bars, rate = [], sample_rate
     for f in files:
-        y, sr = load_audio(f, sample_rate=rate, channels=channels)
+        y, sr = load_audio(f, sample_rate=rate, channels=channels, allow_silent=True)
         rate = rate or sr
         bars.append(y)
     return files, bars, int(rate)
@@ -958,9 +962,11 @@ def arrange_folder(folder: "str | os.PathLike", structure: str = "AABB", *, seed
     letters = sorted(set(structure))
     if not structure.isalpha() or not structure.isascii():
         raise ConfigError(f"structure must be letters such as AABB, got {structure!r}")
-    if len(bars) < len(letters):
-        raise DataError(f"{folder}: structure {structure} needs {len(letters)} distinct bars, "
-                        f"found {len(files)}")
+    audible = [i for i, b in enumerate(bars) if float(np.abs(b).max()) >= SILENCE_PEAK]
+    if len(audible) < len(letters):
+        raise DataError(f"{folder}: structure {structure} needs {len(letters)} distinct bars, found "
+                        f"{len(files)} clips of which {len(audible)} are not silent")
+    files, bars = [files[i] for i in audible], [bars[i] for i in audible]
     if bpm is None:
         batch = latest_batch_dir(folder) or folder
         try:

@@ -341,8 +341,15 @@ def test_arrange_folder_uses_latest_batch_and_its_bpm(tmp_path):
     assert arr.audio.shape == (4 * 14112, 2)
     hi = sq.arrange_folder(root, "ABAB", seed=0, sample_rate=44100)
     assert hi.audio.shape[0] == 3 * 4 * 14112 and hi.sample_rate == 44100
-    with pytest.raises(DataError, match="needs 4 distinct bars, found 3"):
+    with pytest.raises(DataError, match="needs 4 distinct bars, found 3 clips"):
         sq.arrange_folder(root, "ABCD", seed=0)
+    # silent clips (an untrained generator) are never picked
+    sf.write(root / "batch-002" / "0001.wav", np.zeros((16384, 2), np.float32), 14700)
+    for seed in range(5):
+        assert "0001.wav" not in str(sq.arrange_folder(root, "AB", seed=seed, sample_rate=14700).sources)
+    sf.write(root / "batch-002" / "0002.wav", np.zeros((16384, 2), np.float32), 14700)
+    with pytest.raises(DataError, match="3 clips of which 1 are not silent"):
+        sq.arrange_folder(root, "AB", seed=0)
 
 
 # ----------------------------------------------------------------------------- files, kits, CLI
