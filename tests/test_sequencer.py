@@ -470,3 +470,13 @@ def test_sequencer_grid_builds_and_its_handlers_run_headless():
             grid.toggle(voice, step, on=False)
     grid.render_button.click()
     assert "grid is empty" in grid.status.value
+
+
+def test_a_silent_generated_sample_is_a_silent_hit_not_a_failed_render():
+    kit = sq.Kit.from_arrays({"kick": [np.zeros(500, np.float32), click(0)]}, sample_rate=SR)
+    p = sq.Pattern.from_strings({"kick": "X.......X......."})
+    b = sq.render(p, kit, BPM, 1, sample_rate=SR, seed=0)
+    assert sorted(h.sample_index for h in b.hits) == [0, 1]
+    assert impulse_positions(b).size == 1
+    with pytest.raises(BeatlibError, match=r"kick\[0\]: contains NaN"):
+        sq.render(p, {"kick": [np.full(10, np.nan), click(0)]}, BPM, 1, sample_rate=SR, seed=0)
