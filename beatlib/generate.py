@@ -14,19 +14,32 @@ from pathlib import Path as _Path
 
 
 def _wn_choose(logits, t, noise_seed, temperature, greedy: bool):
-    """Pick the next classes ``[B, Q] -> [B]`` (int32).
+    """Pick the next classes ``[B, Q] -> [B]`` (int32) from logits.
 
-    Sampling is ``argmax(logits / temperature + gumbel)`` with Gumbel noise drawn statelessly
-    from ``(noise_seed, t)``: the fast and the naive generator see the same draws.
+    Sampling inverts the cumulative distribution of ``softmax(logits / temperature)`` with one
+    uniform number per clip, drawn statelessly from ``(noise_seed, t)``: the fast and the naive
+    generator see the same draws. The search is two-level (first a block of ~sqrt(Q) classes,
+    then a class inside it), so the only full-size work is one ``exp`` and one block sum;
+    a Gumbel-max draw would need Q random numbers and two logs per clip.
     """
     import tensorflow as tf
 
     if greedy:
         return tf.argmax(logits, axis=-1, output_type=tf.int32)
-    u = tf.random.stateless_uniform(tf.shape(logits), seed=tf.stack([noise_seed, tf.cast(t, tf.int64)]),
-                                    minval=1e-20, maxval=1.0)  # [B, Q]
-    gumbel = -tf.math.log(-tf.math.log(u))
-    return tf.argmax(logits / temperature + gumbel, axis=-1, output_type=tf.int32)
+    q = int(logits.shape[-1])
+    blk = next(b for b in range(int(np.sqrt(q)), 0, -1) if q % b == 0)  # block width (16 for 256)
+    scaled = logits / temperature
+    e = tf.exp(scaled - tf.reduce_max(scaled, axis=-1, keepdims=True))  # [B, Q] unnormalised
+    e = tf.reshape(e, [-1, q // blk, blk])  # [B, Q/blk, blk]
+    block_cdf = tf.cumsum(tf.reduce_sum(e, axis=-1), axis=-1)  # [B, Q/blk]
+    u = tf.random.stateless_uniform([tf.shape(logits)[0], 1],
+                                    seed=tf.stack([noise_seed, tf.cast(t, tf.int64)]))  # [B, 1]
+    target = u * block_cdf[:, -1:]  # [B, 1]
+    j = tf.minimum(tf.searchsorted(block_cdf, target, side="right", out_type=tf.int32), q // blk - 1)
+    before = tf.where(j > 0, tf.gather(block_cdf, tf.maximum(j - 1, 0), batch_dims=1), 0.0)  # [B, 1]
+    inner_cdf = tf.cumsum(tf.gather(e, j[:, 0], batch_dims=1), axis=-1)  # [B, blk]
+    k = tf.minimum(tf.searchsorted(inner_cdf, target - before, side="right", out_type=tf.int32), blk - 1)
+    return (j * blk + k)[:, 0]
 
 
 def _wn_next_input(t, chosen, seeds):
@@ -44,16 +57,24 @@ class FastWaveNetSampler:
     """Fast incremental WaveNet generation (Fast WaveNet, Paine et al. 2016) for a whole batch.
 
     Every layer keeps its last ``d`` inputs in a circular buffer; all layers' buffers live in
-    ONE variable ``cache [sum(dilations), B, R]``. One step (one sample for all B clips) does
-    one gather of every layer's ``x[t-d]``, one batched matmul of those past taps, per layer
-    one ``[B, R] @ [R, 2D]`` and one ``[B, D] @ [D, R]``, one ``[B, L*D] @ [L*D, S]`` for all
-    skips, the output head, and one scatter of the new inputs: O(layers) work per sample. The
-    whole step loop is one ``tf.function`` (``tf.while_loop``), on CPU and GPU alike.
+    ONE variable ``cache [sum(dilations), R, B]`` (channels first, so that slicing channels
+    and layers is free). One step (one sample for all B clips) does one gather of every
+    layer's ``x[t-d]``, one batched matmul of all past taps, per layer one ``[2D, R] @ [R, B]``
+    (filter and gate fused), one tanh and one ``[R, D] @ [D, B]``, one ``[S, L*D] @ [L*D, B]``
+    for all skips, the output head and one scatter of the new inputs: O(layers) work per
+    sample. The whole step loop is ONE ``tf.function`` (``tf.while_loop``), on CPU and GPU.
+
+    Algebra done once on the weights: ``sigmoid(g) = (1 + tanh(g/2)) / 2`` (one tanh for
+    filter and gate; the factor 1/2 moves into the 1x1 weights) and the residual biases are
+    folded into the next layers' conv biases.
 
     Args:
         model: a model from :func:`beatlib.models.wavenet.build_wavenet` (weights are read
             once, when the sampler is made).
         cfg: its config.
+        shards: the batch is cut into this many independent chains in the same step, which
+            the TensorFlow executor runs in parallel (``None``: 1 on a GPU, the number of
+            inter-op threads on a CPU). The result does not depend on it.
 
     Example:
         >>> from beatlib.config import wavenet_profile
@@ -64,82 +85,105 @@ class FastWaveNetSampler:
         (3, 50)
     """
 
-    def __init__(self, model, cfg):
+    def __init__(self, model, cfg, *, shards: int | None = None):
         import tensorflow as tf
 
         from beatlib.models.wavenet import silence_class, wavenet_weights
 
         self.cfg = cfg
-        self.w = wavenet_weights(model, cfg)
+        if shards is None:
+            shards = 1 if tf.config.list_logical_devices("GPU") else max(1, min(4, _os.cpu_count() or 1))
+        self.shards = int(shards)
+        w = {k: v.numpy().astype(np.float64) for k, v in wavenet_weights(model, cfg).items()}
         dils = np.asarray(cfg.dilations, np.int32)
-        self.n_layers = len(dils)
+        n_layers, r, d = len(dils), cfg.residual_channels, cfg.dilation_channels
+        self.n_layers = n_layers
+        self.silence = silence_class(cfg)
+        # The true residual input of layer k is h~_k + c_k with c_k = sum_{j<k} b_res_j; the
+        # fast path carries h~ and folds c_k into layer k's conv bias.
+        c = np.concatenate([np.zeros((1, r)), np.cumsum(w["b_res"], axis=0)[:-1]])  # [L, R]
+        gate = np.concatenate([np.ones(d), np.full(d, 0.5)])  # tanh(g/2) for the gate half
+        w_past, w_now = w["w_past"] * gate, w["w_now"] * gate  # [L, R, 2D]
+        b_dil = (w["b_dil"] + np.einsum("lr,lrc->lc", c, w["w_past"] + w["w_now"])) * gate
+        # Silence states (each layer's input after endless silence), in h~ form: [L, R].
+        h = w["embedding"][self.silence]
+        states = []
+        for k in range(n_layers):
+            states.append(h - c[k])
+            pre = h @ (w["w_past"][k] + w["w_now"][k]) + w["b_dil"][k]
+            z = np.tanh(pre[:d]) / (1.0 + np.exp(-pre[d:]))
+            h = h + z @ w["w_res"][k] + w["b_res"][k]
+        f32 = lambda a: tf.constant(np.asarray(a, np.float32))  # noqa: E731
+        self.t = {
+            "emb_t": f32(w["embedding"].T),  # [R, Q]
+            "w_past_t": f32(np.transpose(w_past, (0, 2, 1))),  # [L, 2D, R]
+            "b_dil": f32(b_dil[:, :, None]),  # [L, 2D, 1]
+            "w_now_t": [f32(w_now[k].T) for k in range(n_layers)],  # L x [2D, R]
+            "w_res_t": [f32(0.5 * w["w_res"][k].T) for k in range(n_layers)],  # L x [R, D]
+            "w_skip_t": f32(0.5 * w["w_skip"].T),  # [S, L*D]
+            "b_skip": f32((w["b_skip"])[:, None]),  # [S, 1]
+            "w_h1_t": f32(w["w_h1"].T), "b_h1": f32(w["b_h1"][:, None]),  # [S, S], [S, 1]
+            "w_h2": f32(w["w_h2"]), "b_h2": f32(w["b_h2"]),  # [S, Q], [Q]
+            "init": f32(np.repeat(np.stack(states), dils, axis=0)[:, :, None]),  # [sum(d), R, 1]
+        }
         self.dilations = tf.constant(dils)
         self.offsets = tf.constant(np.concatenate([[0], np.cumsum(dils)[:-1]]).astype(np.int32))
         self.cache_rows = int(dils.sum())
-        self.silence = silence_class(cfg)
-        # Each layer's input after an endless silence: [L, R] (what precedes every clip).
-        self.silence_state = self._silence_states()
-        self._caches: dict[int, "tf.Variable"] = {}
+        self._caches: dict[tuple[int, ...], list] = {}
         self._loop = tf.function(self._loop_impl)
 
-    def _silence_states(self):
+    def _shard_sizes(self, batch: int) -> tuple[int, ...]:
+        n = max(1, min(self.shards, batch))
+        return tuple(len(a) for a in np.array_split(np.arange(batch), n))
+
+    def _cache(self, sizes: tuple[int, ...]) -> list:
         import tensorflow as tf
 
-        w = self.w
-        h = w["embedding"][self.silence][None]  # [1, R]
-        states = []
-        for k in range(self.n_layers):
-            states.append(h[0])
-            pre = h @ w["w_past"][k] + h @ w["w_now"][k] + w["b_dil"][k]  # [1, 2D]
-            f, g = tf.split(pre, 2, axis=-1)
-            h = h + (tf.tanh(f) * tf.sigmoid(g)) @ w["w_res"][k] + w["b_res"][k]
-        return tf.stack(states)  # [L, R]
-
-    def _cache(self, batch: int):
-        import tensorflow as tf
-
-        if batch not in self._caches:
+        if sizes not in self._caches:
             self._caches.clear()  # one batch size at a time keeps memory bounded
-            self._caches[batch] = tf.Variable(
-                tf.zeros([self.cache_rows, batch, self.cfg.residual_channels]), trainable=False)
-        return self._caches[batch]
+            self._caches[sizes] = [
+                tf.Variable(tf.zeros([self.cache_rows, self.cfg.residual_channels, b]), trainable=False)
+                for b in sizes]
+        return self._caches[sizes]
 
-    def _loop_impl(self, cache, seeds, n_steps, noise_seed, temperature, greedy):
+    def _chain(self, cache, x, t, idx):
+        """One step of one shard: input classes ``x [b]`` -> logits ``[b, Q]``."""
         import tensorflow as tf
 
-        w = self.w
-        batch = tf.shape(seeds)[0]
-        n_layers = self.n_layers
-        # Start every layer's buffer at its silence state: [sum(d), R] -> [sum(d), B, R].
-        init = tf.repeat(self.silence_state, self.dilations, axis=0)
-        cache.assign(tf.broadcast_to(init[:, None, :], [self.cache_rows, batch, self.cfg.residual_channels]))
-        b_dil = w["b_dil"][:, None, :]  # [L, 1, 2D]
-        w_now = tf.unstack(w["w_now"])
-        w_res = tf.unstack(w["w_res"])
-        b_res = tf.unstack(w["b_res"])
+        w = self.t
+        past = tf.gather(cache, idx)  # [L, R, b]: every layer's x[t-d]
+        pre_past = tf.unstack(tf.matmul(w["w_past_t"], past) + w["b_dil"])  # L x [2D, b]
+        h = tf.gather(w["emb_t"], x, axis=1)  # [b] -> [R, b]
+        news, zs = [], []
+        for k in range(self.n_layers):
+            news.append(h)
+            act = tf.tanh(tf.matmul(w["w_now_t"][k], h) + pre_past[k])  # [2D, R] @ [R, b] -> [2D, b]
+            filt, gate = tf.split(act, 2, axis=0)  # 2 x [D, b] (free: channels first)
+            z = filt * (gate + 1.0)  # 2 * tanh(f) * sigmoid(g)
+            zs.append(z)
+            if k < self.n_layers - 1:  # the last layer's residual is never used
+                h = h + tf.matmul(w["w_res_t"][k], z)  # [R, D] @ [D, b] -> [R, b]
+        cache.scatter_update(tf.IndexedSlices(tf.stack(news), idx))  # x[t] replaces x[t-d]
+        skip = tf.matmul(w["w_skip_t"], tf.concat(zs, axis=0)) + w["b_skip"]  # [S, L*D] @ [L*D, b]
+        hid = tf.nn.relu(tf.matmul(w["w_h1_t"], tf.nn.relu(skip)) + w["b_h1"])  # [S, b]
+        return tf.matmul(hid, w["w_h2"], transpose_a=True) + w["b_h2"]  # [b, S] @ [S, Q] -> [b, Q]
 
-        def body(t, x, out):
+    def _loop_impl(self, caches, seeds, n_steps, noise_seed, temperature, greedy):
+        import tensorflow as tf
+
+        sizes = [int(c.shape[-1]) for c in caches]
+        for cache, b in zip(caches, sizes):  # every layer starts at its silence state
+            cache.assign(tf.broadcast_to(self.t["init"], [self.cache_rows, self.cfg.residual_channels, b]))
+        seed_parts = tf.split(seeds, sizes, axis=0)
+
+        def body(t, xs, out):
             idx = self.offsets + tf.math.floormod(t, self.dilations)  # [L] slots holding x[t-d]
-            past = tf.gather(cache, idx)  # [L, B, R]
-            pre_past = tf.unstack(tf.matmul(past, w["w_past"]) + b_dil)  # L x [B, 2D]
-            h = tf.gather(w["embedding"], x)  # [B] -> [B, R]
-            news, zs = [], []
-            for k in range(n_layers):
-                news.append(h)
-                pre = tf.matmul(h, w_now[k]) + pre_past[k]  # [B, R] @ [R, 2D] -> [B, 2D]
-                f, g = tf.split(pre, 2, axis=1)
-                z = tf.tanh(f) * tf.sigmoid(g)  # [B, D]
-                zs.append(z)
-                if k < n_layers - 1:  # the last layer's residual is never used
-                    h = h + tf.matmul(z, w_res[k]) + b_res[k]  # [B, D] @ [D, R] -> [B, R]
-            cache.scatter_update(tf.IndexedSlices(tf.stack(news), idx))  # x[t] replaces x[t-d]
-            skip = tf.matmul(tf.concat(zs, axis=1), w["w_skip"]) + w["b_skip"]  # [B, L*D] -> [B, S]
-            hid = tf.nn.relu(tf.matmul(tf.nn.relu(skip), w["w_h1"]) + w["b_h1"])  # [B, S]
-            logits = tf.matmul(hid, w["w_h2"]) + w["b_h2"]  # [B, S] -> [B, Q]
+            logits = tf.concat([self._chain(c, x, t, idx) for c, x in zip(caches, xs)], axis=0)  # [B, Q]
             chosen = _wn_next_input(t, _wn_choose(logits, t, noise_seed, temperature, greedy), seeds)
-            return t + 1, chosen, out.write(t, chosen)
+            return t + 1, tuple(tf.split(chosen, sizes, axis=0)), out.write(t, chosen)
 
-        x0 = tf.fill([batch], tf.constant(self.silence, tf.int32))
+        x0 = tuple(tf.fill([b], tf.constant(self.silence, tf.int32)) for b in sizes)
+        del seed_parts
         out = tf.TensorArray(tf.int32, size=n_steps, element_shape=[None])
         _, _, out = tf.while_loop(lambda t, *_: t < n_steps, body, (tf.constant(0), x0, out),
                                   parallel_iterations=1)
@@ -155,8 +199,8 @@ class FastWaveNetSampler:
         import tensorflow as tf
 
         seeds_q = tf.convert_to_tensor(np.asarray(seeds_q, np.int32))
-        cache = self._cache(int(seeds_q.shape[0]))
-        out = self._loop(cache, seeds_q, tf.constant(int(n_steps)), tf.constant(int(noise_seed), tf.int64),
+        caches = self._cache(self._shard_sizes(int(seeds_q.shape[0])))
+        out = self._loop(caches, seeds_q, tf.constant(int(n_steps)), tf.constant(int(noise_seed), tf.int64),
                          tf.constant(float(temperature)), bool(greedy))
         return out.numpy()
 
@@ -691,79 +735,6 @@ def keep_clip(clip: "str | _os.PathLike", favourites: "str | _os.PathLike", grou
     finally:
         tmp.unlink(missing_ok=True)
 
-
-
-@_dc.dataclass(frozen=True)
-class TrainingSet:
-    """Training clips to compare generated clips with (for the audition's "nearest" view).
-
-    Attributes:
-        audio: float32 ``[M, time, channels]``.
-        sources: the file each row came from.
-        sample_rate: rate of ``audio`` in Hz.
-    """
-
-    audio: _np.ndarray
-    sources: tuple[str, ...]
-    sample_rate: int
-
-    def match(self, clip: _np.ndarray, *, sample_rate: int) -> _np.ndarray:
-        """``clip`` ``[time, ch]`` at ``sample_rate`` brought to this set's rate, channels and length."""
-        from beatlib.audio import pad_or_crop, resample, to_channels
-
-        y = _np.asarray(clip, _np.float32)
-        y = y[:, None] if y.ndim == 1 else y
-        y = resample(y, orig_sr=sample_rate, target_sr=self.sample_rate)
-        return pad_or_crop(to_channels(y, self.audio.shape[2]), self.audio.shape[1])   # [T, C]
-
-    def nearest(self, clip: _np.ndarray, *, sample_rate: int) -> tuple[int, float]:
-        """Index of the training clip most like ``clip`` and its score (lower = more similar).
-
-        The score is BeatGAN's ``sum((t - g)^2) / sum(t^2)`` from :mod:`beatlib.metrics`.
-        """
-        from beatlib import metrics
-
-        g = self.match(clip, sample_rate=sample_rate)[None]                   # [1, T, C]
-        idx, best = metrics.nearest(g, self.audio)
-        return int(idx[0]), float(best[0])
-
-
-def load_training_set(npz: "str | _os.PathLike", *, instrument: str | None = None,
-                      default_rate: int | None = None) -> TrainingSet:
-    """The clean training clips of a prepared dataset (``data/loops.npz`` or ``data/oneshots.npz``).
-
-    Args:
-        npz: the dataset written by ``beatlib prepare-loops`` / ``prepare-oneshots``.
-        instrument: keep only the rows of this instrument (one-shot datasets).
-        default_rate: rate to assume if the file records none.
-
-    Raises:
-        DataError: the file is missing, has no ``audio`` array, or no row of ``instrument``.
-    """
-    from beatlib.errors import DataError
-
-    p = _Path(npz)
-    if not p.is_file():
-        raise DataError(f"{p}: no such dataset (prepare it with notebook 01_preprocess.ipynb)")
-    with _np.load(p, allow_pickle=False) as data:
-        if "audio" not in data.files:
-            raise DataError(f"{p}: has no 'audio' array")
-        audio = _np.asarray(data["audio"], _np.float32)
-        n = audio.shape[0]
-        sources = tuple(str(s) for s in data["source"]) if "source" in data.files else \
-            tuple(f"row {i}" for i in range(n))
-        rate = int(_np.ravel(data["sample_rate"])[0]) if "sample_rate" in data.files else default_rate
-        keep = _np.ones(n, bool)
-        if instrument is not None:
-            if "instrument" not in data.files:
-                raise DataError(f"{p}: has no 'instrument' array to select {instrument!r} from")
-            keep = _np.asarray(data["instrument"]).astype(str) == instrument
-    if rate is None:
-        raise DataError(f"{p}: records no sample_rate")
-    if not keep.any():
-        raise DataError(f"{p}: holds no {instrument!r} clips")
-    audio = audio if audio.ndim == 3 else audio[:, :, None]                    # [M, T, C]
-    return TrainingSet(audio[keep], tuple(s for s, k in zip(sources, keep) if k), rate)
 
 
 @_dc.dataclass

@@ -1,0 +1,116 @@
+"""An unconditional WaveNet over 8-bit mu-law audio (van den Oord et al. 2016).
+
+Input classes ``[B, T]`` (int32, 0..Q-1) -> logits ``[B, T, Q]``; the logits at position t
+predict the class at t+1. Causal dilated convolutions of width 2, gated tanh*sigmoid units,
+residual and skip connections, a 256-way softmax over mu-law classes.
+
+Convention shared by training and generation: **a clip is preceded by silence** (the mu-law
+class of 0.0, :func:`silence_class`). Training feeds ``[silence, clip[:-1]]`` and predicts
+``clip``; each layer's past before the clip is the activation it has after an endless silence
+(see :class:`~beatlib.models.layers.GatedResidualBlock`), which is what the fast generator
+starts its caches with.
+
+Example:
+    >>> from beatlib.config import wavenet_profile
+    >>> cfg = wavenet_profile("tiny")
+    >>> receptive_field(cfg)
+    31
+    >>> model = build_wavenet(cfg)
+    >>> tuple(model(np.zeros([2, 50], np.int32)).shape)
+    (2, 50, 256)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import keras
+import tensorflow as tf
+
+from beatlib.audio import mu_law_encode
+from beatlib.config import WaveNetConfig
+from beatlib.models.layers import GatedResidualBlock
+
+
+def receptive_field(cfg: WaveNetConfig) -> int:
+    """Samples of input that one output sees: ``(filter_width - 1) * sum(dilations) + 1``.
+
+    Example:
+        >>> from beatlib.config import wavenet_profile
+        >>> receptive_field(wavenet_profile("default"))
+        2047
+    """
+    return (cfg.filter_width - 1) * int(sum(cfg.dilations)) + 1
+
+
+def silence_class(cfg: WaveNetConfig) -> int:
+    """The mu-law class of 0.0 (what precedes every clip), 128 for 8 bit."""
+    return int(mu_law_encode(np.array([0.0]), cfg.quantization)[0])
+
+
+def build_wavenet(cfg: WaveNetConfig, name: str = "wavenet") -> keras.Model:
+    """The WaveNet of ``cfg`` as a functional Keras model.
+
+    Layers: ``embedding`` (Q -> R), ``block_k`` (one :class:`GatedResidualBlock` per dilation),
+    then sum of skips -> ReLU -> ``head_1`` (S -> S) -> ReLU -> ``head_2`` (S -> Q logits).
+
+    Args:
+        cfg: the frozen config (dilations, channel widths, quantization).
+
+    Returns:
+        A model ``int32 [B, T] -> float32 logits [B, T, Q]``; any T works.
+    """
+    q, r, s = cfg.quantization, cfg.residual_channels, cfg.skip_channels
+    ids = keras.Input(shape=(None,), dtype="int32", name="classes")  # [B, T]
+    embed = keras.layers.Embedding(q, r, name="embedding")
+    x = embed(ids)  # [B, T] -> [B, T, R]
+    silence_ids = keras.ops.zeros_like(ids[:, :1]) + silence_class(cfg)  # [B, 1]
+    c = embed(silence_ids)  # [B, 1, R]: the input before the clip
+    skips = []
+    for k, d in enumerate(cfg.dilations):
+        x, c, skip = GatedResidualBlock(d, r, cfg.dilation_channels, s, name=f"block_{k}")((x, c))
+        skips.append(skip)  # [B, T, S]
+    h = keras.layers.Add(name="skip_sum")(skips) if len(skips) > 1 else skips[0]
+    h = keras.layers.Dense(s, activation="relu", name="head_1")(keras.ops.relu(h))  # [B, T, S]
+    logits = keras.layers.Dense(q, name="head_2")(h)  # [B, T, S] -> [B, T, Q]
+    return keras.Model(ids, logits, name=name)
+
+
+def teacher_forcing_inputs(clips_q: tf.Tensor, cfg: WaveNetConfig) -> tf.Tensor:
+    """Inputs for teacher forcing: ``[silence, clip[:-1]]``; ``[B, T] -> [B, T]`` (int32)."""
+    clips_q = tf.convert_to_tensor(clips_q, tf.int32)
+    sil = tf.fill([tf.shape(clips_q)[0], 1], silence_class(cfg))
+    return tf.concat([sil, clips_q[:, :-1]], axis=1)
+
+
+def wavenet_weights(model: keras.Model, cfg: WaveNetConfig) -> dict[str, tf.Tensor]:
+    """The trained weights, stacked for the fast generator.
+
+    Returns a dict of tensors: ``embedding [Q, R]``, ``w_past [L, R, 2D]``, ``w_now [L, R, 2D]``,
+    ``b_dil [L, 2D]``, ``w_res [L, D, R]``, ``b_res [L, R]``, ``w_skip [L*D, S]``,
+    ``b_skip [S]`` (sum of all layers' skip biases), ``w_h1 [S, S]``, ``b_h1``, ``w_h2 [S, Q]``,
+    ``b_h2``.
+    """
+    r = cfg.residual_channels
+    blocks = [model.get_layer(f"block_{k}") for k in range(len(cfg.dilations))]
+    w_dil = tf.stack([tf.convert_to_tensor(b.w_dil) for b in blocks])  # [L, 2R, 2D]
+    w_out = tf.stack([tf.convert_to_tensor(b.w_out) for b in blocks])  # [L, D, R+S]
+    b_out = tf.stack([tf.convert_to_tensor(b.b_out) for b in blocks])  # [L, R+S]
+    n_layers, dch = w_out.shape[0], w_out.shape[1]
+    h1, h2 = model.get_layer("head_1"), model.get_layer("head_2")
+    return {
+        "embedding": tf.convert_to_tensor(model.get_layer("embedding").embeddings),
+        "w_past": w_dil[:, :r], "w_now": w_dil[:, r:],
+        "b_dil": tf.stack([tf.convert_to_tensor(b.b_dil) for b in blocks]),
+        "w_res": w_out[:, :, :r], "b_res": b_out[:, :r],
+        "w_skip": tf.reshape(w_out[:, :, r:], [n_layers * dch, -1]),
+        "b_skip": tf.reduce_sum(b_out[:, r:], axis=0),
+        "w_h1": tf.convert_to_tensor(h1.kernel), "b_h1": tf.convert_to_tensor(h1.bias),
+        "w_h2": tf.convert_to_tensor(h2.kernel), "b_h2": tf.convert_to_tensor(h2.bias),
+    }
+
+
+def flops_per_sample(cfg: WaveNetConfig) -> int:
+    """Multiply-add FLOPs (2 per MAC) of one generated sample (matrix products only)."""
+    r, d, s, q = cfg.residual_channels, cfg.dilation_channels, cfg.skip_channels, cfg.quantization
+    per_layer = 2 * r * 2 * d + d * (r + s)
+    return 2 * (len(cfg.dilations) * per_layer + s * s + s * q)
