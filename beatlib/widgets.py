@@ -168,6 +168,10 @@ def _a_show_figure(fig) -> None:
     plt.close(fig)
 
 
+#: Manifest fields of a clip worth showing in the audition (WaveGAN latent seed, WaveNet seed clip).
+_A_CLIP_KEYS = ("latent_seed", "source_clip", "temperature")
+
+
 def _a_clip_group(label: str) -> str:
     """Favourites sub-folder of a source label: the instrument for WaveNet, 'wavegan' for loops."""
     return label.split("/", 1)[1] if label.startswith("wavenet/") else label
@@ -389,9 +393,8 @@ class Audition:
                 clips = []
             self._manifests[self.batch] = {c.get("file"): c for c in clips if isinstance(c, dict)}
         entry = self._manifests[self.batch].get(name, {})
-        parts = [f"{k.replace('_', ' ')} {v}" for k, v in entry.items()
-                 if k != "file" and isinstance(v, (int, float, str))]
-        return "".join(f" · {_a_esc(t)}" for t in parts[:3])
+        parts = [f"{k.replace('_', ' ')} {entry[k]}" for k in _A_CLIP_KEYS if k in entry]
+        return "".join(f" · {_a_esc(t)}" for t in parts)
 
     def _controls(self):
         """Context: move controls without their observers calling the handlers again."""
