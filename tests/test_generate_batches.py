@@ -266,3 +266,25 @@ def test_generate_all_with_a_real_wavegan_checkpoint(tmp_path):
     assert (info.samplerate, info.frames, info.channels) == (cfg.sample_rate, cfg.slice_len, cfg.channels)
     assert [p.name for p in report.loops] == [f"{i:04d}_2bar_124bpm.wav" for i in range(3)]
     assert sf.info(str(report.loops[0])).frames == round(8 * 60 / 124 * cfg.sample_rate)
+
+
+def test_generate_all_with_a_tiny_trained_wavenet(tmp_path, rng):
+    pytest.importorskip("tensorflow")
+    from beatlib.config import wavenet_profile
+    from beatlib.training import train_wavenet
+
+    paths = ProjectPaths(tmp_path)
+    t = np.arange(400) / 16000
+    clips = (np.sin(2 * np.pi * rng.uniform(60, 120, (6, 1)) * t) * np.exp(-t / 0.01)).astype(np.float32)
+    train_wavenet(clips, "kick", paths.wavenet_weights("kick"), wavenet_profile("tiny"), max_steps=2,
+                  progress=False, verbose=False)
+    report = generate.generate_all(tmp_path, wavenet_n=3, wavegan_n=2, instruments=("kick", "hihat"),
+                                   temperature=0.9, seed=1, progress=False, log=None)
+    assert set(report.batches) == {"wavenet/kick"}
+    assert set(report.skipped) == {"wavenet/hihat", "wavegan"}
+    batch = report.batches["wavenet/kick"]
+    files = generate.batch_clips(batch)
+    assert len(files) == 3
+    info = sf.info(str(files[0]))
+    assert (info.samplerate, info.frames, info.channels) == (16000, 400, 1)
+    assert generate.read_manifest(batch)["temperature"] == 0.9
