@@ -638,7 +638,9 @@ def evaluate(generated: np.ndarray, training: np.ndarray, *, sample_rate: int,
     extra: dict = {}
     shifts = sorted({0, *(int(s) for s in shifts)}) if shifts is not None else [0]
     if any(s != 0 for s in shifts):
-        ss, sk = shifted_similarity_matrix(g, t, shifts=shifts, edges=edges, chunk=chunk)
+        ss, sk = shifted_similarity_matrix(g, t, shifts=[s for s in shifts if s], edges=edges, chunk=chunk)
+        unshifted = m <= ss                                  # shift 0 is the plain matrix: reuse it
+        ss, sk = np.where(unshifted, m, ss), np.where(unshifted, 0, sk)
         sidx = np.argmin(ss, axis=1)
         samples = sk[np.arange(len(g)), sidx]
         sbest = np.minimum(refine(g, t, sidx, samples, edges=edges), best)
