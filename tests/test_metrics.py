@@ -188,6 +188,17 @@ def test_evaluate_report_and_summary(rng):
     assert d["n_generated"] == 5 and len(d["clips"]) == 5 and d["clips"][0]["nearest"] == "t0.wav"
 
 
+def test_fraction_counts_clips_not_pairs(rng):
+    t = rng.standard_normal((6, 256, 2)).astype(np.float32)
+    t[3] = t[0]
+    t[4] = t[0] * 1.02                       # three training clips all near generated clip 0
+    g = np.stack([t[0], rng.standard_normal((256, 2)).astype(np.float32)])
+    m = metrics.similarity_matrix(g, t)
+    assert int((m <= 0.1).sum()) == 3          # 3 similar pairs ...
+    r = metrics.evaluate(g, t, sample_rate=8000, mel=False, diversity=False)
+    assert r.fraction_similar == 0.5           # ... but 1 of 2 clips
+
+
 def test_bad_input_is_a_beatlib_error(rng):
     t = rng.standard_normal((3, 100, 2)).astype(np.float32)
     with pytest.raises(DataError, match="shape"):
