@@ -33,6 +33,77 @@ def command(fn: Callable[[argparse._SubParsersAction], None]):
 
 # ============================================================ wavenet
 # (owned by the WaveNet work: train-wavenet, generate-wavenet)
+@command
+def _add_train_wavenet(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train-wavenet", help="train (or resume) the WaveNet of one instrument",
+                       description="Train an unconditional WaveNet on one instrument's one-shots until the "
+                                   "mean loss is below --threshold or --max-steps is reached. Rerun the same "
+                                   "command to resume from the latest checkpoint.")
+    p.add_argument("data", help="one-shots prepared by `beatlib prepare-oneshots` (.npz)")
+    p.add_argument("--instrument", required=True, help="kick, snare or hihat")
+    p.add_argument("--out", default=None, help="run folder (default: weights/wavenet/<instrument>)")
+    p.add_argument("--profile", default=None,
+                   help="model profile: default, cpu, demo or tiny (default: the saved one when resuming, "
+                        "else default)")
+    p.add_argument("--max-steps", type=int, default=None, help="stop at this step (default: the profile's)")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="stop when the mean loss is below this (default: the profile's, 0.01)")
+    p.add_argument("--keep", type=int, default=3, help="checkpoints to keep (default 3)")
+    p.add_argument("--seed", type=int, default=0, help="initial weights and data order")
+    p.set_defaults(func=_run_train_wavenet)
+
+
+def _run_train_wavenet(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from beatlib.config import CONFIG_FILE, WaveNetConfig, load_config, wavenet_profile
+    from beatlib.training import train_wavenet
+
+    out = Path(args.out or Path("weights") / "wavenet" / args.instrument)
+    if args.profile is not None:
+        cfg = wavenet_profile(args.profile)
+    elif (out / CONFIG_FILE).exists():
+        cfg = load_config(WaveNetConfig, out)
+    else:
+        cfg = wavenet_profile("default")
+    r = train_wavenet(args.data, args.instrument, out, cfg, max_steps=args.max_steps,
+                      loss_threshold=args.threshold, max_to_keep=args.keep, seed=args.seed)
+    print(f"trained {r.step - r.start_step} steps (now at step {r.step}, mean loss {r.loss:.4f}); "
+          f"TensorBoard: tensorboard --logdir {out / 'logs'}")
+    return 0
+
+
+@command
+def _add_generate_wavenet(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("generate-wavenet", help="generate one-shots with a trained WaveNet (fast, batched)")
+    p.add_argument("weights", help="a WaveNet run folder, e.g. weights/wavenet/kick")
+    p.add_argument("--n", type=int, default=1000, help="number of clips (default 1000)")
+    p.add_argument("--out", default=None,
+                   help="a new batch-NNN folder is made here (default: generated_output/wavenet/<instrument>)")
+    p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (default 1.0)")
+    p.add_argument("--greedy", action="store_true", help="always take the most likely class (repeats itself)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the batch")
+    p.add_argument("--batch-size", type=int, default=None, help="clips per call (default: all, up to 1000)")
+    p.add_argument("--data", default=None, help="take seeds from this one-shot dataset (default: seeds.npy)")
+    p.set_defaults(func=_run_generate_wavenet)
+
+
+def _run_generate_wavenet(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
+    from beatlib.config import WaveNetConfig, load_config
+    from beatlib.generate import generate_wavenet
+
+    out = args.out
+    if out is None:
+        instrument = load_config(WaveNetConfig, args.weights).instrument or Path(args.weights).name
+        out = Path("generated_output") / "wavenet" / instrument
+    t0 = time.perf_counter()
+    batch = generate_wavenet(args.weights, args.n, out, temperature=args.temperature, seed=args.seed,
+                             greedy=args.greedy, batch_size=args.batch_size, data_npz=args.data)
+    print(f"wrote {args.n} clips to {batch} in {time.perf_counter() - t0:.1f} s")
+    return 0
 
 # ============================================================ wavegan
 # (owned by the WaveGAN work: train-wavegan, generate-wavegan)

@@ -98,9 +98,11 @@ class WaveNetConfig(_Config):
         batch_size: clips per training step; clip_len: samples per clip (0.2 s at 16 kHz).
         learning_rate: Adam step size. loss_threshold: stop when the mean loss is below it.
         max_steps: hard limit on training steps. checkpoint_every: steps between checkpoints.
+        instrument: what the run was trained on (set by training from the data; clip_len too).
     """
 
     name: str = "default"
+    instrument: str = ""
     dilations: tuple[int, ...] = tuple(2**i for i in range(10)) * 2
     filter_width: int = 2
     residual_channels: int = 32
@@ -131,6 +133,11 @@ WAVENET_PROFILES: dict[str, WaveNetConfig] = {
     # Fewer, narrower layers: trains several times faster on a CPU; receptive field 511.
     "cpu": WaveNetConfig(name="cpu", dilations=tuple(2**i for i in range(9)) * 1 + tuple(2**i for i in range(8)),
                          residual_channels=24, dilation_channels=24, skip_channels=48),
+    # The shipped demo weights: ~4.5x fewer FLOPs per sample than default, receptive field 767
+    # (a few periods of a kick's fundamental); a training step is a fraction of a second on a CPU.
+    "demo": WaveNetConfig(name="demo", dilations=tuple(2**i for i in range(9)) + tuple(2**i for i in range(8)),
+                          residual_channels=16, dilation_channels=16, skip_channels=32, batch_size=8,
+                          learning_rate=2e-3, max_steps=3000, checkpoint_every=100),
     # Tests and smoke runs only.
     "tiny": WaveNetConfig(name="tiny", dilations=(1, 2, 4, 8, 1, 2, 4, 8), residual_channels=8,
                           dilation_channels=8, skip_channels=16, clip_len=400, batch_size=4,

@@ -239,6 +239,138 @@ def naive_wavenet_sample(model, cfg, seeds_q, n_steps: int, *, noise_seed: int =
 
     return run(seeds, tf.constant(int(noise_seed), tf.int64), tf.constant(float(temperature))).numpy()
 
+def load_wavenet(weights_dir: "str | _os.PathLike"):
+    """The trained WaveNet of a run folder: ``(model, cfg, step)``.
+
+    Raises:
+        CheckpointError: no config or no checkpoint in ``weights_dir``, or it cannot be read.
+    """
+    import tensorflow as tf
+
+    from beatlib.config import WaveNetConfig, load_config
+    from beatlib.errors import CheckpointError
+    from beatlib.models.wavenet import build_wavenet
+
+    weights_dir = _Path(weights_dir)
+    cfg = load_config(WaveNetConfig, weights_dir)
+    latest = tf.train.latest_checkpoint(str(weights_dir))
+    if latest is None:
+        raise CheckpointError(f"{weights_dir}: no checkpoint yet (train first: beatlib train-wavenet)")
+    model = build_wavenet(cfg)
+    step = tf.Variable(0, dtype=tf.int64, trainable=False)
+    try:
+        tf.train.Checkpoint(step=step, model=model).restore(latest).expect_partial()
+    except (tf.errors.OpError, ValueError, AssertionError) as e:
+        raise CheckpointError(f"{latest}: cannot be restored ({str(e).splitlines()[0]})") from None
+    return model, cfg, int(step.numpy())
+
+
+def wavenet_seed_clips(weights_dir: "str | _os.PathLike", data_npz: "str | _os.PathLike | None" = None,
+                       instrument: str | None = None) -> np.ndarray:
+    """Opening samples of the training clips ``[N, k]`` (float32) used to seed generation.
+
+    From ``data_npz`` when given, else from ``seeds.npy`` saved beside the weights by training.
+    """
+    from beatlib.errors import CheckpointError
+    from beatlib.training import WAVENET_SEED_SAMPLES, WAVENET_SEEDS_FILE, load_training_clips
+
+    if data_npz is not None:
+        return load_training_clips(data_npz, instrument)[:, :WAVENET_SEED_SAMPLES]
+    path = _Path(weights_dir) / WAVENET_SEEDS_FILE
+    if not path.exists():
+        raise CheckpointError(f"{path}: missing; pass data_npz= (the training data) to seed the clips")
+    return np.load(path).astype(np.float32)
+
+
+def generate_wavenet(weights_dir: "str | _os.PathLike", n: int, out_root: "str | _os.PathLike", *,
+                     temperature: float = 1.0, seed: int = 0, greedy: bool = False,
+                     batch_size: int | None = None, data_npz: "str | _os.PathLike | None" = None,
+                     seed_len: int = 1, seed_noise: float = 0.01, n_samples: int | None = None,
+                     progress: bool = True) -> _Path:
+    """Generate ``n`` one-shots with a trained WaveNet into a new ``out_root/batch-NNN`` folder.
+
+    Each clip starts from the first ``seed_len`` sample(s) of a random training clip plus a
+    little Gaussian noise (``seed_noise``), then samples from ``softmax(logits / temperature)``
+    (``greedy=True`` takes the argmax instead; not the default, since it repeats itself).
+    All clips of a chunk of ``batch_size`` (default: all, up to 1000) are ONE call of the fast
+    generator. Writes ``clip-NNNNN.wav`` (16-bit) and ``manifest.json``.
+
+    Args:
+        weights_dir: a run folder written by :func:`beatlib.training.train_wavenet`.
+        n: number of clips. out_root: where batch folders go (never overwritten).
+        seed: the run seed; clip i of the chunk starting at index s draws its numbers from
+            ``(seed, s)`` and its row, so the same call gives the same clips.
+        data_npz: take seeds from the training data instead of ``seeds.npy``.
+        n_samples: clip length (default: the trained clip length).
+
+    Returns:
+        The batch folder.
+
+    Example:
+        >>> generate_wavenet("weights/wavenet/kick", 1000, "generated_output/wavenet/kick")  # doctest: +SKIP
+        PosixPath('generated_output/wavenet/kick/batch-001')
+    """
+    from beatlib.audio import mu_law_decode, mu_law_encode, save_audio
+    from beatlib.errors import ConfigError
+    from beatlib.files import new_batch_dir, write_json
+
+    if int(n) < 1:
+        raise ConfigError(f"n must be >= 1, got {n}")
+    if not float(temperature) > 0:
+        raise ConfigError(f"temperature must be > 0, got {temperature}")
+    if int(seed_len) < 0:
+        raise ConfigError(f"seed_len must be >= 0, got {seed_len}")
+    model, cfg, step = load_wavenet(weights_dir)
+    length = int(n_samples or cfg.clip_len)
+    source = wavenet_seed_clips(weights_dir, data_npz, cfg.instrument)
+    if seed_len > min(length, source.shape[1]):
+        raise ConfigError(f"seed_len {seed_len} is longer than the clips ({min(length, source.shape[1])})")
+    batch_size = int(batch_size or min(int(n), 1000))
+    if batch_size < 1:
+        raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(source), size=int(n))  # the training clip behind each seed
+    noisy = source[picks, :seed_len] + rng.normal(0.0, seed_noise, size=(int(n), seed_len))
+    seeds_q = mu_law_encode(np.clip(noisy, -1, 1), cfg.quantization).astype(np.int32)  # [n, k]
+    sampler = FastWaveNetSampler(model, cfg)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=int(n), desc=f"wavenet {cfg.instrument or 'generate'}", unit="clip")
+    clips = []
+    try:
+        for s in range(0, int(n), batch_size):
+            q = sampler.sample(seeds_q[s:s + batch_size], length, noise_seed=seed * 1_000_003 + s,
+                               temperature=temperature, greedy=greedy)
+            clips.append(mu_law_decode(q, cfg.quantization))  # [b, T] float32
+            if bar is not None:
+                bar.update(len(q))
+    finally:
+        if bar is not None:
+            bar.close()
+    audio = np.concatenate(clips)
+    entries = []
+    with new_batch_dir(out_root) as tmp:
+        for i, y in enumerate(audio):
+            name = f"clip-{i:05d}.wav"
+            save_audio(tmp / name, y, sample_rate=cfg.sample_rate)
+            entries.append({"file": name, "seed": int(seed), "chunk_start": i - i % batch_size,
+                            "row": i % batch_size, "source_clip": int(picks[i]),
+                            "temperature": float(temperature), "greedy": bool(greedy)})
+        write_json(tmp / "manifest.json", {
+            "model": "wavenet", "weights": str(_Path(weights_dir)), "checkpoint_step": step,
+            "config": cfg.to_dict(), "n": int(n), "seed": int(seed), "temperature": float(temperature),
+            "greedy": bool(greedy), "batch_size": batch_size, "seed_len": int(seed_len),
+            "seed_noise": float(seed_noise), "samples": length, "sample_rate": cfg.sample_rate,
+            "seed_source": str(data_npz) if data_npz is not None else "seeds.npy",
+            "clips": entries,
+        })
+    from beatlib.files import latest_batch_dir
+
+    return latest_batch_dir(out_root)
+
+
 # ============================================================ wavegan generation
 # (owned by the WaveGAN work)
 import dataclasses as _wg_dc

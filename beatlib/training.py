@@ -235,6 +235,197 @@ def init_run_from(src: "str | os.PathLike", dest: "str | os.PathLike") -> bool:
 
 # ============================================================ wavenet training loop
 # (owned by the WaveNet work)
+import dataclasses as _dataclasses
+
+import numpy as _np
+
+#: How many opening samples of every training clip are saved beside the weights (``seeds.npy``),
+#: so that generation can seed clips without the dataset.
+WAVENET_SEED_SAMPLES = 64
+WAVENET_SEEDS_FILE = "seeds.npy"
+
+
+@_dataclasses.dataclass(frozen=True)
+class WaveNetTrainResult:
+    """What :func:`train_wavenet` did: the final step and mean loss, and why it stopped."""
+
+    directory: Path
+    start_step: int
+    step: int
+    loss: float
+    stopped: str  # "threshold", "max_steps" or "already done"
+    step_seconds: float
+
+
+def load_training_clips(data: "str | os.PathLike | _np.ndarray", instrument: str) -> _np.ndarray:
+    """The one-shots of ``instrument`` as float32 ``[N, clip_len]`` (from an npz or an array).
+
+    Raises:
+        DataError: the file has no usable clips of that instrument.
+    """
+    from beatlib.errors import DataError
+
+    if isinstance(data, _np.ndarray):
+        clips, source = data, "array"
+    else:
+        if not Path(data).is_file():
+            raise DataError(f"{data}: no such file (make it with `beatlib prepare-oneshots`)")
+        from beatlib.data import load_oneshots
+
+        clips, source = load_oneshots(data, instrument), str(data)
+    clips = _np.asarray(clips, _np.float32)
+    if clips.ndim != 2 or clips.shape[0] < 1 or clips.shape[1] < 2:
+        raise DataError(f"{source}: expected {instrument!r} clips of shape [N, length], got {clips.shape}")
+    if not _np.all(_np.isfinite(clips)):
+        raise DataError(f"{source}: the {instrument!r} clips contain NaN or Inf")
+    return clips
+
+
+def wavenet_dataset(clips_q: _np.ndarray, cfg: Any, *, seed: int = 0) -> tf.data.Dataset:
+    """Teacher-forcing batches ``(inputs [B, T], targets [B, T])`` (int32), shuffled, endless.
+
+    Inputs are ``[silence, clip[:-1]]`` (see :mod:`beatlib.models.wavenet`); targets the clip.
+    """
+    from beatlib.models.wavenet import teacher_forcing_inputs
+
+    ds = tf.data.Dataset.from_tensor_slices(_np.asarray(clips_q, _np.int32))
+    ds = ds.shuffle(len(clips_q), seed=seed, reshuffle_each_iteration=True).repeat()
+    ds = ds.batch(cfg.batch_size, drop_remainder=True)
+    return ds.map(lambda c: (teacher_forcing_inputs(c, cfg), c)).prefetch(2)
+
+
+def train_wavenet(data: "str | os.PathLike | _np.ndarray", instrument: str, out_dir: "str | os.PathLike",
+                  cfg: Any = None, *, max_steps: int | None = None, loss_threshold: float | None = None,
+                  log_every: int = 10, max_to_keep: int = 3, seed: int = 0, progress: bool = True,
+                  on_progress: Any = None, verbose: bool = True) -> WaveNetTrainResult:
+    """Train (or keep training) the WaveNet of one instrument with teacher forcing.
+
+    The clip length comes from the data and, with the instrument, is recorded in the
+    ``config.json`` saved beside the checkpoints. Rerunning with the same ``out_dir`` resumes
+    from the latest checkpoint (``starting at step N``); a different config is refused.
+
+    Args:
+        data: the one-shot dataset (``prepare-oneshots`` npz) or an array ``[N, clip_len]``.
+        instrument: e.g. ``"kick"``.
+        out_dir: the run folder (``weights/wavenet/<instrument>``).
+        cfg: a :class:`~beatlib.config.WaveNetConfig` (default profile if None).
+        max_steps: stop at this global step (default ``cfg.max_steps``).
+        loss_threshold: stop once the mean loss over about one epoch (at least
+            ``log_every`` steps) is below this (default ``cfg.loss_threshold``).
+        log_every: steps between history/TensorBoard rows (and ``on_progress`` calls).
+        max_to_keep: checkpoints kept (one every ``cfg.checkpoint_every`` steps and at the end).
+        on_progress: optional ``callable(TrainingProgress)`` after every logged row, e.g. a
+            :class:`beatlib.widgets.TrainingMonitor` (live loss curve).
+
+    Returns:
+        A :class:`WaveNetTrainResult`.
+
+    Raises:
+        CheckpointError: ``out_dir`` holds a run with another config.
+        TrainingError: the loss became NaN/Inf (the last good checkpoint is kept).
+
+    Example:
+        >>> clips = np.random.default_rng(0).uniform(-1, 1, [8, 400]).astype("float32")
+        >>> from beatlib.config import wavenet_profile
+        >>> r = train_wavenet(clips, "kick", "/tmp/wn_doctest", wavenet_profile("tiny"),
+        ...                   max_steps=2, progress=False, verbose=False)  # doctest: +SKIP
+    """
+    import keras
+
+    from beatlib.audio import mu_law_encode
+    from beatlib.config import wavenet_profile
+    from beatlib.files import atomic_path
+    from beatlib.models.wavenet import build_wavenet
+
+    clips = load_training_clips(data, instrument)
+    cfg = (cfg or wavenet_profile("default")).replace(clip_len=int(clips.shape[1]), instrument=str(instrument))
+    max_steps = int(cfg.max_steps if max_steps is None else max_steps)
+    threshold = float(cfg.loss_threshold if loss_threshold is None else loss_threshold)
+    if max_steps < 0:
+        raise ConfigError(f"max_steps must be >= 0, got {max_steps}")
+    clips_q = mu_law_encode(clips, cfg.quantization).astype(_np.int32)  # [N, T]
+
+    keras.utils.set_random_seed(seed)
+    model = build_wavenet(cfg)
+    optimizer = keras.optimizers.Adam(cfg.learning_rate)
+    optimizer.build(model.trainable_variables)
+    run = RunDir(out_dir, cfg, max_to_keep=max_to_keep, model=model, optimizer=optimizer)
+    start = run.restore()
+    trim_history(run.directory, start)
+    seeds_path = run.directory / WAVENET_SEEDS_FILE
+    with atomic_path(seeds_path) as tmp:
+        _np.save(tmp, clips[:, :WAVENET_SEED_SAMPLES])
+    if verbose:
+        print(f"starting at step {start}")
+    if start >= max_steps:
+        if verbose:
+            print(f"{run.directory}: already at step {start} >= max_steps {max_steps}; nothing to do")
+        return WaveNetTrainResult(run.directory, start, start, float("nan"), "already done", 0.0)
+
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    @tf.function
+    def train_step(x, y):
+        with tf.GradientTape() as tape:
+            logits = model(x, training=True)  # [B, T] -> [B, T, Q]
+            loss = loss_fn(y, logits)
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return loss
+
+    window = max(log_every, -(-len(clips_q) // cfg.batch_size))  # about one epoch
+    batches = iter(wavenet_dataset(clips_q, cfg, seed=seed + start))
+    recent: list[float] = []
+    step, mean_loss, step_s, stopped = start, float("nan"), 0.0, "max_steps"
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=max_steps, initial=start, desc=f"wavenet {instrument}", unit="step")
+    try:
+        while step < max_steps:
+            x, y = next(batches)
+            t0 = time.perf_counter()
+            loss = float(train_step(x, y))
+            dt = time.perf_counter() - t0
+            step += 1
+            check_finite(step, run, loss=loss)
+            if step == start + 2 or (step == start + 1 and max_steps == start + 1):
+                step_s = dt
+                if verbose:
+                    left = (max_steps - step) * dt
+                    print(f"one training step takes {dt:.3f} s (batch {cfg.batch_size} x {cfg.clip_len}); "
+                          f"{max_steps - step} more steps would take up to {left / 60:.1f} min")
+            recent = (recent + [loss])[-window:]
+            mean_loss = sum(recent) / len(recent)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{mean_loss:.4f}")
+            if step % log_every == 0:
+                run.log(step, loss=mean_loss)
+                if on_progress is not None:
+                    on_progress(TrainingProgress(step, max_steps, run.history()))
+            if step % cfg.checkpoint_every == 0:
+                run.save(step)
+            if len(recent) >= window and mean_loss < threshold:
+                stopped = "threshold"
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+        if run.summary_writer is not None:
+            run.summary_writer.flush()
+    if run.last_saved_step != step:
+        run.save(step)
+    if step % log_every != 0:
+        run.log(step, loss=mean_loss)
+        if on_progress is not None:
+            on_progress(TrainingProgress(step, max_steps, run.history()))
+    if verbose:
+        why = f"mean loss {mean_loss:.4f} < {threshold}" if stopped == "threshold" else f"max_steps {max_steps}"
+        print(f"stopped at step {step} ({why}); weights in {run.directory}")
+    return WaveNetTrainResult(run.directory, start, step, mean_loss, stopped, step_s)
+
 
 # ============================================================ wavegan training loop
 # (owned by the WaveGAN work)
@@ -509,8 +700,11 @@ def train_wavegan(data_npz: "str | os.PathLike", out_dir: "str | os.PathLike", c
 
 
 def describe_wavegan_run(out_dir: "str | os.PathLike", data_npz: "str | os.PathLike" = "data/loops.npz",
-                         *, steps: int | None = None) -> str:
+                         *, steps: int | None = None, relative_to: "str | os.PathLike | None" = None) -> str:
     """Where a WaveGAN run's files are and the terminal commands that resume or repeat it.
+
+    Paths are shown relative to ``relative_to`` (e.g. the project folder) when given, so the
+    commands can be pasted into a terminal opened there.
 
     Example:
         >>> print(describe_wavegan_run("weights/wavegan"))  # doctest: +SKIP
@@ -524,6 +718,11 @@ def describe_wavegan_run(out_dir: "str | os.PathLike", data_npz: "str | os.PathL
     profile = load_config(WaveGANConfig, out).name if (out / _CF).exists() else "paper"
     hist = read_history(out)
     target = steps or (hist[-1]["step"] if hist else 1000)
+    if relative_to is not None:
+        try:
+            out = out.resolve().relative_to(Path(relative_to).resolve())
+        except ValueError:
+            pass
     lines = [
         f"run folder:   {out}",
         f"checkpoints:  {', '.join(p.stem for p in ckpts) or 'none yet'}",
