@@ -423,16 +423,25 @@ class Audition:
             self._set_status(f"<span style='color:#b00'>{_a_esc(str(e))}</span>")
             return None
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget, with a readable plain-text line for viewers without a live kernel."""
+        data = self.widget._repr_mimebundle_(**kwargs)
+        data["text/plain"] = f"Audition · {_a_plain(self.status.value)}"
+        return data
 
 
 def _a_esc(text: str) -> str:
     import html
 
     return html.escape(text)
+
+
+def _a_plain(markup: str) -> str:
+    """HTML status text as plain text (tags dropped, entities decoded)."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
 
 
 class LatentWalk:
@@ -564,10 +573,11 @@ class LatentWalk:
             self.status.value = f"<span style='color:#b00'>{_a_esc(str(e))}</span>"
             return None
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget, with a readable plain-text line for viewers without a live kernel."""
+        data = self.widget._repr_mimebundle_(**kwargs)
+        data["text/plain"] = f"WaveGAN latent walk · {_a_plain(self.status.value)}"
+        return data
 
 
 def show_batch(batch_dir: "str | _a_os.PathLike", *, n: int = 3, title: str | None = None) -> None:

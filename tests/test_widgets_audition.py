@@ -65,6 +65,9 @@ def test_audition_navigates_and_compares(project):
     # clip 2 is training row 3, saved as 16-bit: the nearest clip, with a score near 0
     assert "kick/3.wav" in a.status.value and "similar" in a.status.value
     assert "score 0.000" in a.status.value
+    bundle = a._repr_mimebundle_()                     # what a saved notebook shows as text
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"].startswith("Audition · wavenet/kick batch-002: clip 3 of 4 0002.wav")
     assert "latent seed 102" in a.status.value         # the manifest's entry for the clip
     a.show(99)
     assert a.index == 3 and a.slider.value == 3
@@ -116,6 +119,7 @@ def test_latent_walk_without_checkpoint_says_how_to_train(tmp_path):
     walk = widgets.LatentWalk(tmp_path)
     assert "no WaveGAN checkpoint" in walk.status.value and "03_train_wavegan" in walk.status.value
     assert walk.slider.disabled
+    assert "03_train_wavegan" in walk._repr_mimebundle_()["text/plain"]
     walk.slider.value = 0.2                             # a callback on a dead widget does nothing
 
 
