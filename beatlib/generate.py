@@ -60,9 +60,8 @@ class FastWaveNetSampler:
     ONE variable ``cache [sum(dilations), R, B]`` (channels first, so that slicing channels
     and layers is free). One step (one sample for all B clips) does one gather of every
     layer's ``x[t-d]``, one batched matmul of all past taps, per layer one ``[2D, R] @ [R, B]``
-    (filter and gate fused), one tanh and one ``[R, D] @ [D, B]``, one ``[S, L*D] @ [L*D, B]``
-    for all skips, the output head and one scatter of the new inputs: O(layers) work per
-    sample. The whole step loop is ONE ``tf.function`` (``tf.while_loop``), on CPU and GPU.
+    (filter and gate fused), one tanh and one ``[R+S, D] @ [D, B]`` (residual and skip fused),
+    the output head and one scatter of the new inputs: O(layers) work per sample. The whole step loop is ONE ``tf.function`` (``tf.while_loop``), on CPU and GPU.
 
     Algebra done once on the weights: ``sigmoid(g) = (1 + tanh(g/2)) / 2`` (one tanh for
     filter and gate; the factor 1/2 moves into the 1x1 weights) and the residual biases are
@@ -119,8 +118,9 @@ class FastWaveNetSampler:
             "w_past_t": f32(np.transpose(w_past, (0, 2, 1))),  # [L, 2D, R]
             "b_dil": f32(b_dil[:, :, None]),  # [L, 2D, 1]
             "w_now_t": [f32(w_now[k].T) for k in range(n_layers)],  # L x [2D, R]
-            "w_res_t": [f32(0.5 * w["w_res"][k].T) for k in range(n_layers)],  # L x [R, D]
-            "w_skip_t": f32(0.5 * w["w_skip"].T),  # [S, L*D]
+            # residual and skip 1x1 of one layer as one matrix: L x [R+S, D]
+            "w_out_t": [f32(0.5 * np.concatenate([w["w_res"][k], w["w_skip"][k * d:(k + 1) * d]], axis=1).T)
+                        for k in range(n_layers)],
             "b_skip": f32((w["b_skip"])[:, None]),  # [S, 1]
             "w_h1_t": f32(w["w_h1"].T), "b_h1": f32(w["b_h1"][:, None]),  # [S, S], [S, 1]
             "w_h2": f32(w["w_h2"]), "b_h2": f32(w["b_h2"]),  # [S, Q], [Q]
@@ -154,17 +154,18 @@ class FastWaveNetSampler:
         past = tf.gather(cache, idx)  # [L, R, b]: every layer's x[t-d]
         pre_past = tf.unstack(tf.matmul(w["w_past_t"], past) + w["b_dil"])  # L x [2D, b]
         h = tf.gather(w["emb_t"], x, axis=1)  # [b] -> [R, b]
-        news, zs = [], []
+        news = []
+        skip = w["b_skip"]  # [S, 1]
         for k in range(self.n_layers):
             news.append(h)
             act = tf.tanh(tf.matmul(w["w_now_t"][k], h) + pre_past[k])  # [2D, R] @ [R, b] -> [2D, b]
             filt, gate = tf.split(act, 2, axis=0)  # 2 x [D, b] (free: channels first)
             z = filt * (gate + 1.0)  # 2 * tanh(f) * sigmoid(g)
-            zs.append(z)
-            if k < self.n_layers - 1:  # the last layer's residual is never used
-                h = h + tf.matmul(w["w_res_t"][k], z)  # [R, D] @ [D, b] -> [R, b]
+            # [R+S, D] @ [D, b] -> residual [R, b] and skip [S, b] (slices along channels are free)
+            res, sk = tf.split(tf.matmul(w["w_out_t"][k], z), [self.cfg.residual_channels, -1], axis=0)
+            h = h + res
+            skip = skip + sk
         cache.scatter_update(tf.IndexedSlices(tf.stack(news), idx))  # x[t] replaces x[t-d]
-        skip = tf.matmul(w["w_skip_t"], tf.concat(zs, axis=0)) + w["b_skip"]  # [S, L*D] @ [L*D, b]
         hid = tf.nn.relu(tf.matmul(w["w_h1_t"], tf.nn.relu(skip)) + w["b_h1"])  # [S, b]
         return tf.matmul(hid, w["w_h2"], transpose_a=True) + w["b_h2"]  # [b, S] @ [S, Q] -> [b, Q]
 
