@@ -7,6 +7,7 @@ from __future__ import annotations
 
 # ============================================================ wavenet generation
 # (owned by the WaveNet work)
+import dataclasses
 import os as _os
 
 import numpy as np
@@ -283,37 +284,31 @@ def wavenet_seed_clips(weights_dir: "str | _os.PathLike", data_npz: "str | _os.P
     return np.load(path).astype(np.float32)
 
 
-def generate_wavenet(weights_dir: "str | _os.PathLike", n: int, out_root: "str | _os.PathLike", *,
-                     temperature: float = 1.0, seed: int = 0, greedy: bool = False,
-                     batch_size: int | None = None, data_npz: "str | _os.PathLike | None" = None,
-                     seed_len: int = 1, seed_noise: float = 0.01, n_samples: int | None = None,
-                     progress: bool = True) -> _Path:
-    """Generate ``n`` one-shots with a trained WaveNet into a new ``out_root/batch-NNN`` folder.
+@dataclasses.dataclass(frozen=True)
+class WaveNetSamples:
+    """Clips from :func:`sample_wavenet`: ``audio [n, T]`` float32 and what made each one."""
 
-    Each clip starts from the first ``seed_len`` sample(s) of a random training clip plus a
-    little Gaussian noise (``seed_noise``), then samples from ``softmax(logits / temperature)``
-    (``greedy=True`` takes the argmax instead; not the default, since it repeats itself).
-    All clips of a chunk of ``batch_size`` (default: all, up to 1000) are ONE call of the fast
-    generator. Writes ``clip-NNNNN.wav`` (16-bit) and ``manifest.json``.
+    audio: np.ndarray
+    source_clip: np.ndarray  # [n] index of the training clip whose opening seeded each clip
+    cfg: object
+    checkpoint_step: int
+    settings: dict
 
-    Args:
-        weights_dir: a run folder written by :func:`beatlib.training.train_wavenet`.
-        n: number of clips. out_root: where batch folders go (never overwritten).
-        seed: the run seed; clip i of the chunk starting at index s draws its numbers from
-            ``(seed, s)`` and its row, so the same call gives the same clips.
-        data_npz: take seeds from the training data instead of ``seeds.npy``.
-        n_samples: clip length (default: the trained clip length).
 
-    Returns:
-        The batch folder.
+def sample_wavenet(weights_dir: "str | _os.PathLike", n: int, *, temperature: float = 1.0, seed: int = 0,
+                   greedy: bool = False, batch_size: int | None = None,
+                   data_npz: "str | _os.PathLike | None" = None, seed_len: int = 1,
+                   seed_noise: float = 0.01, n_samples: int | None = None,
+                   progress: bool = False) -> WaveNetSamples:
+    """Generate ``n`` one-shots in memory (see :func:`generate_wavenet`, which also saves them).
 
     Example:
-        >>> generate_wavenet("weights/wavenet/kick", 1000, "generated_output/wavenet/kick")  # doctest: +SKIP
-        PosixPath('generated_output/wavenet/kick/batch-001')
+        >>> s = sample_wavenet("weights/wavenet/kick", 4)  # doctest: +SKIP
+        >>> s.audio.shape                                  # doctest: +SKIP
+        (4, 3200)
     """
-    from beatlib.audio import mu_law_decode, mu_law_encode, save_audio
+    from beatlib.audio import mu_law_decode, mu_law_encode
     from beatlib.errors import ConfigError
-    from beatlib.files import new_batch_dir, write_json
 
     if int(n) < 1:
         raise ConfigError(f"n must be >= 1, got {n}")
@@ -350,25 +345,59 @@ def generate_wavenet(weights_dir: "str | _os.PathLike", n: int, out_root: "str |
     finally:
         if bar is not None:
             bar.close()
-    audio = np.concatenate(clips)
+    settings = {"n": int(n), "seed": int(seed), "temperature": float(temperature), "greedy": bool(greedy),
+                "batch_size": batch_size, "seed_len": int(seed_len), "seed_noise": float(seed_noise),
+                "samples": length, "sample_rate": cfg.sample_rate,
+                "seed_source": str(data_npz) if data_npz is not None else "seeds.npy"}
+    return WaveNetSamples(np.concatenate(clips), picks, cfg, step, settings)
+
+
+def generate_wavenet(weights_dir: "str | _os.PathLike", n: int, out_root: "str | _os.PathLike", *,
+                     temperature: float = 1.0, seed: int = 0, greedy: bool = False,
+                     batch_size: int | None = None, data_npz: "str | _os.PathLike | None" = None,
+                     seed_len: int = 1, seed_noise: float = 0.01, n_samples: int | None = None,
+                     progress: bool = True) -> _Path:
+    """Generate ``n`` one-shots with a trained WaveNet into a new ``out_root/batch-NNN`` folder.
+
+    Each clip starts from the first ``seed_len`` sample(s) of a random training clip plus a
+    little Gaussian noise (``seed_noise``), then samples from ``softmax(logits / temperature)``
+    (``greedy=True`` takes the argmax instead; not the default, since it repeats itself).
+    All clips of a chunk of ``batch_size`` (default: all, up to 1000) are ONE call of the fast
+    generator. Writes ``clip-NNNNN.wav`` (16-bit) and ``manifest.json``.
+
+    Args:
+        weights_dir: a run folder written by :func:`beatlib.training.train_wavenet`.
+        n: number of clips. out_root: where batch folders go (never overwritten).
+        seed: the run seed; clip i of the chunk starting at index s draws its numbers from
+            ``(seed, s)`` and its row, so the same call gives the same clips.
+        data_npz: take seeds from the training data instead of ``seeds.npy``.
+        n_samples: clip length (default: the trained clip length).
+
+    Returns:
+        The batch folder.
+
+    Example:
+        >>> generate_wavenet("weights/wavenet/kick", 1000, "generated_output/wavenet/kick")  # doctest: +SKIP
+        PosixPath('generated_output/wavenet/kick/batch-001')
+    """
+    from beatlib.audio import save_audio
+    from beatlib.files import latest_batch_dir, new_batch_dir, write_json
+
+    res = sample_wavenet(weights_dir, n, temperature=temperature, seed=seed, greedy=greedy,
+                         batch_size=batch_size, data_npz=data_npz, seed_len=seed_len, seed_noise=seed_noise,
+                         n_samples=n_samples, progress=progress)
+    bs = res.settings["batch_size"]
     entries = []
     with new_batch_dir(out_root) as tmp:
-        for i, y in enumerate(audio):
+        for i, y in enumerate(res.audio):
             name = f"clip-{i:05d}.wav"
-            save_audio(tmp / name, y, sample_rate=cfg.sample_rate)
-            entries.append({"file": name, "seed": int(seed), "chunk_start": i - i % batch_size,
-                            "row": i % batch_size, "source_clip": int(picks[i]),
-                            "temperature": float(temperature), "greedy": bool(greedy)})
+            save_audio(tmp / name, y, sample_rate=res.cfg.sample_rate)
+            entries.append({"file": name, "seed": int(seed), "chunk_start": i - i % bs, "row": i % bs,
+                            "source_clip": int(res.source_clip[i]), "temperature": float(temperature),
+                            "greedy": bool(greedy)})
         write_json(tmp / "manifest.json", {
-            "model": "wavenet", "weights": str(_Path(weights_dir)), "checkpoint_step": step,
-            "config": cfg.to_dict(), "n": int(n), "seed": int(seed), "temperature": float(temperature),
-            "greedy": bool(greedy), "batch_size": batch_size, "seed_len": int(seed_len),
-            "seed_noise": float(seed_noise), "samples": length, "sample_rate": cfg.sample_rate,
-            "seed_source": str(data_npz) if data_npz is not None else "seeds.npy",
-            "clips": entries,
-        })
-    from beatlib.files import latest_batch_dir
-
+            "model": "wavenet", "weights": str(_Path(weights_dir)), "checkpoint_step": res.checkpoint_step,
+            "config": res.cfg.to_dict(), **res.settings, "clips": entries})
     return latest_batch_dir(out_root)
 
 

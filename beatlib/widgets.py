@@ -119,6 +119,53 @@ def _t_players_html(clips, sample_rate: int, caption: str) -> str:
     return f"<div><b>{caption}</b><br>{''.join(cells)}</div>"
 
 
+# -- compare_clips: generated next to training clips, any model (WaveNet work)
+def compare_clips(groups, sample_rate: int, *, n: int = 3, title: str = "") -> None:
+    """Show a few clips per group side by side: spectrogram, waveform and a player each.
+
+    Args:
+        groups: ``{"generated": audio [k, T] or [k, T, C], "training": ...}`` (any number of groups).
+        sample_rate: rate of all clips. n: clips per group. title: figure title.
+
+    Example:
+        >>> compare_clips({"generated": gen.audio, "training": train}, 16000, n=3)  # doctest: +SKIP
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from IPython.display import HTML, display
+
+    names = list(groups)
+    clips = {g: np.asarray(groups[g], np.float32)[:n] for g in names}
+    rows = max((len(c) for c in clips.values()), default=0)
+    if rows == 0:
+        display(HTML("<i>no clips to show</i>"))
+        return
+    fig, axes = plt.subplots(2 * rows, len(names), figsize=(3.4 * len(names), 2.2 * rows), squeeze=False)
+    for j, g in enumerate(names):
+        for i in range(rows):
+            spec_ax, wave_ax = axes[2 * i, j], axes[2 * i + 1, j]
+            if i >= len(clips[g]):
+                spec_ax.axis("off")
+                wave_ax.axis("off")
+                continue
+            y = clips[g][i]
+            y = y.mean(axis=-1) if y.ndim > 1 else y
+            nfft = 256 if len(y) >= 256 else max(16, 2 ** int(np.log2(len(y))))
+            spec_ax.specgram(y + 1e-9, NFFT=nfft, Fs=sample_rate, noverlap=nfft * 3 // 4, cmap="magma")
+            spec_ax.set_title(f"{g} {i}", fontsize=9)
+            spec_ax.set_xticks([])
+            wave_ax.plot(np.arange(len(y)) / sample_rate, y, lw=0.5)
+            wave_ax.set_ylim(-1, 1)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    display(_t_png(fig))
+    for g in names:
+        if len(clips[g]):
+            display(HTML(_t_players_html(clips[g][..., None] if clips[g].ndim == 2 else clips[g],
+                                         sample_rate, f"{title} {g}".strip())))
+
+
 # ============================================================ audition (notebook 04)
 # (owned by the batch-export work: Audition, keep, LatentWalk, static batch previews)
 import os as _a_os
