@@ -671,11 +671,11 @@ def summarize(report: SimilarityReport) -> str:
     Example:
         >>> t = np.eye(4, dtype=np.float32)[:, :, None]
         >>> print(summarize(evaluate(t[:2], t, sample_rate=8000, mel=False)).splitlines()[0])
-        2 generated clips vs 4 training clips (threshold 0.1)
+        2 generated clips vs 4 clean training clips (threshold 0.1)
     """
     r = report
     fin = r.best_score[np.isfinite(r.best_score)]
-    lines = [f"{r.n_generated} generated clips vs {r.n_training} training clips (threshold {r.threshold:g})",
+    lines = [f"{r.n_generated} generated clips vs {r.n_training} clean training clips (threshold {r.threshold:g})",
              f"similar (best score <= {r.threshold:g}): {int(r.similar.sum())}/{r.n_generated} = "
              f"{_fmt_frac(r.fraction_similar)}"]
     if fin.size:
