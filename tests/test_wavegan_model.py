@@ -165,3 +165,17 @@ def test_two_replica_strategy_step_on_cpu():
     r = subprocess.run([sys.executable, "-c", TWO_REPLICAS], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "OK" in r.stdout
+
+
+def test_phase_shuffle_gradient_penalty_compiles_under_xla():
+    # MEASURED.md: a tf.slice phase shuffle has no gradient under XLA with the gradient penalty
+    w = tf.Variable(tf.random.normal([64, 2]))
+
+    @tf.function(jit_compile=True)
+    def gp_grad(x):
+        with tf.GradientTape() as outer:
+            gp = W.gradient_penalty(lambda v: tf.reduce_sum(phase_shuffle(v * w, 2), [1, 2])[:, None], x, -x)
+        return outer.gradient(tf.reduce_mean(gp), w)
+
+    g = gp_grad(tf.random.normal([4, 64, 2]))
+    assert g.shape == (64, 2) and np.isfinite(g.numpy()).all()
