@@ -246,3 +246,23 @@ def test_cli_generate_and_errors(tiny_run, tmp_path, capsys):
     assert "missing" in capsys.readouterr().err
     assert main(["train-wavenet", str(tmp_path / "none.npz"), "--instrument", "kick",
                  "--out", str(tmp_path / "w"), "--profile", "tiny"]) == 2
+
+
+def test_cli_train_resume_and_mismatch(tmp_path, capsys):
+    from beatlib.cli import main
+
+    npz = tmp_path / "oneshots.npz"
+    clips = _drums(n=4, length=300)
+    np.savez(npz, audio=clips, instrument=np.array(["snare"] * 4), source=np.array(["a", "b", "c", "d"]),
+             sample_rate=np.array(16000))
+    out = tmp_path / "w" / "snare"
+    args = ["train-wavenet", str(npz), "--instrument", "snare", "--out", str(out), "--profile", "tiny"]
+    assert main(args + ["--max-steps", "3"]) == 0
+    assert "starting at step 0" in capsys.readouterr().out
+    assert main(["train-wavenet", str(npz), "--instrument", "snare", "--out", str(out), "--max-steps", "5"]) == 0
+    assert "starting at step 3" in capsys.readouterr().out  # profile taken from the saved config
+    assert main(args[:-1] + ["demo", "--max-steps", "6"]) == 2
+    assert "another config" in capsys.readouterr().err
+    assert main(["train-wavenet", str(npz), "--instrument", "kick", "--out", str(tmp_path / "k"),
+                 "--profile", "tiny"]) == 2
+    assert "kick" in capsys.readouterr().err
