@@ -174,8 +174,21 @@ def test_phase_shuffle_gradient_penalty_compiles_under_xla():
     @tf.function(jit_compile=True)
     def gp_grad(x):
         with tf.GradientTape() as outer:
-            gp = W.gradient_penalty(lambda v: tf.reduce_sum(phase_shuffle(v * w, 2), [1, 2])[:, None], x, -x)
-        return outer.gradient(tf.reduce_mean(gp), w)
+            gp = W.gradient_penalty(lambda v: tf.reduce_sum(phase_shuffle(v * w, 2) ** 2, [1, 2])[:, None], x, -x)
+            loss = tf.reduce_mean(gp)
+        return outer.gradient(loss, w)
 
     g = gp_grad(tf.random.normal([4, 64, 2]))
     assert g.shape == (64, 2) and np.isfinite(g.numpy()).all()
+
+
+def test_gradient_penalty_reaches_the_critic_weights():
+    # the penalty must train the critic: d(gp)/d(weights) exists and is non-zero
+    cfg = wavegan_profile("tiny")
+    d = W.build_discriminator(cfg)
+    real = tf.random.uniform([2, cfg.slice_len, 2], -0.5, 0.5)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(W.gradient_penalty(d, real, tf.zeros_like(real)))
+    grads = tape.gradient(loss, d.trainable_variables)
+    assert all(g is not None for g in grads[:-1])  # the output bias has no effect on the input gradient
+    assert sum(float(tf.reduce_sum(tf.abs(g))) for g in grads if g is not None) > 0
