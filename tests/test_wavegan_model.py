@@ -192,3 +192,15 @@ def test_gradient_penalty_reaches_the_critic_weights():
     grads = tape.gradient(loss, d.trainable_variables)
     assert all(g is not None for g in grads[:-1])  # the output bias has no effect on the input gradient
     assert sum(float(tf.reduce_sum(tf.abs(g))) for g in grads if g is not None) > 0
+
+
+def test_trainer_also_runs_under_keras_fit():
+    from beatlib.training import loop_batches
+
+    cfg = wavegan_profile("tiny")
+    t = W.WaveGANTrainer(cfg)
+    t.compile()
+    ds = loop_batches(np.random.default_rng(0).uniform(-.5, .5, (4, cfg.slice_len, 2)).astype("float32"), cfg)
+    hist = t.fit(ds, steps_per_epoch=2, epochs=1, verbose=0).history
+    assert set(hist) >= {"d_loss", "g_loss", "gp", "wasserstein"}
+    assert int(t.g_optimizer.iterations) == 2 and np.isfinite(hist["d_loss"][0])
