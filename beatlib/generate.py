@@ -14,11 +14,18 @@ import numpy as np
 from pathlib import Path as _Path
 
 
-def _wn_choose(logits, t, noise_seed, temperature, greedy: bool):
+def _wn_uniform(batch, t, noise_seed):
+    """One uniform number per clip for step t, drawn statelessly from ``(noise_seed, t)``: ``[B, 1]``."""
+    import tensorflow as tf
+
+    return tf.random.stateless_uniform([batch, 1], seed=tf.stack([noise_seed, tf.cast(t, tf.int64)]))
+
+
+def _wn_choose(logits, u, temperature, greedy: bool):
     """Pick the next classes ``[B, Q] -> [B]`` (int32) from logits.
 
     Sampling inverts the cumulative distribution of ``softmax(logits / temperature)`` with one
-    uniform number per clip, drawn statelessly from ``(noise_seed, t)``: the fast and the naive
+    uniform number per clip ``u [B, 1]`` from :func:`_wn_uniform`: the fast and the naive
     generator see the same draws. The search is two-level (first a block of ~sqrt(Q) classes,
     then a class inside it), so the only full-size work is one ``exp`` and one block sum;
     a Gumbel-max draw would need Q random numbers and two logs per clip.
@@ -29,16 +36,17 @@ def _wn_choose(logits, t, noise_seed, temperature, greedy: bool):
         return tf.argmax(logits, axis=-1, output_type=tf.int32)
     q = int(logits.shape[-1])
     blk = next(b for b in range(int(np.sqrt(q)), 0, -1) if q % b == 0)  # block width (16 for 256)
-    scaled = logits / temperature
+    nb = q // blk
+    scaled = logits * (1.0 / temperature)
     e = tf.exp(scaled - tf.reduce_max(scaled, axis=-1, keepdims=True))  # [B, Q] unnormalised
-    e = tf.reshape(e, [-1, q // blk, blk])  # [B, Q/blk, blk]
-    block_cdf = tf.cumsum(tf.reduce_sum(e, axis=-1), axis=-1)  # [B, Q/blk]
-    u = tf.random.stateless_uniform([tf.shape(logits)[0], 1],
-                                    seed=tf.stack([noise_seed, tf.cast(t, tf.int64)]))  # [B, 1]
+    e = tf.reshape(e, [-1, nb, blk])  # [B, Q/blk, blk]
+    # running sums as products with triangular ones (a tiny matmul beats Cumsum on a CPU)
+    block_cdf = tf.matmul(tf.reduce_sum(e, axis=-1), tf.constant(np.triu(np.ones((nb, nb), np.float32))))
     target = u * block_cdf[:, -1:]  # [B, 1]
     j = tf.minimum(tf.searchsorted(block_cdf, target, side="right", out_type=tf.int32), q // blk - 1)
     before = tf.where(j > 0, tf.gather(block_cdf, tf.maximum(j - 1, 0), batch_dims=1), 0.0)  # [B, 1]
-    inner_cdf = tf.cumsum(tf.gather(e, j[:, 0], batch_dims=1), axis=-1)  # [B, blk]
+    inner_cdf = tf.matmul(tf.gather(e, j[:, 0], batch_dims=1),
+                          tf.constant(np.triu(np.ones((blk, blk), np.float32))))  # [B, blk]
     k = tf.minimum(tf.searchsorted(inner_cdf, target - before, side="right", out_type=tf.int32), blk - 1)
     return (j * blk + k)[:, 0]
 
@@ -60,13 +68,14 @@ class FastWaveNetSampler:
     Every layer keeps its last ``d`` inputs in a circular buffer; all layers' buffers live in
     ONE variable ``cache [sum(dilations), R, B]`` (channels first, so that slicing channels
     and layers is free). One step (one sample for all B clips) does one gather of every
-    layer's ``x[t-d]``, one batched matmul of all past taps, per layer one ``[2D, R] @ [R, B]``
-    (filter and gate fused), one tanh and one ``[R+S, D] @ [D, B]`` (residual and skip fused),
-    the output head and one scatter of the new inputs: O(layers) work per sample. The whole step loop is ONE ``tf.function`` (``tf.while_loop``), on CPU and GPU.
+    layer's ``x[t-d]``, per layer ONE ``[2D, 2R+1] @ [2R+1, B]`` (both taps, filter and gate and
+    the bias fused) and ONE ``[R+S, D] @ [D, B]`` (residual and skip fused, added to the stream
+    ``[h; skip]`` in one go), the output head and one scatter of the new inputs: O(layers) work
+    per sample. The whole step loop is ONE ``tf.function`` (``tf.while_loop``), on CPU and GPU.
 
-    Algebra done once on the weights: ``sigmoid(g) = (1 + tanh(g/2)) / 2`` (one tanh for
-    filter and gate; the factor 1/2 moves into the 1x1 weights) and the residual biases are
-    folded into the next layers' conv biases.
+    Algebra done once on the weights: the residual biases are folded into the next layers'
+    conv biases, all skip biases into one. Sampling uses one uniform number per clip (see
+    :func:`_wn_choose`).
 
     Args:
         model: a model from :func:`beatlib.models.wavenet.build_wavenet` (weights are read
@@ -102,9 +111,7 @@ class FastWaveNetSampler:
         # The true residual input of layer k is h~_k + c_k with c_k = sum_{j<k} b_res_j; the
         # fast path carries h~ and folds c_k into layer k's conv bias.
         c = np.concatenate([np.zeros((1, r)), np.cumsum(w["b_res"], axis=0)[:-1]])  # [L, R]
-        gate = np.concatenate([np.ones(d), np.full(d, 0.5)])  # tanh(g/2) for the gate half
-        w_past, w_now = w["w_past"] * gate, w["w_now"] * gate  # [L, R, 2D]
-        b_dil = (w["b_dil"] + np.einsum("lr,lrc->lc", c, w["w_past"] + w["w_now"])) * gate
+        b_dil = w["b_dil"] + np.einsum("lr,lrc->lc", c, w["w_past"] + w["w_now"])  # [L, 2D]
         # Silence states (each layer's input after endless silence), in h~ form: [L, R].
         h = w["embedding"][self.silence]
         states = []
@@ -116,11 +123,11 @@ class FastWaveNetSampler:
         f32 = lambda a: tf.constant(np.asarray(a, np.float32))  # noqa: E731
         self.t = {
             "emb_t": f32(w["embedding"].T),  # [R, Q]
-            "w_past_t": f32(np.transpose(w_past, (0, 2, 1))),  # [L, 2D, R]
-            "b_dil": f32(b_dil[:, :, None]),  # [L, 2D, 1]
-            "w_now_t": [f32(w_now[k].T) for k in range(n_layers)],  # L x [2D, R]
+            # both taps and the bias of each dilated conv: L x [2D, 2R+1] (acts on [x[t-d]; x[t]; 1])
+            "w_conv_t": [f32(np.concatenate([w["w_past"][k], w["w_now"][k], b_dil[k][None]]).T)
+                         for k in range(n_layers)],
             # residual and skip 1x1 of one layer as one matrix: L x [R+S, D]
-            "w_out_t": [f32(0.5 * np.concatenate([w["w_res"][k], w["w_skip"][k * d:(k + 1) * d]], axis=1).T)
+            "w_out_t": [f32(np.concatenate([w["w_res"][k], w["w_skip"][k * d:(k + 1) * d]], axis=1).T)
                         for k in range(n_layers)],
             "b_skip": f32((w["b_skip"])[:, None]),  # [S, 1]
             "w_h1_t": f32(w["w_h1"].T), "b_h1": f32(w["b_h1"][:, None]),  # [S, S], [S, 1]
@@ -152,20 +159,21 @@ class FastWaveNetSampler:
         import tensorflow as tf
 
         w = self.t
-        past = tf.gather(cache, idx)  # [L, R, b]: every layer's x[t-d]
-        pre_past = tf.unstack(tf.matmul(w["w_past_t"], past) + w["b_dil"])  # L x [2D, b]
-        h = tf.gather(w["emb_t"], x, axis=1)  # [b] -> [R, b]
+        r, batch = self.cfg.residual_channels, tf.shape(x)[0]
+        pasts = tf.unstack(tf.gather(cache, idx))  # one gather: every layer's x[t-d], L x [R, b]
+        ones = tf.ones([1, batch])  # [1, b]: the bias row of the conv
+        # The residual stream and the running sum of skips travel together: hs = [h; skip] [R+S, b]
+        hs = tf.concat([tf.gather(w["emb_t"], x, axis=1),  # [b] -> [R, b]
+                        tf.broadcast_to(w["b_skip"], [self.cfg.skip_channels, batch])], axis=0)
         news = []
-        skip = w["b_skip"]  # [S, 1]
         for k in range(self.n_layers):
+            h = hs[:r]  # [R+S, b] -> [R, b]: the first rows (no copy, channels first)
             news.append(h)
-            act = tf.tanh(tf.matmul(w["w_now_t"][k], h) + pre_past[k])  # [2D, R] @ [R, b] -> [2D, b]
-            filt, gate = tf.split(act, 2, axis=0)  # 2 x [D, b] (free: channels first)
-            z = filt * (gate + 1.0)  # 2 * tanh(f) * sigmoid(g)
-            # [R+S, D] @ [D, b] -> residual [R, b] and skip [S, b] (slices along channels are free)
-            res, sk = tf.split(tf.matmul(w["w_out_t"][k], z), [self.cfg.residual_channels, -1], axis=0)
-            h = h + res
-            skip = skip + sk
+            pre = tf.matmul(w["w_conv_t"][k], tf.concat([pasts[k], h, ones], axis=0))  # [2D, 2R+1] @ [2R+1, b]
+            filt, gate = tf.split(pre, 2, axis=0)  # 2 x [D, b]
+            z = tf.tanh(filt) * tf.sigmoid(gate)  # [D, b]
+            hs = hs + tf.matmul(w["w_out_t"][k], z)  # [R+S, D] @ [D, b]: residual and skip at once
+        skip = hs[r:]  # [S, b]
         cache.scatter_update(tf.IndexedSlices(tf.stack(news), idx))  # x[t] replaces x[t-d]
         hid = tf.nn.relu(tf.matmul(w["w_h1_t"], tf.nn.relu(skip)) + w["b_h1"])  # [S, b]
         return tf.matmul(hid, w["w_h2"], transpose_a=True) + w["b_h2"]  # [b, S] @ [S, Q] -> [b, Q]
@@ -177,15 +185,17 @@ class FastWaveNetSampler:
         for cache, b in zip(caches, sizes):  # every layer starts at its silence state
             cache.assign(tf.broadcast_to(self.t["init"], [self.cache_rows, self.cfg.residual_channels, b]))
         seed_parts = tf.split(seeds, sizes, axis=0)
+        batch = tf.shape(seeds)[0]
 
         def body(t, xs, out):
             idx = self.offsets + tf.math.floormod(t, self.dilations)  # [L] slots holding x[t-d]
-            logits = tf.concat([self._chain(c, x, t, idx) for c, x in zip(caches, xs)], axis=0)  # [B, Q]
-            chosen = _wn_next_input(t, _wn_choose(logits, t, noise_seed, temperature, greedy), seeds)
-            return t + 1, tuple(tf.split(chosen, sizes, axis=0)), out.write(t, chosen)
+            u_parts = tf.split(_wn_uniform(batch, t, noise_seed), sizes, axis=0)  # the same draws as naive
+            chosen = tuple(  # each shard samples its own clips, in parallel with the others
+                _wn_next_input(t, _wn_choose(self._chain(c, x, t, idx), u, temperature, greedy), sd)
+                for c, x, u, sd in zip(caches, xs, u_parts, seed_parts))
+            return t + 1, chosen, out.write(t, tf.concat(chosen, axis=0))
 
         x0 = tuple(tf.fill([b], tf.constant(self.silence, tf.int32)) for b in sizes)
-        del seed_parts
         out = tf.TensorArray(tf.int32, size=n_steps, element_shape=[None])
         _, _, out = tf.while_loop(lambda t, *_: t < n_steps, body, (tf.constant(0), x0, out),
                                   parallel_iterations=1)
@@ -229,12 +239,14 @@ def naive_wavenet_sample(model, cfg, seeds_q, n_steps: int, *, noise_seed: int =
 
         def body(t, inputs):
             logits = model(inputs, training=False)[:, t]  # [B, T, Q] -> [B, Q]
-            chosen = _wn_next_input(t, _wn_choose(logits, t, noise_seed, temperature, greedy), seeds)
+            u = _wn_uniform(batch, t, noise_seed)
+            chosen = _wn_next_input(t, _wn_choose(logits, u, temperature, greedy), seeds)
             return t + 1, tf.where(cols == t + 1, chosen[:, None], inputs)  # input t+1 = clip[t]
 
         def last(t, inputs):
             logits = model(inputs, training=False)[:, t]
-            return _wn_next_input(t, _wn_choose(logits, t, noise_seed, temperature, greedy), seeds)
+            u = _wn_uniform(batch, t, noise_seed)
+            return _wn_next_input(t, _wn_choose(logits, u, temperature, greedy), seeds)
 
         _, inputs = tf.while_loop(lambda t, _: t < n_steps - 1, body, (tf.constant(0), inputs))
         return tf.concat([inputs[:, 1:], last(tf.constant(n_steps - 1), inputs)[:, None]], axis=1)

@@ -9,7 +9,7 @@ tf = pytest.importorskip("tensorflow")
 from beatlib import audio  # noqa: E402
 from beatlib.config import wavenet_profile  # noqa: E402
 from beatlib.errors import CheckpointError, ConfigError, TrainingError  # noqa: E402
-from beatlib.generate import (FastWaveNetSampler, _wn_choose, generate_wavenet,  # noqa: E402
+from beatlib.generate import (FastWaveNetSampler, _wn_choose, _wn_uniform, generate_wavenet,  # noqa: E402
                               naive_wavenet_sample)
 from beatlib.models.layers import mu_law_decode_tf, mu_law_encode_tf  # noqa: E402
 from beatlib.models.wavenet import (build_wavenet, receptive_field, silence_class,  # noqa: E402
@@ -119,8 +119,8 @@ def test_fast_logits_follow_the_model():
 def test_sampling_matches_softmax():
     rng = np.random.default_rng(6)
     logits = rng.normal(0, 2, [1, 256]).astype(np.float32)
-    draws = _wn_choose(tf.constant(np.repeat(logits, 40000, 0)), tf.constant(5), tf.constant(9, tf.int64),
-                       tf.constant(0.8), False).numpy()
+    u = _wn_uniform(40000, tf.constant(5), tf.constant(9, tf.int64))
+    draws = _wn_choose(tf.constant(np.repeat(logits, 40000, 0)), u, tf.constant(0.8), False).numpy()
     p = np.exp(logits[0] / 0.8)
     p /= p.sum()
     freq = np.bincount(draws, minlength=256) / len(draws)
