@@ -248,7 +248,8 @@ def naive_wavenet_sample(model, cfg, seeds_q, n_steps: int, *, noise_seed: int =
             u = _wn_uniform(batch, t, noise_seed)
             return _wn_next_input(t, _wn_choose(logits, u, temperature, greedy), seeds)
 
-        _, inputs = tf.while_loop(lambda t, _: t < n_steps - 1, body, (tf.constant(0), inputs))
+        _, inputs = tf.while_loop(lambda t, _: t < n_steps - 1, body, (tf.constant(0), inputs),
+                                  shape_invariants=(tf.TensorShape([]), tf.TensorShape([None, n_steps])))
         return tf.concat([inputs[:, 1:], last(tf.constant(n_steps - 1), inputs)[:, None]], axis=1)
 
     return run(seeds, tf.constant(int(noise_seed), tf.int64), tf.constant(float(temperature))).numpy()
