@@ -112,9 +112,13 @@ def load_training(npz: "str | os.PathLike", *, instrument: str | None = None) ->
     """
     path = Path(npz)
     data = _load_npz_arrays(path, instrument)
-    if "sample_rate" not in data:
-        raise DataError(f"{path}: no 'sample_rate' array (not a beatlib dataset?)")
-    sr = int(np.asarray(data["sample_rate"]).ravel()[0])
+    if "sample_rate" in data:
+        sr = int(np.asarray(data["sample_rate"]).ravel()[0])
+    elif instrument is not None:  # one-shot datasets are 16 kHz unless they say otherwise
+        from beatlib.config import WaveNetConfig
+        sr = WaveNetConfig().sample_rate
+    else:
+        raise DataError(f"{path}: no 'sample_rate' array (not a beatlib loops dataset?)")
     if instrument is None:
         if "audio" not in data:
             raise DataError(f"{path}: no 'audio' array (not a beatlib dataset?)")

@@ -230,7 +230,7 @@ def make_fake_project(root, rng, *, n_train=12, length=2048, sr=8000, bpm=120.0)
              source=np.array([f"loop_{j:02d}_{int(bpm)}bpm.wav" for j in range(n_train)]),
              bpm=np.full(n_train, bpm))
     shots = (0.5 * rng.standard_normal((10, 800))).astype(np.float32) * np.exp(-np.arange(800) / 150.0)
-    np.savez(paths.oneshots_npz, audio=shots.astype(np.float32), sample_rate=np.int64(16000),
+    np.savez(paths.oneshots_npz, audio=shots.astype(np.float32),  # no sample_rate: 16 kHz assumed
              instrument=np.array(["kick"] * 5 + ["snare"] * 5),
              source=np.array([f"shot_{j}.wav" for j in range(10)]))
     batch = paths.generated_wavegan / "batch-001"
