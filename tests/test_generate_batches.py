@@ -98,8 +98,12 @@ def test_export_loops_bpm_from_manifest_and_rerun_replaces(tmp_path):
     batch = _fake_batch(tmp_path, 2, manifest={"bpm": 124})
     generate.export_loops(batch, bars=(4,), progress=False)
     assert sorted(p.name for p in (batch / "loops").iterdir()) == ["0000_4bar_124bpm.wav", "0001_4bar_124bpm.wav"]
-    generate.export_loops(batch, bars=(2,), progress=False)
-    assert sorted(p.name for p in (batch / "loops").iterdir()) == ["0000_2bar_124bpm.wav", "0001_2bar_124bpm.wav"]
+    generate.export_loops(batch, bars=(2,), resample_44k=True, progress=False)
+    assert sorted(p.name for p in (batch / "loops").iterdir()) == [
+        "0000_2bar_124bpm.wav", "0000_2bar_124bpm_44k.wav", "0001_2bar_124bpm.wav", "0001_2bar_124bpm_44k.wav"]
+    # each rate's loop is tempo-exact at its own rate (not 3x the 14.7 kHz length)
+    assert sf.info(str(batch / "loops" / "0000_2bar_124bpm.wav")).frames == round(8 * 60 / 124 * SR)
+    assert sf.info(str(batch / "loops" / "0000_2bar_124bpm_44k.wav")).frames == round(8 * 60 / 124 * 44100)
     assert not [p for p in batch.iterdir() if p.name.startswith(".")]
 
 
