@@ -411,19 +411,25 @@ class Audition:
         in one pass (beatlib.metrics.nearest), so moving through clips costs nothing.
         """
         from beatlib import metrics, similarity
+        from beatlib.errors import BeatlibError
 
         label = self.label
-        if label not in self._training:
-            inst = label.split("/", 1)[1] if label.startswith("wavenet/") else None
-            npz = self.paths.oneshots_npz if inst else self.paths.loops_npz
-            self._training[label] = similarity.load_training(npz, instrument=inst)
-        ts = self._training[label]
         key = (label, self.batch)
         if key not in self._scores:
-            g, _names, _notes = similarity.load_generated(self.batch, sample_rate=ts.sample_rate,
-                                                          length=ts.audio.shape[1], channels=ts.audio.shape[2])
-            self._scores[key] = metrics.nearest(g, ts.audio)     # ([N] int, [N] float)
-        return (ts, *self._scores[key])
+            try:       # a failure is remembered too, so stepping through clips stays fast
+                if label not in self._training:
+                    inst = label.split("/", 1)[1] if label.startswith("wavenet/") else None
+                    npz = self.paths.oneshots_npz if inst else self.paths.loops_npz
+                    self._training[label] = similarity.load_training(npz, instrument=inst)
+                ts = self._training[label]
+                g, _names, _notes = similarity.load_generated(
+                    self.batch, sample_rate=ts.sample_rate, length=ts.audio.shape[1], channels=ts.audio.shape[2])
+                self._scores[key] = (ts, *metrics.nearest(g, ts.audio))   # (set, [N] int, [N] float)
+            except BeatlibError as e:
+                self._scores[key] = e
+        if isinstance(self._scores[key], BeatlibError):
+            raise self._scores[key]
+        return self._scores[key]
 
     def _set_status(self, html: str) -> None:
         self.status.value = html
