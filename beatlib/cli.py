@@ -313,6 +313,7 @@ def _add_generate_all(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--loop-bars", type=int, nargs="*", default=[2, 4], help="DAW loop lengths in bars")
     p.add_argument("--loop-bpm", type=float, default=None, help="tempo of the clips (default: from the data)")
     p.add_argument("--resample-44k", action="store_true", help="also write the loops at 44.1 kHz")
+    p.add_argument("--out", default=None, help="output folder (default: PROJECT/generated_output)")
     p.set_defaults(func=_run_generate_all)
 
 
@@ -322,7 +323,7 @@ def _run_generate_all(args: argparse.Namespace) -> int:
     report = generate_all(args.project, wavenet_n=args.wavenet_n, wavegan_n=args.wavegan_n,
                           temperature=args.temperature, seed=args.seed, instruments=tuple(args.instruments),
                           loop_bars=tuple(args.loop_bars), loop_bpm=args.loop_bpm,
-                          resample_44k=args.resample_44k, log=None)
+                          resample_44k=args.resample_44k, out_dir=args.out, log=None)
     print(report)
     return 0 if report.batches or not report.skipped else 2
 

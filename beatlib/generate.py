@@ -918,6 +918,18 @@ def keep_clip(clip: "str | _os.PathLike", favourites: "str | _os.PathLike", grou
 
 
 
+def generated_root(project_dir: "str | _os.PathLike" = ".", out_dir: "str | _os.PathLike | None" = None) -> _Path:
+    """The folder generated batches go to: ``out_dir`` (relative: inside the project) or
+    the project's ``generated_output/``."""
+    from beatlib.paths import ProjectPaths
+
+    paths = ProjectPaths(project_dir)
+    if out_dir is None or str(out_dir) == "":
+        return paths.generated
+    out = _Path(out_dir).expanduser()
+    return out if out.is_absolute() else paths.root / out
+
+
 @_dc.dataclass
 class GenerationReport:
     """What :func:`generate_all` made: batch folders per model, skipped models and why, loops."""
@@ -947,7 +959,8 @@ def generate_all(project_dir: "str | _os.PathLike" = ".", *, wavenet_n: int = 10
                  temperature: float = 1.0, seed: int = 0,
                  instruments: _Sequence[str] = ("kick", "snare", "hihat"),
                  loop_bars: _Sequence[int] = (2, 4), loop_bpm: float | None = None,
-                 resample_44k: bool = False, progress: bool = True, log: _Callable[[str], None] | None = print,
+                 resample_44k: bool = False, out_dir: "str | _os.PathLike | None" = None,
+                 progress: bool = True, log: _Callable[[str], None] | None = print,
                  ) -> GenerationReport:
     """Generate a batch from every trained model of a project, plus DAW loops for WaveGAN.
 
@@ -963,6 +976,8 @@ def generate_all(project_dir: "str | _os.PathLike" = ".", *, wavenet_n: int = 10
         project_dir: the project folder (see :class:`beatlib.paths.ProjectPaths`).
         loop_bpm: tempo of the WaveGAN clips; default: the batch manifest's ``bpm``, else the
             most common bpm of ``data/loops.npz``, else 125.
+        out_dir: where ``wavenet/<instrument>/`` and ``wavegan/`` go instead of the project's
+            ``generated_output/`` (a relative path is taken inside the project folder).
         log: where one-line messages go (None: silent).
 
     Returns:
@@ -996,7 +1011,7 @@ def generate_all(project_dir: "str | _os.PathLike" = ".", *, wavenet_n: int = 10
         if hasattr(bar, "set_description"):
             bar.set_description(label)
         weights = paths.wavenet_weights(inst) if model == "wavenet" else paths.wavegan_weights
-        out_root = paths.generated_wavenet(inst) if model == "wavenet" else paths.generated_wavegan
+        out_root = generated_root(paths.root, out_dir) / ("wavenet/" + inst if model == "wavenet" else "wavegan")
         t0 = time.perf_counter()
         try:
             require_checkpoint(weights, model=model, instrument=inst, project_dir=paths.root)

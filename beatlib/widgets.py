@@ -224,14 +224,19 @@ def _a_clip_group(label: str) -> str:
     return label.split("/", 1)[1] if label.startswith("wavenet/") else label
 
 
-def audition_sources(project_dir: "str | _a_os.PathLike" = ".") -> "dict[str, list[_APath]]":
-    """Every batch folder per source label (``wavenet/kick`` ... ``wavegan``), oldest first."""
-    from beatlib.files import batch_dirs
-    from beatlib.paths import INSTRUMENTS, ProjectPaths
+def audition_sources(project_dir: "str | _a_os.PathLike" = ".",
+                     out_dir: "str | _a_os.PathLike | None" = None) -> "dict[str, list[_APath]]":
+    """Every batch folder per source label (``wavenet/kick`` ... ``wavegan``), oldest first.
 
-    paths = ProjectPaths(project_dir)
-    found = {f"wavenet/{i}": batch_dirs(paths.generated_wavenet(i)) for i in INSTRUMENTS}
-    found["wavegan"] = batch_dirs(paths.generated_wavegan)
+    ``out_dir`` is the folder generation wrote to (default: the project's ``generated_output``).
+    """
+    from beatlib.files import batch_dirs
+    from beatlib.generate import generated_root
+    from beatlib.paths import INSTRUMENTS
+
+    root = generated_root(project_dir, out_dir)
+    found = {f"wavenet/{i}": batch_dirs(root / "wavenet" / i) for i in INSTRUMENTS}
+    found["wavegan"] = batch_dirs(root / "wavegan")
     return {k: v for k, v in found.items() if v}
 
 
@@ -257,7 +262,7 @@ class Audition:
     """
 
     def __init__(self, project_dir: "str | _a_os.PathLike" = ".", *, source: str | None = None,
-                 compare: bool = True, threshold: float = 0.1):
+                 out_dir: "str | _a_os.PathLike | None" = None, compare: bool = True, threshold: float = 0.1):
         import ipywidgets as W
 
         from beatlib.paths import ProjectPaths
@@ -265,7 +270,7 @@ class Audition:
         self.paths = ProjectPaths(project_dir)
         self.compare = compare
         self.threshold = float(threshold)
-        self.sources = audition_sources(self.paths.root)
+        self.sources = audition_sources(self.paths.root, out_dir)
         self._training: dict[str, _AAny] = {}
         self._scores: dict[tuple, _AAny] = {}
         self._manifests: dict[_APath, dict] = {}
@@ -294,7 +299,9 @@ class Audition:
         self.next_button.on_click(lambda _b: self._safe(self.next))
         self.keep_button.on_click(lambda _b: self._safe(self.keep))
         if not labels:
-            self._set_status(f"No generated batches under {self.paths.generated} yet: run "
+            from beatlib.generate import generated_root
+
+            self._set_status(f"No generated batches under {generated_root(self.paths.root, out_dir)} yet: run "
                              "beatlib.generate.generate_all (notebook 04) first.")
             for w in (self.slider, self.prev_button, self.next_button, self.keep_button):
                 w.disabled = True

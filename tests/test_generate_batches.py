@@ -215,6 +215,21 @@ def test_generate_all_runs_every_trained_model_and_reports_the_rest(tmp_path, mo
     assert (paths.generated_wavenet("kick") / "batch-001" / "0002.wav").exists()
 
 
+def test_generate_all_into_another_folder(tmp_path, monkeypatch):
+    paths = ProjectPaths(tmp_path / "proj")
+    paths.wavegan_weights.mkdir(parents=True)
+    (paths.wavegan_weights / "checkpoint").write_text('model_checkpoint_path: "ckpt-1"\n')
+    _fake_generators(monkeypatch, [])
+    report = generate.generate_all(paths.root, wavenet_n=0, wavegan_n=1, loop_bars=(), out_dir="elsewhere",
+                                   progress=False, log=None)
+    assert report.batches["wavegan"] == paths.root / "elsewhere" / "wavegan" / "batch-001"
+    assert report.loops == [] and not (report.batches["wavegan"] / "loops").exists()
+    report = generate.generate_all(paths.root, wavenet_n=0, wavegan_n=1, out_dir=tmp_path / "abs",
+                                   progress=False, log=None)
+    assert report.batches["wavegan"] == tmp_path / "abs" / "wavegan" / "batch-001"
+    assert not paths.generated.exists()
+
+
 def test_generate_all_rejects_bad_arguments(tmp_path):
     with pytest.raises(ConfigError, match="cowbell"):
         generate.generate_all(tmp_path, instruments=("kick", "cowbell"), progress=False)

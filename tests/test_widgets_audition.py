@@ -107,6 +107,14 @@ def test_audition_for_a_source_without_batches_says_so(project):
     assert b.label == "wavegan" and b.batch.name == "batch-001"
 
 
+def test_audition_reads_another_output_folder(project, tmp_path):
+    other = tmp_path / "elsewhere"
+    _batch(other / "wavenet" / "hihat", [np.zeros(1600)] * 2, 16000)
+    a = widgets.Audition(project.root, out_dir=other)
+    assert list(a.sources) == ["wavenet/hihat"] and len(a.clips) == 2
+    assert "kick" in str(widgets.Audition(project.root).sources)
+
+
 def test_audition_bad_source_goes_to_the_status_line(project):
     a = widgets.Audition(project.root)
     with pytest.raises(BeatlibError, match="cowbell"):
