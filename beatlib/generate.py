@@ -888,16 +888,55 @@ def keep_clip(clip: "str | _os.PathLike", favourites: "str | _os.PathLike", grou
     src = _Path(clip)
     if not src.is_file():
         raise _BeatlibError(f"{src}: no such clip to keep")
+    dest_dir = _favourites_dir(favourites, group)
+    stem = f"{src.parent.name}_{src.stem}" if src.parent.name.startswith("batch-") else src.stem
+    tmp = dest_dir / f".keep-tmp{_os.getpid()}{src.suffix}"
+    shutil.copyfile(src, tmp)
+    return _place_unique(tmp, dest_dir, stem, src.suffix)
+
+
+def keep_audio(y: _np.ndarray, favourites: "str | _os.PathLike", group: str, name: str, *,
+               sample_rate: int) -> _Path:
+    """Save audio ``[time, channels]`` as a 16-bit WAV favourite ``favourites/<group>/<name>.wav``.
+
+    Like :func:`keep_clip`, an existing favourite is never overwritten (``-2``, ``-3``, ...
+    is added to the name). Used for sounds that exist only in memory, such as a point of
+    the WaveGAN latent walk.
+
+    Example:
+        >>> keep_audio(loop, "generated_output/keep", "wavegan", "walk_3-9_0.25",
+        ...            sample_rate=14700)  # doctest: +SKIP
+        PosixPath('generated_output/keep/wavegan/walk_3-9_0.25.wav')
+    """
+    from beatlib.audio import save_audio
+
+    dest_dir = _favourites_dir(favourites, group)
+    if not name or _os.sep in name or name.startswith("."):
+        raise _ConfigError(f"favourite name must be a plain file name, got {name!r}")
+    tmp = dest_dir / f".keep-tmp{_os.getpid()}.wav"
+    save_audio(tmp, y, sample_rate=sample_rate)
+    return _place_unique(tmp, dest_dir, name, ".wav")
+
+
+def _favourites_dir(favourites: "str | _os.PathLike", group: str) -> _Path:
     if not group or _os.sep in group or group.startswith("."):
         raise _ConfigError(f"favourites group must be a plain folder name, got {group!r}")
     dest_dir = _Path(favourites) / group
     dest_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"{src.parent.name}_{src.stem}" if src.parent.name.startswith("batch-") else src.stem
-    tmp = dest_dir / f".keep-tmp{_os.getpid()}{src.suffix}"
-    shutil.copyfile(src, tmp)
+    return dest_dir
+
+
+def _place_unique(tmp: _Path, dest_dir: _Path, stem: str, suffix: str) -> _Path:
+    """Move the finished file ``tmp`` to ``dest_dir/stem[-k]suffix`` under a name not yet taken.
+
+    A hard link is atomic and refuses to replace an existing file, so a favourite that
+    appears meanwhile (another notebook) is never overwritten.
+    """
+    import shutil
+
     try:
         for i in range(1, 100_000):
-            dest = dest_dir / (f"{stem}{src.suffix}" if i == 1 else f"{stem}-{i}{src.suffix}")
+            dest = dest_dir / (f"{stem}{suffix}" if i == 1 else f"{stem}-{i}{suffix}")
             if dest.exists():
                 continue
             try:
@@ -915,7 +954,6 @@ def keep_clip(clip: "str | _os.PathLike", favourites: "str | _os.PathLike", grou
         raise _BeatlibError(f"{dest_dir}: too many favourites named {stem}")
     finally:
         tmp.unlink(missing_ok=True)
-
 
 
 def generated_root(project_dir: "str | _os.PathLike" = ".", out_dir: "str | _os.PathLike | None" = None) -> _Path:

@@ -538,9 +538,14 @@ class LatentWalk:
                                            layout=W.Layout(width="180px"))
         self.slider = W.FloatSlider(value=float(position), min=0.0, max=1.0, step=0.05,
                                     description="A → B", continuous_update=False)
+        self.keep_button = W.Button(description="keep loop", icon="star", button_style="success",
+                                    layout=W.Layout(width="120px"))
         self.status = W.HTML()
         self.view = W.Output()
-        self.widget = W.VBox([W.HBox([self.seed_a_box, self.seed_b_box]), self.slider, self.status, self.view])
+        self.kept: list[_APath] = []
+        self.widget = W.VBox([W.HBox([self.seed_a_box, self.seed_b_box]),
+                              W.HBox([self.slider, self.keep_button]), self.status, self.view])
+        self.keep_button.on_click(lambda _b: self._safe(self.keep))
         self._quiet = False
         for w in (self.seed_a_box, self.seed_b_box, self.slider):
             w.observe(self._on_change, names="value")
@@ -548,7 +553,7 @@ class LatentWalk:
             self._load()
         except BeatlibError as e:
             self.status.value = f"<span style='color:#b00'>{_a_esc(str(e))}</span>"
-            for w in (self.seed_a_box, self.seed_b_box, self.slider):
+            for w in (self.seed_a_box, self.seed_b_box, self.slider, self.keep_button):
                 w.disabled = True
             return
         self._safe(self.render)
@@ -605,6 +610,17 @@ class LatentWalk:
 
         return loop_from_clip(self.clip(position), sample_rate=self.cfg.sample_rate, bpm=self.bpm,
                               bars=self.bars)
+
+    def keep(self) -> _APath:
+        """Save the loop at the slider's position into ``generated_output/keep/wavegan/``."""
+        from beatlib.generate import keep_audio
+
+        a, b, t = int(self.seed_a_box.value), int(self.seed_b_box.value), float(self.slider.value)
+        dest = keep_audio(self.loop(), self.paths.favourites, "wavegan", f"walk_{a}-{b}_{t:.2f}_{self.bars}bar",
+                          sample_rate=self.cfg.sample_rate)
+        self.kept.append(dest)
+        self.status.value = f"kept the loop as <code>{_a_esc(str(dest))}</code>"
+        return dest
 
     def render(self) -> None:
         """Generate the loop at the slider's position and show its player and plots."""

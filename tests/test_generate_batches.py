@@ -137,6 +137,17 @@ def test_keep_copies_and_never_overwrites(tmp_path):
         [first.name, second.name, f"{batch.name}_0001-2.wav"])  # no temporary files left
 
 
+def test_keep_audio_never_overwrites(tmp_path):
+    y = np.full((100, 2), 0.25, np.float32)
+    a = generate.keep_audio(y, tmp_path, "wavegan", "walk", sample_rate=SR)
+    b = generate.keep_audio(-y, tmp_path, "wavegan", "walk", sample_rate=SR)
+    assert (a.name, b.name) == ("walk.wav", "walk-2.wav")
+    np.testing.assert_allclose(sf.read(str(a))[0], 0.25, atol=1e-4)
+    np.testing.assert_allclose(sf.read(str(b))[0], -0.25, atol=1e-4)
+    with pytest.raises(ConfigError, match="plain file name"):
+        generate.keep_audio(y, tmp_path, "wavegan", "../x", sample_rate=SR)
+
+
 def test_keep_rejects_missing_clip_and_bad_group(tmp_path):
     with pytest.raises(BeatlibError, match="nope.wav: no such clip"):
         generate.keep_clip(tmp_path / "nope.wav", tmp_path / "keep", "kick")

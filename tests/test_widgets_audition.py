@@ -3,6 +3,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 pytest.importorskip("ipywidgets")
 import matplotlib  # noqa: E402
@@ -194,3 +195,9 @@ def test_latent_walk_with_a_real_generator(tmp_path):
     # seed A at position 0 is the clip a batch makes for latent seed 1
     np.testing.assert_allclose(a, walk.generator.generate(walk.generator.latents([1]))[0], atol=1e-6)
     assert walk.loop(0.5).shape == (16 * 7056, cfg.channels)
+    walk.move(0.5)
+    first = walk.keep()
+    walk.keep_button.click()
+    assert first == paths.favourites / "wavegan" / "walk_1-2_0.50_4bar.wav"
+    assert walk.kept[-1].name == "walk_1-2_0.50_4bar-2.wav"
+    assert sf.info(str(first)).frames == 16 * 7056
