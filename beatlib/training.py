@@ -329,6 +329,10 @@ def train_wavenet(data: "str | os.PathLike | _np.ndarray", instrument: str, out_
             ``log_every`` steps) is below this (default ``cfg.loss_threshold``).
         log_every: steps between history/TensorBoard rows (and ``on_progress`` calls).
         max_to_keep: checkpoints kept (one every ``cfg.checkpoint_every`` steps and at the end).
+        seed: initial weights (through ``keras.utils.set_random_seed``, which also seeds
+            Python's and NumPy's global generators) and the data order.
+        progress: show a tqdm bar with the running loss. verbose: print the start step, one
+            step's time and why training stopped.
         on_progress: optional ``callable(TrainingProgress)`` after every logged row, e.g. a
             :class:`beatlib.widgets.TrainingMonitor` (live loss curve).
 
