@@ -160,10 +160,16 @@ def compare_clips(groups, sample_rate: int, *, n: int = 3, title: str = "") -> N
         fig.suptitle(title)
     fig.tight_layout()
     display(_t_png(fig))
+    from IPython.display import Audio
+
     for g in names:
-        if len(clips[g]):
-            display(HTML(_t_players_html(clips[g][..., None] if clips[g].ndim == 2 else clips[g],
-                                         sample_rate, f"{title} {g}".strip())))
+        cells = []
+        for i, y in enumerate(clips[g]):
+            y = np.clip(y.T if y.ndim > 1 else y, -1, 1)  # [T] or [C, T]
+            player = Audio(y, rate=int(sample_rate), normalize=False)._repr_html_()
+            cells.append(f"<div style='display:inline-block;margin:4px'>{g} {i}<br>{player}</div>")
+        if cells:
+            display(HTML(f"<div><b>{title} {g}</b><br>{''.join(cells)}</div>"))
 
 
 # ============================================================ audition (notebook 04)
