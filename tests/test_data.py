@@ -1,0 +1,223 @@
+"""Data preparation: tempo parsing, beat arithmetic, formats, bad input, one-shots, demo kit."""
+import hashlib
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from beatlib import data
+from beatlib.cli import main as cli
+from beatlib.demo_kit import make_demo_kit
+from beatlib.errors import ConfigError, DataError
+
+SR = 44100
+
+
+def _loop(seconds=2.0, channels=2, sr=SR, seed=0):
+    """A click every 0.1 s plus a little noise: clearly not silent."""
+    rng = np.random.default_rng(seed)
+    y = 0.01 * rng.standard_normal((int(seconds * sr), channels))
+    y[:: int(0.1 * sr)] = 0.8
+    return y.astype(np.float32)
+
+
+def _write(path, y, sr=SR, **kw):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(str(path), y, sr, **kw)
+    return path
+
+
+@pytest.mark.parametrize("name, bpm", [
+    ("house_03_124bpm.wav", 124), ("Loop 125 BPM.aif", 125), ("x-124-bpm.flac", 124), ("bpm_98.wav", 98),
+    ("kit_01_124.wav", 124), ("124-loop.aif", 124), ("groove(126).wav", 126), ("128.5bpm.wav", 128.5),
+    ("loop_01.wav", None), ("90_120_mix.wav", None), ("beat2024.wav", None), ("loop_300.wav", None),
+])
+def test_parse_bpm(name, bpm):
+    assert data.parse_bpm(name) == bpm
+
+
+def test_tempo_from_folder(tmp_path):
+    p = tmp_path / "Tech 125 BPM" / "loop_a.wav"
+    assert data.tempo_of(p, tmp_path) == 125.0
+
+
+@pytest.mark.parametrize("bpm, sr, length, beats", [
+    (124, 14700, 16384, 2), (125, 14700, 16384, 2), (124, 14700, 32768, 4), (60, 16000, 16000, 1),
+    (90, 14700, 16384, 1), (180, 14700, 16384, 3),
+])
+def test_beats_that_fit(bpm, sr, length, beats):
+    assert data.beats_that_fit(length, bpm=bpm, sample_rate=sr) == beats
+    assert beats * data.beat_samples(bpm, sample_rate=sr) <= length
+
+
+def test_prepare_loops_cuts_whole_beats_from_each_files_own_tempo(tmp_path):
+    src = tmp_path / "src"
+    _write(src / "a_124bpm.wav", _loop())
+    _write(src / "sub" / "b_125bpm.wav", _loop(seed=1))
+    report = data.prepare_loops(src, tmp_path / "out" / "loops.npz")
+    ds = data.load_loops(report.out_npz)
+    assert ds.audio.shape == (2, 16384, 2) and ds.audio.dtype == np.float32
+    assert list(ds.source) == ["a_124bpm.wav", "sub/b_125bpm.wav"]
+    for row, bpm in zip(ds.audio, ds.bpm):
+        cut = round(2 * 60 / bpm * 14700)  # two beats: 14226 at 124 bpm, 14112 at 125 bpm
+        assert np.abs(row[cut - 40:cut]).max() > 0          # audio up to the cut (faded)
+        assert np.all(row[cut:] == 0)                       # zero-padded after it
+    manifest = json.loads((tmp_path / "out" / "loops.json").read_text())
+    assert manifest["files"]["a_124bpm.wav"]["beats"] == 2 and manifest["skipped"] == []
+
+
+def test_prepare_loops_bars_and_segments(tmp_path):
+    src = tmp_path / "src"
+    _write(src / "a_125bpm.wav", _loop(seconds=8.0))
+    one_bar = data.prepare_loops(src, tmp_path / "bar.npz", slice_len=32768, bars=1)
+    assert data.load_loops(one_bar.out_npz).beats[0] == 4
+    with pytest.raises(DataError, match="more than the slice length"):
+        data.prepare_loops(src, tmp_path / "x.npz", bars=1)  # 4 beats do not fit 16384 at 14.7 kHz
+    every = data.prepare_loops(src, tmp_path / "all.npz", segments="all")
+    assert every.rows == 8  # 16 beats in 8 s at 125 bpm -> 8 slices of 2 beats
+
+
+@pytest.mark.parametrize("suffix, kw", [
+    (".wav", {"subtype": "PCM_U8"}), (".wav", {"subtype": "PCM_16"}), (".wav", {"subtype": "PCM_24"}),
+    (".wav", {"subtype": "PCM_32"}), (".wav", {"subtype": "FLOAT"}), (".flac", {}), (".ogg", {}),
+    (".aiff", {}), (".mp3", {}),
+])
+@pytest.mark.parametrize("sr, channels", [(44100, 2), (22050, 1), (48000, 6)])
+def test_any_format_rate_and_channel_count(tmp_path, suffix, kw, sr, channels):
+    src = tmp_path / "src"
+    if suffix == ".mp3":
+        channels = min(channels, 2)  # MP3 holds at most two channels
+    _write(src / f"l_124bpm{suffix}", _loop(channels=channels, sr=sr), sr=sr, **kw)
+    ds = data.load_loops(data.prepare_loops(src, tmp_path / "o.npz").out_npz)
+    assert ds.audio.shape == (1, 16384, 2) and np.all(np.isfinite(ds.audio))
+    assert np.abs(ds.audio).max() <= 1.0 and np.abs(ds.audio).max() > 0.1
+
+
+def test_bad_files_are_skipped_with_reasons(tmp_path):
+    src = tmp_path / "src"
+    _write(src / "good_124bpm.wav", _loop())
+    (src / "broken_124bpm.wav").write_bytes(b"RIFF....WAVEjunk")
+    _write(src / "empty_124bpm.wav", np.zeros((0, 2), np.float32))
+    _write(src / "silent_124bpm.wav", np.zeros((SR, 2), np.float32))
+    _write(src / "short_124bpm.wav", _loop(seconds=0.3))
+    nan = _loop()
+    nan[100] = np.nan
+    _write(src / "nan_124bpm.wav", nan, subtype="FLOAT")
+    _write(src / "notempo.wav", _loop())
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in src.iterdir())
+    report = data.prepare_loops(src, tmp_path / "o.npz")
+    reasons = dict(report.skipped)
+    assert report.used == ("good_124bpm.wav",)
+    assert "decoded" in reasons["broken_124bpm.wav"]
+    assert "empty" in reasons["empty_124bpm.wav"]
+    assert "silent" in reasons["silent_124bpm.wav"]
+    assert "too short" in reasons["short_124bpm.wav"]
+    assert "NaN" in reasons["nan_124bpm.wav"]
+    assert "tempo" in reasons["notempo.wav"]
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in src.iterdir()) == before  # source untouched
+    manifest = json.loads((tmp_path / "o.json").read_text())
+    assert {s["file"] for s in manifest["skipped"]} == set(reasons)
+
+
+def test_nothing_usable_is_a_clear_error_and_cli_exit_code(tmp_path, capsys):
+    src = tmp_path / "src"
+    _write(src / "notempo.wav", _loop())
+    with pytest.raises(DataError, match="no usable loops.*notempo.wav"):
+        data.prepare_loops(src, tmp_path / "o.npz")
+    assert not (tmp_path / "o.npz").exists()
+    assert cli(["prepare-loops", str(src), str(tmp_path / "o.npz")]) == 2
+    assert "notempo.wav" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="inside the source folder"):
+        data.prepare_loops(src, src / "o.npz")
+
+
+def test_estimate_bpm_when_asked(tmp_path):
+    sr = 22050
+    y = np.zeros((sr * 8, 1), np.float32)
+    y[:: int(60 / 120 * sr)] = 0.9  # clicks at 120 bpm
+    _write(tmp_path / "src" / "groove.wav", y, sr=sr)
+    report = data.prepare_loops(tmp_path / "src", tmp_path / "o.npz", estimate_tempo=True)
+    bpm = float(data.load_loops(report.out_npz).bpm[0])
+    assert abs(bpm - 120) < 4 or abs(bpm - 60) < 2 or abs(bpm - 240) < 8
+    assert json.loads((tmp_path / "o.json").read_text())["files"]["groove.wav"]["bpm_from"] == "estimated"
+
+
+def test_white_noise_numpy_and_tensorflow():
+    x = np.zeros((1000, 2), np.float32)
+    y = data.add_white_noise(x, std=0.01, seed=3)
+    assert 0.008 < y.std() < 0.012
+    np.testing.assert_array_equal(y, data.add_white_noise(x, std=0.01, seed=3))
+    tf = pytest.importorskip("tensorflow")
+    t = data.add_white_noise(tf.constant(x), std=0.01, seed=tf.constant([3, 4], tf.int64)).numpy()
+    assert t.shape == x.shape and 0.008 < t.std() < 0.012
+
+
+@pytest.mark.parametrize("path, inst", [
+    ("Kicks/001.wav", "kick"), ("kit/BD_hard.wav", "kick"), ("808 Kick.aif", "kick"), ("snare/x.wav", "snare"),
+    ("SD-02.wav", "snare"), ("sn_3.flac", "snare"), ("HiHat closed.wav", "hihat"), ("hats/a.wav", "hihat"),
+    ("CH 01.wav", "hihat"), ("HH01.wav", "hihat"), ("abdul.wav", None), ("perc/tom.wav", None),
+    ("kick_and_snare.wav", None),
+])
+def test_detect_instrument(path, inst):
+    from pathlib import Path
+
+    assert data.detect_instrument(Path(path)) == inst
+
+
+def test_prepare_oneshots_trims_onset_pads_and_normalises(tmp_path):
+    src = tmp_path / "kit"
+    sr = 44100
+    for i, (inst, dur) in enumerate([("kick", 0.5), ("snare", 0.05), ("hihat", 0.3)]):
+        t = np.arange(int(dur * sr)) / sr
+        body = 0.3 * np.sin(2 * np.pi * 200 * t) * np.exp(-t / 0.05)
+        y = np.concatenate([np.zeros(int(0.03 * sr)), body]).astype(np.float32)  # 30 ms of silence first
+        _write(src / inst / f"{inst}_{i}.wav", y, sr=sr)
+    _write(src / "perc" / "tom.wav", _loop(channels=1))
+    report = data.prepare_oneshots(src, tmp_path / "o.npz")
+    assert dict(report.skipped)["perc/tom.wav"].startswith("instrument unknown")
+    kick = data.load_oneshots(report.out_npz, "kick")
+    snare = data.load_oneshots(report.out_npz, "snare")
+    hat = data.load_oneshots(report.out_npz, "hihat")
+    assert kick.shape == (1, 3200) and snare.shape == (1, 3200) and hat.shape == (1, 1600)
+    for clip in (kick[0], snare[0], hat[0]):
+        assert abs(np.abs(clip).max() - 0.99) < 1e-3          # peak-normalised
+        assert np.argmax(np.abs(clip) > 0.05) < 32             # onset within 2 ms of the start
+    assert np.all(snare[0, int(0.06 * 16000):] == 0)          # 50 ms snare: zero-padded, not tiled
+    assert data.oneshot_instruments(report.out_npz) == ["kick", "snare", "hihat"]
+    with pytest.raises(DataError, match="no 'clap' one-shots"):
+        data.load_oneshots(report.out_npz, "clap")
+
+
+def test_demo_kit_is_deterministic_and_complete(tmp_path):
+    a = make_demo_kit(tmp_path / "a", seed=5, oneshots_per_instrument=3, loops=4)
+    b = make_demo_kit(tmp_path / "b", seed=5, oneshots_per_instrument=3, loops=4)
+
+    def digest(root):
+        return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(root.rglob("*.wav"))}
+
+    da, db = digest(a), digest(b)
+    assert da == db and len(da) == 13
+    assert len(set(v for k, v in da.items() if k.startswith("oneshots"))) == 9  # no two alike
+    info = sf.info(str(next((a / "loops").glob("*125bpm.wav"))))
+    assert info.samplerate == 44100 and info.channels == 2 and info.subtype == "PCM_16"
+    assert abs(info.duration - 4 * 4 * 60 / 125) < 0.6  # 4 bars (+ ring-out)
+
+
+def test_demo_kit_sounds_like_the_instruments(demo_kit_dir, tmp_path):
+    """Kick energy is low, hi-hat energy high and short, snare in between."""
+    report = data.prepare_oneshots(demo_kit_dir / "oneshots", tmp_path / "o.npz", sample_rate=44100)
+
+    def centroid(y):
+        spec = np.abs(np.fft.rfft(y, axis=-1)) ** 2
+        f = np.fft.rfftfreq(y.shape[-1], 1 / 44100)
+        return (spec * f).sum(-1) / spec.sum(-1)
+
+    c = {i: np.median(centroid(data.load_oneshots(report.out_npz, i))) for i in ("kick", "snare", "hihat")}
+    assert c["kick"] < 500 < c["snare"] < 6000 < c["hihat"]
+    hat = data.load_oneshots(report.out_npz, "hihat")
+    tail = np.abs(hat[:, int(0.09 * 44100):]).max(axis=1)
+    assert np.median(tail) < 0.1  # closed hats have died away within 90 ms
+    assert len(list((demo_kit_dir / "loops").glob("*124bpm.wav"))) == 30
+    assert len(list((demo_kit_dir / "loops").glob("*125bpm.wav"))) == 30
