@@ -6,7 +6,34 @@ a live kernel (papermill, nbconvert): static parts render, nothing hangs or rais
 from __future__ import annotations
 
 # ============================================================ shared display helpers
-# (owned by the data work: waveform/spectrogram grids, players, tables)
+def show_table(rows, columns=None, *, title: str = "") -> None:
+    """Display a list of dicts (or tuples with ``columns``) as an HTML table.
+
+    Example:
+        >>> show_table([{"file": "a.wav", "bpm": 124}])  # doctest: +SKIP
+    """
+    import html
+
+    from IPython.display import HTML, display
+
+    rows = list(rows)
+    if rows and isinstance(rows[0], dict):
+        columns = columns or list(rows[0])
+        rows = [[r.get(c, "") for c in columns] for r in rows]
+    head = "".join(f"<th style='text-align:left'>{html.escape(str(c))}</th>" for c in columns or [])
+    body = "".join("<tr>" + "".join(f"<td style='text-align:left'>{html.escape(str(v))}</td>" for v in r)
+                   + "</tr>" for r in rows)
+    caption = f"<b>{html.escape(title)}</b>" if title else ""
+    display(HTML(f"{caption}<table><tr>{head}</tr>{body or '<tr><td><i>none</i></td></tr>'}</table>"))
+
+
+def show_prepare_report(report, *, title: str) -> None:
+    """Summary of a :func:`beatlib.data.prepare_loops` / ``prepare_oneshots`` run and its skipped files."""
+    show_table([{"clips": report.rows, "files used": len(report.used), "files skipped": len(report.skipped),
+                 "dataset": report.out_npz, "manifest": report.manifest}], title=title)
+    if report.skipped:
+        show_table([{"file": f, "reason": r} for f, r in report.skipped], title="skipped files")
+
 
 # ============================================================ training plots
 # (owned by the WaveNet / WaveGAN work: live loss curves)
