@@ -24,7 +24,7 @@ Example:
     >>> sorted(p.name for p in (kit / "oneshots").iterdir())
     ['hihat', 'kick', 'snare']
     >>> sorted(p.name for p in (kit / "loops").iterdir())
-    ['breakbeat_00_124bpm.wav', 'house_00_124bpm.wav']
+    ['house_00_124bpm.wav', 'techno_00_125bpm.wav']
 """
 from __future__ import annotations
 
