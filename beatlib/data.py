@@ -292,7 +292,8 @@ def _fade_out(y: np.ndarray, n: int) -> np.ndarray:
 
 def _write_dataset(out_npz: Path, arrays: dict[str, np.ndarray], config: dict[str, Any],
                    used: list[str], skipped: list[tuple[str, str]], details: dict) -> PrepareReport:
-    assert np.all(np.isfinite(arrays["audio"])), "internal error: NaN in a dataset"
+    if not np.all(np.isfinite(arrays["audio"])):  # load_audio rejects NaN/Inf; never write one
+        raise DataError(f"{out_npz}: internal error, non-finite samples in the dataset (not written)")
     with atomic_path(out_npz) as tmp:
         np.savez(tmp, **arrays)
     manifest = write_json(out_npz.with_suffix(".json"), {
