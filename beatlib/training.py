@@ -561,7 +561,8 @@ def _load_training_loops(data_npz: "str | os.PathLike", cfg: Any):
         raise DataError(f"{data_npz}: clips have {audio.shape[2]} channel(s) but the config asks for "
                         f"{cfg.channels}")
     bpm = getattr(loops, "bpm", None)
-    bpm = float(_wg_np.median(bpm)) if bpm is not None and _wg_np.size(bpm) else None
+    bpm = _wg_np.asarray(bpm, _wg_np.float64) if bpm is not None else _wg_np.zeros(0)
+    bpm = float(_wg_np.median(bpm[_wg_np.isfinite(bpm)])) if _wg_np.isfinite(bpm).any() else None
     return audio[:, : cfg.slice_len], int(loops.sample_rate), bpm
 
 
