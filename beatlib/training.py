@@ -529,26 +529,16 @@ def loop_batches(audio: "_wg_np.ndarray", cfg: Any, *, seed: int = 0) -> tf.data
 
 
 def _add_noise(x, *, std, seed):
-    try:
-        from beatlib.data import add_white_noise
-    except ImportError:  # the data module is not there yet: the same Gaussian white noise
-        return x + std * tf.random.stateless_normal(tf.shape(x), seed=seed, dtype=x.dtype)  # [T, C]
-    return add_white_noise(x, std=std, seed=seed)
+    from beatlib.data import add_white_noise
+
+    return add_white_noise(x, std=std, seed=seed)  # [T, C] -> [T, C]
 
 
 def _load_training_loops(data_npz: "str | os.PathLike", cfg: Any):
     """Read the prepared loops; returns (audio [N, slice_len, C], sample_rate, bpm or None)."""
     from beatlib.errors import DataError
 
-    try:
-        from beatlib.data import load_loops
-    except ImportError:  # the data module is not there yet: read the documented npz layout
-        def load_loops(path):
-            if not Path(path).is_file():
-                raise DataError(f"{path}: no such loops file (make it with `beatlib prepare-loops`)")
-            with _wg_np.load(path, allow_pickle=False) as z:
-                return _wg_dc.make_dataclass("Loops", ["audio", "bpm", "sample_rate"])(
-                    z["audio"], z["bpm"] if "bpm" in z.files else None, int(z["sample_rate"]))
+    from beatlib.data import load_loops
 
     loops = load_loops(data_npz)
     audio = _wg_np.asarray(loops.audio, _wg_np.float32)
