@@ -772,6 +772,23 @@ def dataset_bpm(loops_npz: "str | _os.PathLike") -> float | None:
         return bpm_value(data["bpm"])
 
 
+def model_bpm(weights_dir: "str | _os.PathLike", loops_npz: "str | _os.PathLike | None" = None) -> float:
+    """Tempo of a WaveGAN's clips: what its training recorded (``dataset.json`` beside the
+    weights, as in a batch manifest), else the most common bpm of ``loops_npz``, else 125."""
+    from beatlib.files import read_json
+
+    rec = _Path(weights_dir) / "dataset.json"
+    bpm = None
+    if rec.is_file():
+        try:
+            bpm = bpm_value(read_json(rec).get("bpm"))
+        except (ValueError, AttributeError):
+            bpm = None
+    if bpm is None and loops_npz is not None:
+        bpm = dataset_bpm(loops_npz)
+    return float(bpm or DEFAULT_LOOP_BPM)
+
+
 def export_loops(batch_dir: "str | _os.PathLike", *, bars: _Sequence[int] = (2, 4),
                  bpm: float | None = None, beats_per_clip: int | None = None,
                  resample_44k: bool = False, fade_ms: float = 2.0,
@@ -1068,7 +1085,7 @@ def generate_all(project_dir: "str | _os.PathLike" = ".", *, wavenet_n: int = 10
         batch = _Path(batch)
         report.batches[label] = batch
         if model == "wavegan" and loop_bars:
-            bpm = loop_bpm or bpm_value(read_manifest(batch).get("bpm")) or dataset_bpm(paths.loops_npz)
+            bpm = loop_bpm or bpm_value(read_manifest(batch).get("bpm")) or model_bpm(weights, paths.loops_npz)
             report.loops = export_loops(batch, bars=loop_bars, bpm=bpm, resample_44k=resample_44k,
                                         progress=progress)
         report.seconds[label] = time.perf_counter() - t0

@@ -557,12 +557,12 @@ class LatentWalk:
         import ipywidgets as W
 
         from beatlib.errors import BeatlibError
-        from beatlib.generate import DEFAULT_LOOP_BPM, dataset_bpm
+        from beatlib.generate import model_bpm
         from beatlib.paths import ProjectPaths
 
         self.paths = ProjectPaths(project_dir)
         self.bars = int(bars)
-        self.bpm = float(bpm or dataset_bpm(self.paths.loops_npz) or DEFAULT_LOOP_BPM)
+        self.bpm = float(bpm or model_bpm(self.paths.wavegan_weights, self.paths.loops_npz))
         self.generator = None
         self.cfg = None
         self.seed_a_box = W.BoundedIntText(value=int(seed_a), min=0, max=2**31 - 1, description="seed A",

@@ -113,6 +113,14 @@ def test_export_loops_on_an_empty_folder_is_a_clear_error(tmp_path):
         generate.export_loops(tmp_path / "batch-001", progress=False)
 
 
+def test_model_bpm_prefers_what_training_recorded(tmp_path):
+    np.savez(tmp_path / "loops.npz", bpm=np.array([124, 124, 125.0]))
+    assert generate.model_bpm(tmp_path / "w", tmp_path / "loops.npz") == 124.0
+    assert generate.model_bpm(tmp_path / "w") == generate.DEFAULT_LOOP_BPM
+    write_json(tmp_path / "w" / "dataset.json", {"bpm": 124.5})
+    assert generate.model_bpm(tmp_path / "w", tmp_path / "loops.npz") == 124.5
+
+
 def test_dataset_bpm_is_the_most_common(tmp_path):
     np.savez(tmp_path / "loops.npz", bpm=np.array([124, 125, 125, 124, 125.0]))
     assert generate.dataset_bpm(tmp_path / "loops.npz") == 125.0
