@@ -110,7 +110,9 @@ def _add_train_wavenet(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--profile", default=None,
                    help="model profile: default, cpu, demo or tiny (default: the saved one when resuming, "
                         "else default)")
-    p.add_argument("--max-steps", type=int, default=None, help="stop at this step (default: the profile's)")
+    steps = p.add_mutually_exclusive_group()
+    steps.add_argument("--max-steps", type=int, default=None, help="stop at this step (default: the profile's)")
+    steps.add_argument("--more-steps", type=int, default=None, help="train this many steps beyond the checkpoint")
     p.add_argument("--threshold", type=float, default=None,
                    help="stop when the mean loss is below this (default: the profile's, 0.01)")
     p.add_argument("--keep", type=int, default=3, help="checkpoints to keep (default 3)")
@@ -131,7 +133,7 @@ def _run_train_wavenet(args: argparse.Namespace) -> int:
         cfg = load_config(WaveNetConfig, out)
     else:
         cfg = wavenet_profile("default")
-    r = train_wavenet(args.data, args.instrument, out, cfg, max_steps=args.max_steps,
+    r = train_wavenet(args.data, args.instrument, out, cfg, max_steps=args.max_steps, more_steps=args.more_steps,
                       loss_threshold=args.threshold, max_to_keep=args.keep, seed=args.seed)
     print(f"trained {r.step - r.start_step} steps (now at step {r.step}, mean loss {r.loss:.4f}); "
           f"TensorBoard: tensorboard --logdir {out / 'logs'}")

@@ -310,8 +310,8 @@ def wavenet_dataset(clips_q: _np.ndarray, cfg: Any, *, seed: int = 0) -> tf.data
 
 
 def train_wavenet(data: "str | os.PathLike | _np.ndarray", instrument: str, out_dir: "str | os.PathLike",
-                  cfg: Any = None, *, max_steps: int | None = None, loss_threshold: float | None = None,
-                  log_every: int = 10, max_to_keep: int = 3, seed: int = 0, progress: bool = True,
+                  cfg: Any = None, *, max_steps: int | None = None, more_steps: int | None = None,
+                  loss_threshold: float | None = None, log_every: int = 10, max_to_keep: int = 3, seed: int = 0, progress: bool = True,
                   on_progress: Any = None, verbose: bool = True) -> WaveNetTrainResult:
     """Train (or keep training) the WaveNet of one instrument with teacher forcing.
 
@@ -325,6 +325,8 @@ def train_wavenet(data: "str | os.PathLike | _np.ndarray", instrument: str, out_
         out_dir: the run folder (``weights/wavenet/<instrument>``).
         cfg: a :class:`~beatlib.config.WaveNetConfig` (default profile if None).
         max_steps: stop at this global step (default ``cfg.max_steps``).
+        more_steps: instead of ``max_steps``, train this many steps beyond the step the run
+            resumes from (e.g. a short continuation of the shipped demo weights).
         loss_threshold: stop once the mean loss over about one epoch (at least
             ``log_every`` steps) is below this (default ``cfg.loss_threshold``).
         log_every: steps between history/TensorBoard rows (and ``on_progress`` calls).
@@ -370,6 +372,10 @@ def train_wavenet(data: "str | os.PathLike | _np.ndarray", instrument: str, out_
     optimizer.build(model.trainable_variables)
     run = RunDir(out_dir, cfg, max_to_keep=max_to_keep, model=model, optimizer=optimizer)
     start = run.restore()
+    if more_steps is not None:
+        if more_steps < 0:
+            raise ConfigError(f"more_steps must be >= 0, got {more_steps}")
+        max_steps = start + int(more_steps)
     trim_history(run.directory, start)
     seeds_path = run.directory / WAVENET_SEEDS_FILE
     with atomic_path(seeds_path) as tmp:

@@ -266,3 +266,13 @@ def test_cli_train_resume_and_mismatch(tmp_path, capsys):
     assert main(["train-wavenet", str(npz), "--instrument", "kick", "--out", str(tmp_path / "k"),
                  "--profile", "tiny"]) == 2
     assert "kick" in capsys.readouterr().err
+
+
+def test_more_steps_continues_beyond_the_checkpoint(tmp_path):
+    clips = np.random.default_rng(0).uniform(-0.5, 0.5, [8, 400]).astype(np.float32)
+    cfg = wavenet_profile("tiny")
+    first = train_wavenet(clips, "kick", tmp_path, cfg, max_steps=2, progress=False, verbose=False)
+    again = train_wavenet(clips, "kick", tmp_path, cfg, more_steps=3, progress=False, verbose=False)
+    assert (first.step, again.start_step, again.step) == (2, 2, 5)
+    with pytest.raises(ConfigError, match="more_steps"):
+        train_wavenet(clips, "kick", tmp_path, cfg, more_steps=-1, progress=False, verbose=False)
