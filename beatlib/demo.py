@@ -36,8 +36,8 @@ class Step:
 #: short while, so the loss curves move, then everything downstream runs at full size.
 DEMO_STEPS: tuple[Step, ...] = (
     Step("01_preprocess.ipynb", {}, 40),
-    Step("02_train_wavenet.ipynb", {"profile": "demo", "init_from": "weights/demo/wavenet", "more_steps": 30}, 120),
-    Step("03_train_wavegan.ipynb", {"profile": "cpu", "init_from": "weights/demo/wavegan", "steps": 2200,
+    Step("02_train_wavenet.ipynb", {"profile": "demo", "init_from": "weights/demo/wavenet", "more_steps": 100}, 120),
+    Step("03_train_wavegan.ipynb", {"profile": "cpu", "init_from": "weights/demo/wavegan", "steps": 2263,
                                     "preview_every": 20}, 60),
     Step("04_generate_batches.ipynb", {"wavenet_n": 1000, "wavegan_n": 40}, 120),
     Step("05_score_similarity.ipynb", {"model": "wavegan"}, 60),
