@@ -6,6 +6,36 @@ a live kernel (papermill, nbconvert): static parts render, nothing hangs or rais
 from __future__ import annotations
 
 # ============================================================ shared display helpers
+def player(y, sample_rate: int, *, autoplay: bool = False):
+    """An IPython Audio player for ``[time]`` or ``[time, ch]`` audio, never normalised.
+
+    Example:
+        >>> player(np.zeros((16000, 2)), 16000)  # doctest: +SKIP
+    """
+    import numpy as np
+    from IPython.display import Audio
+
+    y = np.clip(np.asarray(y, np.float32), -1.0, 1.0)
+    y = y if y.ndim == 1 else y.T  # [T, C] -> [C, T]
+    return Audio(y, rate=int(sample_rate), normalize=False, autoplay=autoplay)
+
+
+def esc(text) -> str:
+    """HTML-escape ``text`` for status lines and tables."""
+    import html
+
+    return html.escape(str(text))
+
+
+def show_figure(fig) -> None:
+    """Display a matplotlib figure once (also under papermill) and close it."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    display(fig)
+    plt.close(fig)
+
+
 def show_table(rows, columns=None, *, title: str = "") -> None:
     """Display a list of dicts (or tuples with ``columns``) as an HTML table.
 
@@ -135,14 +165,12 @@ class TrainingMonitor:
 
 def _t_players_html(clips, sample_rate: int, caption: str) -> str:
     """Inline HTML audio players (never normalised) for ``[k, T, C]`` clips."""
-    from IPython.display import Audio
-
     import numpy as np
 
     cells = []
     for i, y in enumerate(np.asarray(clips, np.float32)):
-        player = Audio(np.clip(y.T, -1, 1), rate=int(sample_rate), normalize=False)
-        cells.append(f"<div style='display:inline-block;margin:4px'>z{i}<br>{player._repr_html_()}</div>")
+        html = player(y, sample_rate)._repr_html_()
+        cells.append(f"<div style='display:inline-block;margin:4px'>z{i}<br>{html}</div>")
     return f"<div><b>{caption}</b><br>{''.join(cells)}</div>"
 
 
@@ -187,14 +215,11 @@ def compare_clips(groups, sample_rate: int, *, n: int = 3, title: str = "") -> N
         fig.suptitle(title)
     fig.tight_layout()
     display(_t_png(fig))
-    from IPython.display import Audio
-
     for g in names:
         cells = []
         for i, y in enumerate(clips[g]):
-            y = np.clip(y.T if y.ndim > 1 else y, -1, 1)  # [T] or [C, T]
-            player = Audio(y, rate=int(sample_rate), normalize=False)._repr_html_()
-            cells.append(f"<div style='display:inline-block;margin:4px'>{g} {i}<br>{player}</div>")
+            html = player(y, sample_rate)._repr_html_()
+            cells.append(f"<div style='display:inline-block;margin:4px'>{g} {i}<br>{html}</div>")
         if cells:
             display(HTML(f"<div><b>{title} {g}</b><br>{''.join(cells)}</div>"))
 
@@ -208,13 +233,6 @@ from typing import Any as _AAny, Sequence as _ASeq
 import numpy as _anp
 
 
-def _a_player(y, sample_rate: int):
-    """An IPython Audio player for ``[time, ch]`` audio, never normalised."""
-    from IPython.display import Audio
-
-    y = _anp.asarray(y, _anp.float32)
-    y = _anp.clip(y if y.ndim == 1 else y.T, -1.0, 1.0)          # [T, C] -> [C, T]
-    return Audio(y, rate=int(sample_rate), normalize=False)
 
 
 def _a_figure(columns: "list[tuple[str, _anp.ndarray, int]]"):
@@ -240,12 +258,6 @@ def _a_figure(columns: "list[tuple[str, _anp.ndarray, int]]"):
     return fig
 
 
-def _a_show_figure(fig) -> None:
-    import matplotlib.pyplot as plt
-    from IPython.display import display
-
-    display(fig)
-    plt.close(fig)
 
 
 #: Manifest fields of a clip worth showing in the audition (WaveGAN latent seed, WaveNet seed clip).
@@ -341,7 +353,7 @@ class Audition:
             return
         self._safe(self.select, source if source in labels else labels[0])
         if source is not None and source not in labels:
-            self._set_status(f"No batches for {_a_esc(source)} yet (showing {self.label}). "
+            self._set_status(f"No batches for {esc(source)} yet (showing {self.label}). "
                              + self.status.value)
 
     # ------------------------------------------------------------------ handlers
@@ -402,26 +414,26 @@ class Audition:
         path = self.clips[index]
         y, sr = load_audio(path, allow_silent=True)
         columns = [(f"{path.parent.name}/{path.name}", y, sr)]
-        players = [("generated", _a_player(y, sr))]
+        players = [("generated", player(y, sr))]
         note = ""
         if self.compare:
             try:
                 ts, nearest, best = self._nearest()
                 k, s = int(nearest[index]), float(best[index])
                 verdict = "similar" if s <= self.threshold else "novel"
-                note = f" · nearest training clip: {_a_esc(ts.names[k])} (score {s:.3f}, {verdict})"
+                note = f" · nearest training clip: {esc(ts.names[k])} (score {s:.3f}, {verdict})"
                 columns.append((f"nearest: {_APath(ts.names[k]).name} ({s:.3f})", ts.audio[k], ts.sample_rate))
-                players.append(("nearest training clip", _a_player(ts.audio[k], ts.sample_rate)))
+                players.append(("nearest training clip", player(ts.audio[k], ts.sample_rate)))
             except BeatlibError as e:
-                note = f" · no comparison ({_a_esc(str(e))})"
+                note = f" · no comparison ({esc(str(e))})"
         info = self._clip_info(path.name)
         self._set_status(f"<b>{self.label}</b> {self.batch.name}: clip {index + 1} of "
                          f"{len(self.clips)} <code>{path.name}</code>{info}{note}")
         with self.view:
             clear_output(wait=True)
-            for name, player in players:
-                display(HTML(f"<small>{name}</small>"), player)
-            _a_show_figure(_a_figure(columns))
+            for name, audio in players:
+                display(HTML(f"<small>{name}</small>"), audio)
+            show_figure(_a_figure(columns))
 
     def next(self) -> None:
         """Move to the next clip (stays on the last one)."""
@@ -440,7 +452,7 @@ class Audition:
             raise BeatlibError("nothing to keep: no clip on show")
         dest = keep_clip(self.current, self.paths.favourites, _a_clip_group(self.label))
         self.kept.append(dest)
-        self._set_status(f"kept {self.current.name} as <code>{_a_esc(str(dest))}</code>")
+        self._set_status(f"kept {self.current.name} as <code>{esc(str(dest))}</code>")
         return dest
 
     # ------------------------------------------------------------------ helpers
@@ -487,7 +499,7 @@ class Audition:
             self._manifests[self.batch] = {c.get("file"): c for c in clips if isinstance(c, dict)}
         entry = self._manifests[self.batch].get(name, {})
         parts = [f"{k.replace('_', ' ')} {entry[k]}" for k in _A_CLIP_KEYS if k in entry]
-        return "".join(f" · {_a_esc(t)}" for t in parts)
+        return "".join(f" · {esc(t)}" for t in parts)
 
     def _controls(self):
         """Context: move controls without their observers calling the handlers again."""
@@ -513,7 +525,7 @@ class Audition:
         try:
             return fn(*args)
         except BeatlibError as e:
-            self._set_status(f"<span style='color:#b00'>{_a_esc(str(e))}</span>")
+            self._set_status(f"<span style='color:#b00'>{esc(str(e))}</span>")
             return None
 
     def _repr_mimebundle_(self, **kwargs):
@@ -523,10 +535,6 @@ class Audition:
         return data
 
 
-def _a_esc(text: str) -> str:
-    import html
-
-    return html.escape(text)
 
 
 def _a_plain(markup: str) -> str:
@@ -585,7 +593,7 @@ class LatentWalk:
         try:
             self._load()
         except BeatlibError as e:
-            self.status.value = f"<span style='color:#b00'>{_a_esc(str(e))}</span>"
+            self.status.value = f"<span style='color:#b00'>{esc(str(e))}</span>"
             for w in (self.seed_a_box, self.seed_b_box, self.slider, self.keep_button):
                 w.disabled = True
             return
@@ -652,7 +660,7 @@ class LatentWalk:
         dest = keep_audio(self.loop(), self.paths.favourites, "wavegan", f"walk_{a}-{b}_{t:.2f}_{self.bars}bar",
                           sample_rate=self.cfg.sample_rate)
         self.kept.append(dest)
-        self.status.value = f"kept the loop as <code>{_a_esc(str(dest))}</code>"
+        self.status.value = f"kept the loop as <code>{esc(str(dest))}</code>"
         return dest
 
     def render(self) -> None:
@@ -666,8 +674,8 @@ class LatentWalk:
                              f"{self.bars}-bar loop at {self.bpm:g} bpm")
         with self.view:
             clear_output(wait=True)
-            display(_a_player(y, sr))
-            _a_show_figure(_a_figure([(f"t = {t:.2f}", y, sr)]))
+            display(player(y, sr))
+            show_figure(_a_figure([(f"t = {t:.2f}", y, sr)]))
 
     def _on_change(self, _change) -> None:
         if not self._quiet and self.generator is not None:
@@ -679,7 +687,7 @@ class LatentWalk:
         try:
             return fn(*args)
         except BeatlibError as e:
-            self.status.value = f"<span style='color:#b00'>{_a_esc(str(e))}</span>"
+            self.status.value = f"<span style='color:#b00'>{esc(str(e))}</span>"
             return None
 
     def _repr_mimebundle_(self, **kwargs):
@@ -700,15 +708,15 @@ def show_batch(batch_dir: "str | _a_os.PathLike", *, n: int = 3, title: str | No
     from beatlib.generate import batch_clips
 
     clips = batch_clips(batch_dir)[: max(int(n), 0)]
-    display(HTML(f"<b>{_a_esc(title or str(batch_dir))}</b>: {len(batch_clips(batch_dir))} clips"))
+    display(HTML(f"<b>{esc(title or str(batch_dir))}</b>: {len(batch_clips(batch_dir))} clips"))
     if not clips:
         return
     columns = []
     for p in clips:
         y, sr = load_audio(p, allow_silent=True)
-        display(HTML(f"<small>{_a_esc(p.name)}</small>"), _a_player(y, sr))
+        display(HTML(f"<small>{esc(p.name)}</small>"), player(y, sr))
         columns.append((p.name, y, sr))
-    _a_show_figure(_a_figure(columns))
+    show_figure(_a_figure(columns))
 
 
 # ============================================================ similarity (notebook 05)
@@ -747,7 +755,7 @@ def score_or_explain(project_dir: "str | _a_os.PathLike" = ".", *, model: str = 
                                        **options)
     except BeatlibError as e:
         display(Markdown(f"**Cannot score {model}{'/' + instrument if model == 'wavenet' and instrument else ''}:** "
-                         f"{_a_esc(str(e))}"))
+                         f"{esc(str(e))}"))
         return None
 
 
@@ -759,7 +767,7 @@ def show_similarity_summary(scored) -> None:
 
     if _s_skip(scored, "summary"):
         return
-    display(HTML(f"<pre>{_a_esc(similarity.summarize(scored))}</pre>"))
+    display(HTML(f"<pre>{esc(similarity.summarize(scored))}</pre>"))
 
 
 def plot_best_scores(scored, *, bins: int = 40) -> None:
@@ -783,7 +791,7 @@ def plot_best_scores(scored, *, bins: int = 40) -> None:
            title=f"{scored.batch_dir.name}: {r.n_generated} clips vs {r.n_training} training clips")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    _a_show_figure(fig)
+    show_figure(fig)
 
 
 def show_closest_pairs(scored, *, max_pairs: int = 5) -> None:
@@ -802,10 +810,10 @@ def show_closest_pairs(scored, *, max_pairs: int = 5) -> None:
         shift = "" if "shift_score" not in p else (
             f"{p['shift_score']:.4f} ({1000.0 * p['shift_samples'] / sr:+.0f} ms)")
         rows.append(
-            f"<tr><td>{k}</td><td><code>{_a_esc(p['generated_name'])}</code></td>"
-            f"<td>{_a_player(scored.generated[i], sr)._repr_html_()}</td>"
-            f"<td><code>{_a_esc(p['training_name'])}</code></td>"
-            f"<td>{_a_player(scored.training.audio[j], sr)._repr_html_()}</td>"
+            f"<tr><td>{k}</td><td><code>{esc(p['generated_name'])}</code></td>"
+            f"<td>{player(scored.generated[i], sr)._repr_html_()}</td>"
+            f"<td><code>{esc(p['training_name'])}</code></td>"
+            f"<td>{player(scored.training.audio[j], sr)._repr_html_()}</td>"
             f"<td>{p['score']:.4f}</td><td>{shift}</td>"
             f"<td>{'<b>similar</b>' if p['similar'] else 'novel'}</td></tr>")
     display(HTML(f"<table>{head}{''.join(rows)}</table>"))
@@ -848,7 +856,7 @@ def plot_diversity(scored) -> None:
         ax.set(xlabel="log-mel nearest-neighbour distance", title=f"median ratio {ratio} (< 1: closer than usual)")
         ax.legend(fontsize=8)
     fig.tight_layout()
-    _a_show_figure(fig)
+    show_figure(fig)
 
 
 def show_examples(folders: "_ASeq[str | _a_os.PathLike] | None") -> None:
@@ -866,7 +874,7 @@ def show_examples(folders: "_ASeq[str | _a_os.PathLike] | None") -> None:
         display(Markdown(f"### {d.name} · {title.lstrip('# ')}\n{body}"))
         for f in sorted(d.glob("*.wav")):
             y, sr = load_audio(f, allow_silent=True)
-            display(HTML(f"<small>{_a_esc(f.name)}</small>"), _a_player(y, sr))
+            display(HTML(f"<small>{esc(f.name)}</small>"), player(y, sr))
 
 # ============================================================ sequencer grid (notebook 06)
 # (owned by the sequencer work: show_beat, show_arrangement, SequencerGrid)
@@ -875,19 +883,8 @@ import numpy as _qnp
 _Q_COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
 
-def _q_esc(text: str) -> str:
-    import html
-
-    return html.escape(str(text))
 
 
-def _q_player(y, sample_rate: int, *, autoplay: bool = False):
-    """An IPython Audio player for ``[time, ch]`` audio, never normalised."""
-    from IPython.display import Audio
-
-    y = _qnp.clip(_qnp.asarray(y, _qnp.float32), -1.0, 1.0)
-    y = y if y.ndim == 1 else y.T                                       # [T, C] -> [C, T]
-    return Audio(y, rate=int(sample_rate), normalize=False, autoplay=autoplay)
 
 
 def _q_waveform(y, sample_rate: int, title: str, *, marks=None, lines=None):
@@ -914,12 +911,6 @@ def _q_waveform(y, sample_rate: int, title: str, *, marks=None, lines=None):
     return fig
 
 
-def _q_show(fig) -> None:
-    import matplotlib.pyplot as plt
-    from IPython.display import display
-
-    display(fig)
-    plt.close(fig)
 
 
 def show_pattern(pattern) -> None:
@@ -929,7 +920,7 @@ def show_pattern(pattern) -> None:
     rows = pattern.to_strings()
     width = max(len(v) for v in rows)
     text = "\n".join(f"{v:<{width}}  {s}" for v, s in rows.items())
-    display(HTML(f"<pre style='line-height:1.2'>{_q_esc(text)}</pre>"))
+    display(HTML(f"<pre style='line-height:1.2'>{esc(text)}</pre>"))
 
 
 def show_beat(beat, title: str | None = None, *, autoplay: bool = False) -> None:
@@ -944,13 +935,13 @@ def show_beat(beat, title: str | None = None, *, autoplay: bool = False) -> None
     seconds = beat.audio.shape[0] / beat.sample_rate
     s = beat.settings
     title = title or f"{beat.pattern.name}: {beat.bars} bars at {beat.bpm:g} bpm"
-    display(HTML(f"<b>{_q_esc(title)}</b> <small>{seconds:.2f} s · swing {s['swing']:g} · "
-                 f"policy {_q_esc(s['policy'])} · seed {s['seed']} · {len(beat.hits)} hits</small>"))
+    display(HTML(f"<b>{esc(title)}</b> <small>{seconds:.2f} s · swing {s['swing']:g} · "
+                 f"policy {esc(s['policy'])} · seed {s['seed']} · {len(beat.hits)} hits</small>"))
     show_pattern(beat.pattern)
-    display(_q_player(beat.audio, beat.sample_rate, autoplay=autoplay))
+    display(player(beat.audio, beat.sample_rate, autoplay=autoplay))
     marks = {v: [h.position for h in beat.hits if h.voice == v] for v in beat.pattern.voices}
     bar = beat.bar_length / beat.bars
-    _q_show(_q_waveform(beat.audio, beat.sample_rate, title,
+    show_figure(_q_waveform(beat.audio, beat.sample_rate, title,
                         marks={k: v for k, v in marks.items() if v},
                         lines=_qnp.arange(1, beat.bars + 1) * bar))
 
@@ -961,13 +952,13 @@ def show_arrangement(arrangement, title: str | None = None) -> None:
     from IPython.display import HTML, display
 
     a = arrangement
-    names = ", ".join(f"{k} = {_q_esc(_APath(v).parent.name)}/{_q_esc(_APath(v).name)}"
+    names = ", ".join(f"{k} = {esc(_APath(v).parent.name)}/{esc(_APath(v).name)}"
                       for k, v in a.sources.items())
     title = title or a.structure
-    display(HTML(f"<b>{_q_esc(title)}</b> <small>{a.audio.shape[0] / a.sample_rate:.2f} s · {names}</small>"))
-    display(_q_player(a.audio, a.sample_rate))
+    display(HTML(f"<b>{esc(title)}</b> <small>{a.audio.shape[0] / a.sample_rate:.2f} s · {names}</small>"))
+    display(player(a.audio, a.sample_rate))
     joins = _qnp.arange(1, len(a.structure)) * a.bar_length
-    _q_show(_q_waveform(a.audio, a.sample_rate, title, lines=joins))
+    show_figure(_q_waveform(a.audio, a.sample_rate, title, lines=joins))
 
 
 class SequencerGrid:
@@ -1069,7 +1060,7 @@ class SequencerGrid:
                                 humanize=self.humanize, seed=self.seed, policy=policy)
         self.last_beat = beat
         self.status.value = (f"seed {self.seed} · policy {policy}"
-                             + (f" <small>({_q_esc(note)})</small>" if note else ""))
+                             + (f" <small>({esc(note)})</small>" if note else ""))
         if show:
             with self.view:
                 clear_output(wait=True)
@@ -1087,7 +1078,7 @@ class SequencerGrid:
         try:
             return fn(*args)
         except BeatlibError as e:
-            self.status.value = f"<span style='color:#b00'>{_q_esc(str(e))}</span>"
+            self.status.value = f"<span style='color:#b00'>{esc(str(e))}</span>"
             return None
 
     def _ipython_display_(self) -> None:

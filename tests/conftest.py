@@ -36,6 +36,18 @@ def run_notebook(name: str, project_dir, **parameters):
     )
 
 
+def notebook_text(nb) -> str:
+    """All text an executed notebook showed: streams, plain/HTML/markdown results, error values."""
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            parts.append(str(out.get("text", "")))
+            for kind in ("text/plain", "text/html", "text/markdown"):
+                parts.append(str(out.get("data", {}).get(kind, "")))
+            parts.append(str(out.get("evalue", "")))
+    return "\n".join(parts)
+
+
 @pytest.fixture(scope="session")
 def demo_kit_dir(tmp_path_factory):
     """A built demo kit (small), shared by the whole session."""

@@ -2,20 +2,12 @@
 import numpy as np
 import pytest
 
-from conftest import run_notebook
+from conftest import notebook_text, run_notebook
 
 pytest.importorskip("papermill")
 pytestmark = pytest.mark.notebook
 
 
-def _outputs_text(nb) -> str:
-    parts = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            parts.append(out.get("text", ""))
-            parts.append(str(out.get("data", {}).get("text/plain", "")))
-            parts.append(str(out.get("data", {}).get("text/html", "")))
-    return "\n".join(parts)
 
 
 def _oneshots(paths, length=800):
@@ -46,7 +38,7 @@ def test_notebook_02_smoke_init_from_and_resume(tmp_path):
 
     nb = run_notebook("02_train_wavenet.ipynb", tmp_path, instruments=["kick", "hihat"], profile="tiny",
                       max_steps=4, threshold=0.0, n_preview=2, init_from="demo")
-    text = _outputs_text(nb)
+    text = notebook_text(nb)
     assert "starting at step 2" in text and "starting at step 1" in text  # continued from the demo weights
     assert "one training step takes" in text
     assert "<audio" in text and "image/png" in str(nb.cells)  # players, loss curves and spectrograms
@@ -58,4 +50,4 @@ def test_notebook_02_smoke_init_from_and_resume(tmp_path):
 
     nb = run_notebook("02_train_wavenet.ipynb", tmp_path, instruments=["kick"], profile="tiny", max_steps=5,
                       threshold=0.0, n_preview=1, init_from="demo")
-    assert "starting at step 4" in _outputs_text(nb)  # resumes its own run, does not copy again
+    assert "starting at step 4" in notebook_text(nb)  # resumes its own run, does not copy again

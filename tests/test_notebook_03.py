@@ -2,20 +2,12 @@
 import numpy as np
 import pytest
 
-from conftest import run_notebook
+from conftest import notebook_text, run_notebook
 
 pytest.importorskip("papermill")
 pytestmark = pytest.mark.notebook
 
 
-def _outputs_text(nb) -> str:
-    parts = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            parts.append(out.get("text", ""))
-            parts.append(str(out.get("data", {}).get("text/plain", "")))
-            parts.append(str(out.get("data", {}).get("text/html", "")))
-    return "\n".join(parts)
 
 
 def test_notebook_03_smoke_and_resume(tmp_path):
@@ -31,7 +23,7 @@ def test_notebook_03_smoke_and_resume(tmp_path):
 
     nb = run_notebook("03_train_wavegan.ipynb", tmp_path, profile="tiny", steps=3, preview_every=2,
                       log_every=1, checkpoint_every_s=0)
-    text = _outputs_text(nb)
+    text = notebook_text(nb)
     assert "starting at step 0" in text
     assert "estimated time per 1000 steps" in text
     assert "<audio" in text  # the preview players
@@ -40,7 +32,7 @@ def test_notebook_03_smoke_and_resume(tmp_path):
     assert (paths.wavegan_weights / "ckpt-3.index").exists()
 
     nb = run_notebook("03_train_wavegan.ipynb", tmp_path, profile="tiny", steps=4, log_every=1)
-    assert "starting at step 3" in _outputs_text(nb)
+    assert "starting at step 3" in notebook_text(nb)
 
 
 def test_notebook_03_init_from_copies_demo_weights(tmp_path):
@@ -58,5 +50,5 @@ def test_notebook_03_init_from_copies_demo_weights(tmp_path):
                   log=None)
     nb = run_notebook("03_train_wavegan.ipynb", tmp_path, profile="tiny", steps=3, log_every=1,
                       init_from="weights/demo/wavegan")
-    text = _outputs_text(nb)
+    text = notebook_text(nb)
     assert "copied weights/demo/wavegan" in text and "starting at step 2" in text

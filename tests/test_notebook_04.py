@@ -5,26 +5,16 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from conftest import run_notebook
+from conftest import notebook_text, run_notebook
 
 pytestmark = pytest.mark.notebook
 
 
-def _text(nb) -> str:
-    """All text the notebook printed (stdout, stderr, plain-text results, error values)."""
-    parts = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            parts.append(out.get("text", ""))
-            parts.append(out.get("data", {}).get("text/plain", ""))
-            parts.append(out.get("data", {}).get("text/markdown", ""))
-            parts.append(out.get("evalue", ""))
-    return "\n".join(parts)
 
 
 def test_notebook_04_without_trained_models_explains(tmp_path):
     nb = run_notebook("04_generate_batches.ipynb", tmp_path, wavenet_n=2, wavegan_n=2)
-    text = _text(nb)
+    text = notebook_text(nb)
     assert "skipped wavenet/kick" in text and "02_train_wavenet.ipynb" in text
     assert "skipped wavegan" in text and "03_train_wavegan.ipynb" in text
     assert "Traceback" not in text
@@ -56,7 +46,7 @@ def test_notebook_04_with_tiny_models(trained_project):
     nb = run_notebook("04_generate_batches.ipynb", paths.root, wavenet_n=4, wavegan_n=3,
                       instruments=["kick", "snare"], loop_bars=[2, 4], resample_44k=True,
                       preview_clips=1, walk_seeds=[3, 4])
-    text = _text(nb)
+    text = notebook_text(nb)
     # The untrained snare model is skipped with the way to train it; the rest ran.
     assert "skipped wavenet/snare" in text and "02_train_wavenet.ipynb" in text
     assert "wavenet/kick:" in text and "wavegan:" in text and "favourites:" in text
