@@ -7,7 +7,7 @@ printing where everything is. Re-running is safe: generated batches go into new
 ``batch-NNN`` folders and training resumes from its checkpoints.
 
 Example:
-    $ beatlib demo                 # the whole series, about 10 minutes on 2 CPU cores
+    $ beatlib demo                 # the whole series, about 3-4 minutes on 2 CPU cores
     $ beatlib demo --only 05 06    # just some notebooks (they read what earlier ones wrote)
 """
 from __future__ import annotations
@@ -35,13 +35,13 @@ class Step:
 #: The demo: the training notebooks continue the shipped demo weights (weights/demo/) for a
 #: short while, so the loss curves move, then everything downstream runs at full size.
 DEMO_STEPS: tuple[Step, ...] = (
-    Step("01_preprocess.ipynb", {}, 40),
-    Step("02_train_wavenet.ipynb", {"profile": "demo", "init_from": "weights/demo/wavenet", "more_steps": 100}, 120),
+    Step("01_preprocess.ipynb", {}, 10),
+    Step("02_train_wavenet.ipynb", {"profile": "demo", "init_from": "weights/demo/wavenet", "more_steps": 100}, 90),
     Step("03_train_wavegan.ipynb", {"profile": "cpu", "init_from": "weights/demo/wavegan", "steps": 2263,
-                                    "preview_every": 20}, 60),
-    Step("04_generate_batches.ipynb", {"wavenet_n": 1000, "wavegan_n": 40}, 120),
-    Step("05_score_similarity.ipynb", {"model": "wavegan"}, 60),
-    Step("06_sequence_beats.ipynb", {}, 40),
+                                    "preview_every": 20}, 65),
+    Step("04_generate_batches.ipynb", {"wavenet_n": 1000, "wavegan_n": 40}, 35),
+    Step("05_score_similarity.ipynb", {"model": "wavegan"}, 5),
+    Step("06_sequence_beats.ipynb", {}, 5),
 )
 
 
