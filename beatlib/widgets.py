@@ -27,6 +27,17 @@ def esc(text) -> str:
     return html.escape(str(text))
 
 
+def call_or_report(status, fn, *args):
+    """``fn(*args)``; a BeatlibError is shown in red in the ``status`` HTML widget instead of raised."""
+    from beatlib.errors import BeatlibError
+
+    try:
+        return fn(*args)
+    except BeatlibError as e:
+        status.value = f"<span style='color:#b00'>{esc(e)}</span>"
+        return None
+
+
 def show_figure(fig) -> None:
     """Display a matplotlib figure once (also under papermill) and close it."""
     import matplotlib.pyplot as plt
@@ -682,13 +693,7 @@ class LatentWalk:
             self._safe(self.render)
 
     def _safe(self, fn, *args):
-        from beatlib.errors import BeatlibError
-
-        try:
-            return fn(*args)
-        except BeatlibError as e:
-            self.status.value = f"<span style='color:#b00'>{esc(str(e))}</span>"
-            return None
+        return call_or_report(self.status, fn, *args)
 
     def _repr_mimebundle_(self, **kwargs):
         """The widget, with a readable plain-text line for viewers without a live kernel."""
@@ -1073,13 +1078,7 @@ class SequencerGrid:
         return self.render(play)
 
     def _safe(self, fn, *args):
-        from beatlib.errors import BeatlibError
-
-        try:
-            return fn(*args)
-        except BeatlibError as e:
-            self.status.value = f"<span style='color:#b00'>{esc(str(e))}</span>"
-            return None
+        return call_or_report(self.status, fn, *args)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
