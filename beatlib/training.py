@@ -270,10 +270,8 @@ def load_training_clips(data: "str | os.PathLike | _np.ndarray", instrument: str
     else:
         if not Path(data).is_file():
             raise DataError(f"{data}: no such file (make it with `beatlib prepare-oneshots`)")
-        try:
-            from beatlib.data import load_oneshots
-        except ImportError:  # the data module is not there yet: read the documented npz layout
-            load_oneshots = _read_oneshots_npz
+        from beatlib.data import load_oneshots
+
         clips, source = load_oneshots(data, instrument), str(data)
     clips = _np.asarray(clips, _np.float32)
     if clips.ndim != 2 or clips.shape[0] < 1 or clips.shape[1] < 2:
@@ -283,17 +281,6 @@ def load_training_clips(data: "str | os.PathLike | _np.ndarray", instrument: str
     return clips
 
 
-def _read_oneshots_npz(path: "str | os.PathLike", instrument: str) -> _np.ndarray:
-    """Rows of ``audio`` whose ``instrument`` matches (the ``prepare-oneshots`` npz layout)."""
-    from beatlib.errors import DataError
-
-    with _np.load(path, allow_pickle=False) as z:
-        if "audio" not in z or "instrument" not in z:
-            raise DataError(f"{path}: not a one-shot dataset (needs 'audio' and 'instrument' arrays)")
-        rows = z["instrument"].astype(str) == instrument
-        if not rows.any():
-            raise DataError(f"{path}: no {instrument!r} one-shots (found {sorted(set(z['instrument'].astype(str)))})")
-        return _np.asarray(z["audio"][rows], _np.float32)
 
 
 def wavenet_dataset(clips_q: _np.ndarray, cfg: Any, *, seed: int = 0) -> tf.data.Dataset:
