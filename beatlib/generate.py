@@ -839,22 +839,18 @@ def export_loops(batch_dir: "str | _os.PathLike", *, bars: _Sequence[int] = (2, 
             beats = beats_per_clip or beats_in_clip(y.shape[0], sample_rate=sr, bpm=bpm)
             # The 44.1 kHz copy is looped AT 44.1 kHz, so its repeats land on exact 44.1 kHz beat
             # positions too (resampling a finished loop would be off by up to a sample).
-            y44 = resample(y, orig_sr=sr, target_sr=DAW_SAMPLE_RATE) \
-                if resample_44k and sr != DAW_SAMPLE_RATE else None           # [T * 44100 / sr, C]
+            versions = [(y, sr, "")]
+            if resample_44k and sr != DAW_SAMPLE_RATE:
+                versions.append((resample(y, orig_sr=sr, target_sr=DAW_SAMPLE_RATE),  # [T * 44100 / sr, C]
+                                 DAW_SAMPLE_RATE, "_44k"))
             for b in bars:
-                loop = loop_from_clip(y, sample_rate=sr, bpm=bpm, bars=b,
-                                      beats_per_clip=beats, fade_ms=fade_ms)
-                name = f"{clip_path.stem}_{b}bar_{bpm_tag}bpm.wav"
-                save_audio(tmp / name, loop, sample_rate=sr)
-                entries.append({"clip": clip_path.name, "bars": b, "sample_rate": sr,
-                                "samples": int(loop.shape[0]), "file": f"loops/{name}"})
-                if y44 is not None:
-                    hi = loop_from_clip(y44, sample_rate=DAW_SAMPLE_RATE, bpm=bpm, bars=b,
-                                        beats_per_clip=beats, fade_ms=fade_ms)
-                    name44 = f"{clip_path.stem}_{b}bar_{bpm_tag}bpm_44k.wav"
-                    save_audio(tmp / name44, hi, sample_rate=DAW_SAMPLE_RATE)
-                    entries.append({"clip": clip_path.name, "bars": b, "sample_rate": DAW_SAMPLE_RATE,
-                                    "samples": int(hi.shape[0]), "file": f"loops/{name44}"})
+                for audio, rate, suffix in versions:
+                    loop = loop_from_clip(audio, sample_rate=rate, bpm=bpm, bars=b,
+                                          beats_per_clip=beats, fade_ms=fade_ms)
+                    name = f"{clip_path.stem}_{b}bar_{bpm_tag}bpm{suffix}.wav"
+                    save_audio(tmp / name, loop, sample_rate=rate)
+                    entries.append({"clip": clip_path.name, "bars": b, "sample_rate": rate,
+                                    "samples": int(loop.shape[0]), "file": f"loops/{name}"})
         final = d / "loops"
         if final.exists():
             shutil.rmtree(final)
