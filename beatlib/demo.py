@@ -85,7 +85,7 @@ def run_series(project_dir: "str | os.PathLike" = ".", *, steps: Sequence[Step] 
                 str(src / step.notebook), str(tmp),
                 parameters={"project_dir": str(paths.root), **step.parameters},
                 cwd=str(src), kernel_name="python3", progress_bar=True, log_output=False,
-                execution_timeout=900)  # no demo cell needs 15 min; bounds a missed "idle" message
+                execution_timeout=900)  # no demo cell needs 15 min; bounds any lost reply (widgets.show_in)
         except pm.PapermillExecutionError as e:
             raise BeatlibError(
                 f"{step.notebook} failed in cell {e.exec_count}: {e.ename}: {e.evalue}. "

@@ -47,6 +47,41 @@ def show_figure(fig) -> None:
     plt.close(fig)
 
 
+def show_in(view, fn, *args, **kwargs):
+    """Run ``fn(*args, **kwargs)`` and make what it displays the whole content of the
+    ``ipywidgets.Output`` ``view``; returns what ``fn`` returned.
+
+    Use this instead of ``with view: clear_output(wait=True); display(...)``. Capturing into
+    an Output widget while a cell runs makes nbclient (papermill) act as the frontend: it
+    sends the kernel a comm message on the shell socket for every captured output, and such
+    a send can swallow the event-loop wake-up for the cell's ``execute_reply`` that is
+    already waiting on that socket, so the cell hangs for its whole execution timeout
+    (jupyter/nbclient#312). Here the displays are collected in the kernel and set as
+    ``view.outputs`` in one state update (kernel -> client only), which also replaces the
+    old content without flicker. Without an IPython shell ``fn`` just runs.
+
+    Example:
+        >>> show_in(out, show_figure, fig)   # doctest: +SKIP
+    """
+    import base64
+
+    from IPython import get_ipython
+    from IPython.utils.capture import capture_output
+
+    if get_ipython() is None:   # plain Python: display() prints as usual
+        return fn(*args, **kwargs)
+    with capture_output(stdout=True, stderr=True, display=True) as cap:
+        result = fn(*args, **kwargs)
+    outputs = [{"output_type": "stream", "name": name, "text": text}
+               for name, text in (("stdout", cap.stdout), ("stderr", cap.stderr)) if text]
+    for out in cap.outputs:
+        data = {k: base64.b64encode(v).decode("ascii") if isinstance(v, bytes) else v
+                for k, v in out.data.items()}
+        outputs.append({"output_type": "display_data", "data": data, "metadata": out.metadata or {}})
+    view.outputs = tuple(outputs)
+    return result
+
+
 def show_table(rows, columns=None, *, title: str = "") -> None:
     """Display a list of dicts (or tuples with ``columns``) as an HTML table.
 
@@ -409,15 +444,14 @@ class Audition:
 
     def show(self, index: int) -> None:
         """Render clip ``index`` of the batch (player, waveform, spectrogram, nearest training clip)."""
-        from IPython.display import HTML, clear_output, display
+        from IPython.display import HTML, display
 
         from beatlib.audio import load_audio
         from beatlib.errors import BeatlibError
 
         if not self.clips:
             self._set_status(f"{self.batch}: holds no clips")
-            with self.view:
-                clear_output(wait=True)
+            self.view.outputs = ()
             return
         index = min(max(int(index), 0), len(self.clips) - 1)
         with self._controls():
@@ -440,11 +474,11 @@ class Audition:
         info = self._clip_info(path.name)
         self._set_status(f"<b>{self.label}</b> {self.batch.name}: clip {index + 1} of "
                          f"{len(self.clips)} <code>{path.name}</code>{info}{note}")
-        with self.view:
-            clear_output(wait=True)
+        def render():
             for name, audio in players:
                 display(HTML(f"<small>{name}</small>"), audio)
             show_figure(_a_figure(columns))
+        show_in(self.view, render)
 
     def next(self) -> None:
         """Move to the next clip (stays on the last one)."""
@@ -676,17 +710,17 @@ class LatentWalk:
 
     def render(self) -> None:
         """Generate the loop at the slider's position and show its player and plots."""
-        from IPython.display import clear_output, display
+        from IPython.display import display
 
         y = self.loop()
         sr = self.cfg.sample_rate
         t = float(self.slider.value)
         self.status.value = (f"seed {self.seed_a_box.value} → {self.seed_b_box.value} at {t:.2f}: "
                              f"{self.bars}-bar loop at {self.bpm:g} bpm")
-        with self.view:
-            clear_output(wait=True)
+        def render():
             display(player(y, sr))
             show_figure(_a_figure([(f"t = {t:.2f}", y, sr)]))
+        show_in(self.view, render)
 
     def _on_change(self, _change) -> None:
         if not self._quiet and self.generator is not None:
@@ -1051,8 +1085,6 @@ class SequencerGrid:
         With ``show`` the player and waveform go to the widget's output area (``play``
         starts playback); ``show=False`` only renders (for static notebooks and tests).
         """
-        from IPython.display import clear_output
-
         from beatlib import sequencer
         from beatlib.errors import ConfigError
 
@@ -1067,9 +1099,7 @@ class SequencerGrid:
         self.status.value = (f"seed {self.seed} · policy {policy}"
                              + (f" <small>({esc(note)})</small>" if note else ""))
         if show:
-            with self.view:
-                clear_output(wait=True)
-                show_beat(beat, autoplay=play)
+            show_in(self.view, show_beat, beat, autoplay=play)
         return beat
 
     def new_samples(self, play: bool = False):

@@ -32,8 +32,9 @@ def run_notebook(name: str, project_dir, **parameters):
         str(REPO / "notebooks" / name), str(out),
         parameters={"project_dir": str(project_dir), **parameters},
         cwd=str(REPO / "notebooks"), kernel_name="python3", progress_bar=False,
-        # Seconds per cell. Smoke cells take seconds; nbclient sometimes misses the kernel's final
-        # "idle" message after a widget display and then waits this long before going on.
+        # Seconds per cell: smoke cells take seconds. Also the most a lost wake-up for a cell's
+        # execute_reply can cost (iopub_timeout does not cover it); beatlib's widgets avoid the
+        # known trigger, capturing into an Output widget (see beatlib.widgets.show_in).
         execution_timeout=120,
     )
 

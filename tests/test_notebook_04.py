@@ -68,3 +68,19 @@ def test_notebook_04_with_tiny_models(trained_project):
         assert (info.samplerate, info.frames) == (entry["sample_rate"], expected)
     assert {e["sample_rate"] for e in loops["files"]} == {manifest["sample_rate"], 44100}
     assert not paths.generated_wavenet("snare").exists()
+    _assert_widget_views_saved(nb)
+
+
+def _assert_widget_views_saved(nb) -> None:
+    """The audition and walk views (players, plots) are in the saved widget state, and their
+    cells did not hang: capturing into an Output widget under papermill (``with out:``) could
+    leave nbclient waiting for the whole cell timeout (see ``beatlib.widgets.show_in``)."""
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    views = [m["state"].get("outputs", []) for m in state.values() if m["model_name"] == "OutputModel"]
+    assert len(views) == 3                                # two Audition widgets and the walk
+    for outputs in views:
+        kinds = [k for o in outputs for k in o.get("data", {})]
+        assert "image/png" in kinds and "<audio" in str(outputs)
+    for cell in nb.cells:
+        if "widgets.Audition(" in cell.source or "widgets.LatentWalk(" in cell.source:
+            assert cell.metadata.papermill.duration < 60, (cell.source, cell.metadata.papermill.duration)
