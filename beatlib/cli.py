@@ -160,8 +160,9 @@ def _run_generate_wavenet(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from beatlib.config import WaveNetConfig, load_config
-    from beatlib.generate import generate_wavenet
+    from beatlib.generate import generate_wavenet, use_generation_threads
 
+    use_generation_threads()  # this process only generates: one thread per op, shards side by side
     out = args.out
     if out is None:
         instrument = load_config(WaveNetConfig, args.weights).instrument or Path(args.weights).name
@@ -385,8 +386,9 @@ def _add_generate_all(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_generate_all(args: argparse.Namespace) -> int:
-    from beatlib.generate import generate_all
+    from beatlib.generate import generate_all, use_generation_threads
 
+    use_generation_threads()  # this process only generates: one thread per op, shards side by side
     report = generate_all(args.project, wavenet_n=args.wavenet_n, wavegan_n=args.wavegan_n,
                           temperature=args.temperature, seed=args.seed, instruments=tuple(args.instruments),
                           loop_bars=tuple(args.loop_bars), loop_bpm=args.loop_bpm,

@@ -62,16 +62,64 @@ def _wn_next_input(t, chosen, seeds):
     return tf.where(t < n_seed, teacher, chosen)
 
 
+def use_generation_threads() -> bool:
+    """Set TensorFlow's CPU threads for sampling: ops on one thread each, one inter-op thread per core.
+
+    Fast WaveNet sampling runs a few hundred small ops per audio sample. TensorFlow's default
+    splits every op over all cores (intra-op parallelism), which costs more than it gains at
+    these sizes; :class:`FastWaveNetSampler` instead cuts the batch into one shard per core and
+    runs the shards side by side, each op on one thread. On the project's 2-core CPU that is
+    about 1.4x faster at batch 1000 (``benchmarks/wavenet_generation.py`` measures both).
+
+    Training wants the default (its large convolutions are split over the cores), and the
+    thread pools are fixed once TensorFlow has run its first op; so call this first thing in a
+    process that only generates (``beatlib generate-*`` and notebook 04 do).
+
+    Returns:
+        True when applied; False (nothing changed) when TensorFlow has already started, its
+        threads were set by the user, or a GPU does the work.
+
+    Example:
+        >>> use_generation_threads()  # doctest: +SKIP
+        True
+    """
+    import tensorflow as tf
+
+    threading = tf.config.threading
+    if tf.config.list_physical_devices("GPU") or threading.get_intra_op_parallelism_threads() != 0:
+        return False
+    try:
+        threading.set_intra_op_parallelism_threads(1)
+        threading.set_inter_op_parallelism_threads(_os.cpu_count() or 1)
+    except RuntimeError:  # TensorFlow has started: its thread pools are fixed
+        return False
+    return True
+
+
+def _default_shards() -> int:
+    """Batch shards run side by side: 1 on a GPU; on a CPU one per inter-op thread when every
+    op runs on one thread (:func:`use_generation_threads`), else up to 4 (measured best on 2 cores)."""
+    import tensorflow as tf
+
+    if tf.config.list_logical_devices("GPU"):
+        return 1
+    cores = _os.cpu_count() or 1
+    if tf.config.threading.get_intra_op_parallelism_threads() == 1:
+        return max(1, tf.config.threading.get_inter_op_parallelism_threads() or cores)
+    return max(1, min(4, cores))
+
+
 class FastWaveNetSampler:
     """Fast incremental WaveNet generation (Fast WaveNet, Paine et al. 2016) for a whole batch.
 
     Every layer keeps its last ``d`` inputs in a circular buffer; all layers' buffers live in
-    ONE variable ``cache [sum(dilations), R, B]`` (channels first, so that slicing channels
+    ONE variable ``cache [sum(dilations), R, B]`` per shard (channels first, so that slicing channels
     and layers is free). One step (one sample for all B clips) does one gather of every
     layer's ``x[t-d]``, per layer ONE ``[2D, 2R+1] @ [2R+1, B]`` (both taps, filter and gate and
     the bias fused) and ONE ``[R+S, D] @ [D, B]`` (residual and skip fused, added to the stream
     ``[h; skip]`` in one go), the output head and one scatter of the new inputs: O(layers) work
-    per sample. The whole step loop is ONE ``tf.function`` (``tf.while_loop``), on CPU and GPU.
+    per sample. The whole generation is ONE ``tf.function``: one ``tf.while_loop`` per batch
+    shard (one shard on a GPU), so no Python runs per sample, on CPU and GPU.
 
     Algebra done once on the weights: the residual biases are folded into the next layers'
     conv biases, all skip biases into one. Sampling uses one uniform number per clip (see
@@ -81,9 +129,10 @@ class FastWaveNetSampler:
         model: a model from :func:`beatlib.models.wavenet.build_wavenet` (weights are read
             once, when the sampler is made).
         cfg: its config.
-        shards: the batch is cut into this many independent chains in the same step, which
-            the TensorFlow executor runs in parallel (``None``: 1 on a GPU, the number of
-            inter-op threads on a CPU). The result does not depend on it.
+        shards: the batch is cut into this many independent step loops, each with its own
+            cache variable, which the TensorFlow executor runs in parallel (``None``: see :func:`_default_shards`;
+            fastest on a CPU after :func:`use_generation_threads`). The result does not
+            depend on it.
 
     Example:
         >>> from beatlib.config import wavenet_profile
@@ -100,9 +149,7 @@ class FastWaveNetSampler:
         from beatlib.models.wavenet import silence_class, wavenet_weights
 
         self.cfg = cfg
-        if shards is None:
-            shards = 1 if tf.config.list_logical_devices("GPU") else max(1, min(4, _os.cpu_count() or 1))
-        self.shards = int(shards)
+        self.shards = int(_default_shards() if shards is None else shards)
         w = {k: v.numpy().astype(np.float64) for k, v in wavenet_weights(model, cfg).items()}
         dils = np.asarray(cfg.dilations, np.int32)
         n_layers, r, d = len(dils), cfg.residual_channels, cfg.dilation_channels
@@ -181,25 +228,29 @@ class FastWaveNetSampler:
     def _loop_impl(self, caches, seeds, n_steps, noise_seed, temperature, greedy):
         import tensorflow as tf
 
-        sizes = [int(c.shape[-1]) for c in caches]
-        for cache, b in zip(caches, sizes):  # every layer starts at its silence state
-            cache.assign(tf.broadcast_to(self.t["init"], [self.cache_rows, self.cfg.residual_channels, b]))
-        seed_parts = tf.split(seeds, sizes, axis=0)
         batch = tf.shape(seeds)[0]
+        start, outs = 0, []
+        for cache, b in ((c, int(c.shape[-1])) for c in caches):
+            # Each shard is its own while loop over its own cache: the shards share no step, so
+            # the executor runs them side by side without waiting for each other at every sample.
+            cache.assign(tf.broadcast_to(self.t["init"], [self.cache_rows, self.cfg.residual_channels, b]))
+            rows = slice(start, start + b)
 
-        def body(t, xs, out):
-            idx = self.offsets + tf.math.floormod(t, self.dilations)  # [L] slots holding x[t-d]
-            u_parts = tf.split(_wn_uniform(batch, t, noise_seed), sizes, axis=0)  # the same draws as naive
-            chosen = tuple(  # each shard samples its own clips, in parallel with the others
-                _wn_next_input(t, _wn_choose(self._chain(c, x, t, idx), u, temperature, greedy), sd)
-                for c, x, u, sd in zip(caches, xs, u_parts, seed_parts))
-            return t + 1, chosen, out.write(t, tf.concat(chosen, axis=0))
+            def body(t, x, out, cache=cache, rows=rows, b=b):
+                idx = self.offsets + tf.math.floormod(t, self.dilations)  # [L] slots holding x[t-d]
+                u = _wn_uniform(batch, t, noise_seed)[rows]  # the same draws as the naive generator
+                x = _wn_next_input(t, _wn_choose(self._chain(cache, x, t, idx), u, temperature, greedy),
+                                   seeds[rows])
+                x.set_shape([b])  # static only: the traced batch of `seeds` may be unknown
+                return t + 1, x, out.write(t, x)
 
-        x0 = tuple(tf.fill([b], tf.constant(self.silence, tf.int32)) for b in sizes)
-        out = tf.TensorArray(tf.int32, size=n_steps, element_shape=[None])
-        _, _, out = tf.while_loop(lambda t, *_: t < n_steps, body, (tf.constant(0), x0, out),
-                                  parallel_iterations=1)
-        return tf.transpose(out.stack())  # [T, B] -> [B, T]
+            x0 = tf.fill([b], tf.constant(self.silence, tf.int32))
+            out = tf.TensorArray(tf.int32, size=n_steps, element_shape=[b])
+            _, _, out = tf.while_loop(lambda t, *_: t < n_steps, body, (tf.constant(0), x0, out),
+                                      parallel_iterations=1)
+            outs.append(out.stack())  # [T, b]
+            start += b
+        return tf.transpose(tf.concat(outs, axis=1))  # [T, B] -> [B, T]
 
     def sample(self, seeds_q, n_steps: int, *, noise_seed: int = 0, temperature: float = 1.0,
                greedy: bool = False) -> np.ndarray:
@@ -295,6 +346,45 @@ def wavenet_seed_clips(weights_dir: "str | _os.PathLike", data_npz: "str | _os.P
     if not path.exists():
         raise CheckpointError(f"{path}: missing; pass data_npz= (the training data) to seed the clips")
     return np.load(path).astype(np.float32)
+
+
+#: Default finishing of generated one-shots (see :func:`finish_oneshots`).
+DC_BLOCK_HZ = 0.0
+FADE_OUT_MS = 0.0
+
+
+def finish_oneshots(audio: np.ndarray, *, sample_rate: int, dc_block_hz: float = 0.0,
+                    fade_out_ms: float = 0.0) -> np.ndarray:
+    """Drum-machine finishing of generated one-shots ``[N, T] -> [N, T]`` (float32).
+
+    ``dc_block_hz > 0``: a one-pole DC blocker (``y[n] = x[n] - x[n-1] + r y[n-1]``, -3 dB at
+    about ``dc_block_hz``; silence before the clip): removes a constant offset, which would
+    click when the sequencer starts and stops the clip, and leaves a kick's 40-60 Hz body
+    (-0.2 dB at 45 Hz for 10 Hz). ``fade_out_ms > 0``: a linear fade to zero over the last
+    ``fade_out_ms`` (what ``prepare-oneshots`` does to training clips it cuts), so a clip
+    that is still sounding at its end does not stop with a click.
+
+    Example:
+        >>> y = finish_oneshots(np.full([1, 16000], 0.5, np.float32), sample_rate=16000, dc_block_hz=10)
+        >>> bool(abs(y[0, -1]) < 1e-3)
+        True
+    """
+    from beatlib.errors import ConfigError
+
+    if not (dc_block_hz >= 0 and fade_out_ms >= 0):
+        raise ConfigError(f"dc_block_hz and fade_out_ms must be >= 0, got {dc_block_hz}, {fade_out_ms}")
+    if dc_block_hz >= sample_rate / 4:
+        raise ConfigError(f"dc_block_hz {dc_block_hz} is not a DC blocker at {sample_rate} Hz (use < {sample_rate / 4:g})")
+    y = np.array(audio, np.float64)  # [N, T], a copy: the caller's array is left alone
+    if dc_block_hz > 0:
+        from scipy.signal import lfilter
+
+        r = float(np.exp(-2 * np.pi * dc_block_hz / sample_rate))
+        y = lfilter([1.0, -1.0], [1.0, -r], y, axis=-1)
+    k = min(int(round(fade_out_ms * sample_rate / 1000)), y.shape[-1])
+    if k > 0:
+        y[..., -k:] *= np.linspace(1.0, 0.0, k + 1)[1:]  # the last sample is exactly 0
+    return np.clip(y, -1.0, 1.0).astype(np.float32)
 
 
 @dataclasses.dataclass(frozen=True)

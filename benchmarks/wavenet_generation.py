@@ -4,6 +4,12 @@ Prints ``name: value`` lines: samples/s and real-time factor (audio seconds per 
 16 kHz) of the fast generator at batch 1, 64 and 1000; ``fast_over_naive`` (time per sample
 of naive full-context generation over the fast generator, batch 1, 3200-sample context);
 achieved GFLOP/s at batch 1000; one training step's time (batch 20 x 3200).
+
+Generation is measured as ``beatlib generate-*`` and notebook 04 run it, with
+:func:`beatlib.generate.use_generation_threads` (each op on one thread, the batch shards side by
+side), in a child process because TensorFlow's thread pools are fixed per process. A second
+child measures batch 1000 with TensorFlow's default threads (``rtf_batch1000_default_threads``,
+what a process that also trains gets); the parent times the training step (default threads).
 Weights are random: the speed does not depend on them. Timings on a shared machine are
 noisy; ratios measured in one run are the meaningful part.
 
@@ -25,15 +31,53 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=3200, help="samples per clip")
     ap.add_argument("--batches", default="1,64,1000")
     ap.add_argument("--naive-steps", type=int, default=30, help="naive steps timed (then per sample)")
+    ap.add_argument("--threads", choices=("generation", "default"), default=None,
+                    help=argparse.SUPPRESS)  # set in the child processes
     args = ap.parse_args()
+    if args.threads is None:
+        return parent(args)
+    if args.threads == "generation":
+        from beatlib.generate import use_generation_threads
 
+        if not use_generation_threads():
+            raise SystemExit("could not set the generation threads (TensorFlow already started?)")
+    return generation(args)
+
+
+def child(args: argparse.Namespace, threads: str, batches: str) -> dict[str, str]:
+    """Run this script in a fresh process with ``threads``; its ``name: value`` lines as a dict."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, __file__, "--threads", threads, "--profile", args.profile,
+           "--samples", str(args.samples), "--batches", batches, "--naive-steps", str(args.naive_steps)]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
+    return dict(line.split(": ", 1) for line in done.stdout.splitlines() if ": " in line)
+
+
+def parent(args: argparse.Namespace) -> None:
+    fast = child(args, "generation", args.batches)
+    for name, value in fast.items():
+        print(f"{name}: {value}", flush=True)
+    default = child(args, "default", "1,1000")
+    print(f"rtf_batch1000_default_threads: {default['rtf_batch1000']}")
+    print(f"generation_threads_speedup: {float(fast['rtf_batch1000']) / float(default['rtf_batch1000']):.2f}")
+    print(f"naive_step_s_batch1: {default['naive_step_s_batch1']}")
+    naive = float(default["naive_step_s_batch1"])
+    print(f"fast_over_naive: {naive * float(fast['samples_per_s_batch1']):.0f}")
+    print(f"fast_over_naive_default_threads: {naive * float(default['samples_per_s_batch1']):.0f}")
+    train_step(args)
+
+
+def generation(args: argparse.Namespace) -> None:
     import numpy as np
     import tensorflow as tf
 
     from beatlib.config import wavenet_profile
     from beatlib.generate import FastWaveNetSampler, naive_wavenet_sample
-    from beatlib.models.wavenet import build_wavenet, flops_per_sample, teacher_forcing_inputs
-    from beatlib.training import time_per_call
+    from beatlib.models.wavenet import build_wavenet, flops_per_sample
 
     cfg = wavenet_profile(args.profile)
     sr, n = cfg.sample_rate, args.samples
@@ -56,7 +100,10 @@ def main() -> None:
             print(f"seconds_batch1000: {dt:.2f}")
             print(f"gflops_batch1000: {flops_per_sample(cfg) * b * n / dt / 1e9:.1f}")
 
-    # naive: every step recomputes the network over the whole n-sample context
+    if args.threads != "default":
+        return
+    # naive (default threads, where it is fastest): every step recomputes the network over the
+    # whole n-sample context
     k = args.naive_steps
     seeds = np.full([1, 1], 128, np.int32)
     naive_wavenet_sample(model, cfg, seeds, 4)  # warm up the kernels
@@ -71,16 +118,21 @@ def main() -> None:
     for _ in range(k):
         one_naive_step(x).numpy()
     naive_step = (time.perf_counter() - t0) / k
-    if 1 not in per_sample:
-        sampler.sample(seeds, 8)
-        t0 = time.perf_counter()
-        sampler.sample(seeds, n)
-        per_sample[1] = (time.perf_counter() - t0) / n
     print(f"naive_step_s_batch1: {naive_step:.4f}")
-    print(f"fast_over_naive: {naive_step / per_sample[1]:.0f}")
 
-    # one training step (batch_size x n samples)
+
+def train_step(args: argparse.Namespace) -> None:
+    """One training step (batch_size x n samples), TensorFlow's default threads."""
     import keras
+    import tensorflow as tf
+
+    from beatlib.config import wavenet_profile
+    from beatlib.models.wavenet import build_wavenet, teacher_forcing_inputs
+    from beatlib.training import time_per_call
+
+    cfg = wavenet_profile(args.profile)
+    n = args.samples
+    model = build_wavenet(cfg)
 
     opt = keras.optimizers.Adam(cfg.learning_rate)
     opt.build(model.trainable_variables)

@@ -107,6 +107,28 @@ def test_fast_generation_equals_naive(greedy, temperature, shards):
         assert len(np.unique(fast[:, 3:])) > 20, "sampling should not collapse to a few classes"
 
 
+def test_generation_threads_are_set_before_tensorflow_starts():
+    """A fresh process gets one thread per op and one shard per core; once TensorFlow runs it is too late."""
+    import subprocess
+    import sys
+
+    code = """
+import os
+import tensorflow as tf
+from beatlib.generate import _default_shards, use_generation_threads
+assert use_generation_threads() is True
+cores = os.cpu_count()
+assert tf.config.threading.get_intra_op_parallelism_threads() == 1
+assert tf.config.threading.get_inter_op_parallelism_threads() == cores
+assert _default_shards() == cores, _default_shards()
+tf.constant(1.0) + 1.0  # TensorFlow starts: the pools are fixed now
+assert use_generation_threads() is False
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-2000:]
+
+
 def test_fast_logits_follow_the_model():
     """Generated clips are likely under the model: teacher-forced argmax agrees with greedy output."""
     model = _random_model(TINY, seed=5)
