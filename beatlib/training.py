@@ -19,10 +19,13 @@ Example:
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import shutil
+import signal
+import threading
 import time
 from pathlib import Path
 from typing import Any, Iterable
@@ -296,6 +299,31 @@ def wavenet_dataset(clips_q: _np.ndarray, cfg: Any, *, seed: int = 0) -> tf.data
     return ds.map(lambda c: (teacher_forcing_inputs(c, cfg), c)).prefetch(2)
 
 
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """While the block runs, SIGTERM stops training like Ctrl-C: a checkpoint is saved first.
+
+    SIGTERM is what ``kill``, job schedulers and container stops send. Signals can only be
+    caught in the main thread; elsewhere the block runs unchanged.
+
+    Example:
+        >>> with sigterm_as_interrupt():
+        ...     pass
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def train_wavenet(data: "str | os.PathLike | _np.ndarray", instrument: str, out_dir: "str | os.PathLike",
                   cfg: Any = None, *, max_steps: int | None = None, more_steps: int | None = None,
                   loss_threshold: float | None = None, log_every: int = 10, max_to_keep: int = 3, seed: int = 0, progress: bool = True,
@@ -395,33 +423,39 @@ def train_wavenet(data: "str | os.PathLike | _np.ndarray", instrument: str, out_
 
         bar = tqdm(total=max_steps, initial=start, desc=f"wavenet {instrument}", unit="step")
     try:
-        while step < max_steps:
-            x, y = next(batches)
-            t0 = time.perf_counter()
-            loss = float(train_step(x, y))
-            dt = time.perf_counter() - t0
-            step += 1
-            check_finite(step, run, loss=loss)
-            if step == start + 2 or (step == start + 1 and max_steps == start + 1):
-                step_s = dt
-                if verbose:
-                    left = (max_steps - step) * dt
-                    print(f"one training step takes {dt:.3f} s (batch {cfg.batch_size} x {cfg.clip_len}); "
-                          f"{max_steps - step} more steps would take up to {left / 60:.1f} min")
-            recent = (recent + [loss])[-window:]
-            mean_loss = sum(recent) / len(recent)
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(loss=f"{mean_loss:.4f}")
-            if step % log_every == 0:
-                run.log(step, loss=mean_loss)
-                if on_progress is not None:
-                    on_progress(TrainingProgress(step, max_steps, run.history()))
-            if step % cfg.checkpoint_every == 0:
-                run.save(step)
-            if len(recent) >= window and mean_loss < threshold:
-                stopped = "threshold"
-                break
+        with sigterm_as_interrupt():
+            while step < max_steps:
+                x, y = next(batches)
+                t0 = time.perf_counter()
+                loss = float(train_step(x, y))
+                dt = time.perf_counter() - t0
+                step += 1
+                check_finite(step, run, loss=loss)
+                if step == start + 2 or (step == start + 1 and max_steps == start + 1):
+                    step_s = dt
+                    if verbose:
+                        left = (max_steps - step) * dt
+                        print(f"one training step takes {dt:.3f} s (batch {cfg.batch_size} x {cfg.clip_len}); "
+                              f"{max_steps - step} more steps would take up to {left / 60:.1f} min")
+                recent = (recent + [loss])[-window:]
+                mean_loss = sum(recent) / len(recent)
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{mean_loss:.4f}")
+                if step % log_every == 0:
+                    run.log(step, loss=mean_loss)
+                    if on_progress is not None:
+                        on_progress(TrainingProgress(step, max_steps, run.history()))
+                if step % cfg.checkpoint_every == 0:
+                    run.save(step)
+                if len(recent) >= window and mean_loss < threshold:
+                    stopped = "threshold"
+                    break
+    except KeyboardInterrupt:
+        if step > (run.last_saved_step or 0):
+            run.save(step)  # the weights of a finished step: never a half-applied update
+        print(f"interrupted: saved step {step} in {run.directory}; rerun the same command to resume")
+        raise
     finally:
         if bar is not None:
             bar.close()
@@ -659,43 +693,44 @@ def train_wavegan(data_npz: "str | os.PathLike", out_dir: "str | os.PathLike", c
         run.save(step)
 
     try:
-        while step < steps:
-            t0 = time.perf_counter()
-            values = {k: float(v) for k, v in one_iteration(batches).items()}
-            dt = time.perf_counter() - t0
-            step += 1
-            check_finite(step, run, **values)
-            for k, v in values.items():
-                sums[k] = sums.get(k, 0.0) + v
-            n_sum += 1
-            if step > start + 1:  # the first call includes tracing
-                timed.append(dt)
-            if len(timed) == 2 or (step == steps and len(timed) == 1):
-                s_per_step = sorted(timed)[len(timed) // 2]
-                left = (steps - step) * s_per_step
-                say(f"estimated time per 1000 steps on this machine: {1000 * s_per_step / 60:.1f} min "
-                    f"({s_per_step:.3f} s/step); {steps - step} steps left, about {left / 60:.1f} min")
-            if step % max(int(log_every), 1) == 0 or step == steps:
-                row = {k: v / n_sum for k, v in sums.items()}
-                if timed:
-                    row["s_per_step"] = sorted(timed[-50:])[len(timed[-50:]) // 2]
-                run.log(step, **row)
-                history.append({"step": step, **row})
-                sums, n_sum = {}, 0
-                audio_k = None
-                if step == steps or (preview_every and step % int(preview_every) == 0):
-                    audio_k = preview()
-                if on_progress is not None:
-                    on_progress(TrainingProgress(step, steps, history, audio_k, cfg.sample_rate))
-            now = time.monotonic()
-            if ((checkpoint_every_steps and step % int(checkpoint_every_steps) == 0)
-                    or (checkpoint_every_s and now - last_ckpt >= checkpoint_every_s)):
-                save("periodic")
-                last_ckpt = now
-                if ((backup_every_steps and step % int(backup_every_steps) == 0)
-                        or (backup_every_s and now - last_backup >= backup_every_s)):
-                    run.backup(step)
-                    last_backup = now
+        with sigterm_as_interrupt():  # `kill` saves a checkpoint too
+            while step < steps:
+                t0 = time.perf_counter()
+                values = {k: float(v) for k, v in one_iteration(batches).items()}
+                dt = time.perf_counter() - t0
+                step += 1
+                check_finite(step, run, **values)
+                for k, v in values.items():
+                    sums[k] = sums.get(k, 0.0) + v
+                n_sum += 1
+                if step > start + 1:  # the first call includes tracing
+                    timed.append(dt)
+                if len(timed) == 2 or (step == steps and len(timed) == 1):
+                    s_per_step = sorted(timed)[len(timed) // 2]
+                    left = (steps - step) * s_per_step
+                    say(f"estimated time per 1000 steps on this machine: {1000 * s_per_step / 60:.1f} min "
+                        f"({s_per_step:.3f} s/step); {steps - step} steps left, about {left / 60:.1f} min")
+                if step % max(int(log_every), 1) == 0 or step == steps:
+                    row = {k: v / n_sum for k, v in sums.items()}
+                    if timed:
+                        row["s_per_step"] = sorted(timed[-50:])[len(timed[-50:]) // 2]
+                    run.log(step, **row)
+                    history.append({"step": step, **row})
+                    sums, n_sum = {}, 0
+                    audio_k = None
+                    if step == steps or (preview_every and step % int(preview_every) == 0):
+                        audio_k = preview()
+                    if on_progress is not None:
+                        on_progress(TrainingProgress(step, steps, history, audio_k, cfg.sample_rate))
+                now = time.monotonic()
+                if ((checkpoint_every_steps and step % int(checkpoint_every_steps) == 0)
+                        or (checkpoint_every_s and now - last_ckpt >= checkpoint_every_s)):
+                    save("periodic")
+                    last_ckpt = now
+                    if ((backup_every_steps and step % int(backup_every_steps) == 0)
+                            or (backup_every_s and now - last_backup >= backup_every_s)):
+                        run.backup(step)
+                        last_backup = now
     except KeyboardInterrupt:
         if step > (run.last_saved_step or 0):
             save("interrupt")
