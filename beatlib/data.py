@@ -497,6 +497,12 @@ def load_oneshots(npz: "str | os.PathLike", instrument: str) -> np.ndarray:
     return a
 
 
+def dataset_sample_rate(npz: "str | os.PathLike", default: int | None = None) -> int:
+    """The sample rate in Hz of a prepared dataset; ``default`` if it has none (else DataError)."""
+    z = _open_npz(npz, ("audio",) if default else ("audio", "sample_rate"), "beatlib prepare-oneshots")
+    return int(z["sample_rate"]) if "sample_rate" in z else int(default)
+
+
 def oneshot_sources(npz: "str | os.PathLike", instrument: str) -> np.ndarray:
     """The source file of each row of :func:`load_oneshots` (same order)."""
     z = _open_npz(npz, ("audio", "instrument"), "beatlib prepare-oneshots")

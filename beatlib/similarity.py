@@ -88,68 +88,41 @@ class TrainingSet:
     instrument: str | None = None
 
 
-def _load_npz_arrays(path: Path, instrument: str | None) -> dict:
-    """Read the prepared dataset with beatlib.data when available, else the npz itself."""
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files}
-    except FileNotFoundError:
-        raise MissingInputError(f"{path}: no such dataset; make it with "
-                                f"{MAKERS['oneshots' if instrument else 'loops']}") from None
-    except (OSError, ValueError) as e:
-        raise DataError(f"{path}: not a readable .npz dataset ({e})") from None
-    return data
-
-
 def load_training(npz: "str | os.PathLike", *, instrument: str | None = None) -> TrainingSet:
     """The CLEAN training clips of a prepared dataset (loops, or one instrument's one-shots).
 
-    Loops npz: ``audio`` ``[N, L, C]``, ``sample_rate``, ``source``, ``bpm``. One-shots npz:
-    ``audio`` with an ``instrument`` label per row (or an ``audio_<instrument>`` array).
+    Read with :func:`beatlib.data.load_loops` / :func:`beatlib.data.load_oneshots` (one-shots
+    cropped to their instrument's length).
 
     Raises:
         MissingInputError: the file does not exist. DataError: it holds no usable clips.
     """
+    from beatlib import data as prepared
+
     path = Path(npz)
-    data = _load_npz_arrays(path, instrument)
-    if "sample_rate" in data:
-        sr = int(np.asarray(data["sample_rate"]).ravel()[0])
-    elif instrument is not None:  # one-shot datasets are 16 kHz unless they say otherwise
-        from beatlib.config import WaveNetConfig
-        sr = WaveNetConfig().sample_rate
-    else:
-        raise DataError(f"{path}: no 'sample_rate' array (not a beatlib loops dataset?)")
+    if not path.is_file():
+        raise MissingInputError(f"{path}: no such dataset; make it with "
+                                f"{MAKERS['oneshots' if instrument else 'loops']}")
+    bpm = None
     if instrument is None:
-        if "audio" not in data:
-            raise DataError(f"{path}: no 'audio' array (not a beatlib dataset?)")
-        audio = data["audio"]
-        rows = np.arange(len(audio))
-    elif f"audio_{instrument}" in data:
-        audio = data[f"audio_{instrument}"]
-        rows = np.arange(len(audio))
-    elif "audio" in data and "instrument" in data:
-        labels = np.asarray(data["instrument"]).astype(str)
-        rows = np.flatnonzero(labels == instrument)
-        if rows.size == 0:
-            raise DataError(f"{path}: no {instrument!r} clips (instruments present: "
-                            f"{sorted(set(labels.tolist()))})")
-        audio = data["audio"][rows]
+        loops = prepared.load_loops(path)
+        audio, sr, src = loops.audio, loops.sample_rate, loops.source
+        tempos = np.round(np.asarray(loops.bpm, np.float64).ravel(), 3)
+        tempos = tempos[np.isfinite(tempos)]
+        if tempos.size:  # the most common tempo (the higher one on a tie)
+            values, counts = np.unique(tempos, return_counts=True)
+            bpm = float(values[counts == counts.max()].max())
     else:
-        raise DataError(f"{path}: no per-instrument audio for {instrument!r} "
-                        "(is this a one-shots dataset from `beatlib prepare-oneshots`?)")
-    audio = np.asarray(audio, np.float32)
-    if audio.ndim == 2:
-        audio = audio[:, :, None]                      # [M, L] -> [M, L, 1]
+        audio = prepared.load_oneshots(path, instrument)[:, :, None]  # [M, L] -> [M, L, 1]
+        from beatlib.config import WaveNetConfig
+
+        sr = prepared.dataset_sample_rate(path, default=WaveNetConfig().sample_rate)  # WaveNet's rate if unsaid
+        src = prepared.oneshot_sources(path, instrument)
     if audio.ndim != 3 or audio.shape[0] == 0 or audio.shape[1] == 0:
         raise DataError(f"{path}: no usable training clips (audio shape {audio.shape})")
     if not np.all(np.isfinite(audio)):
         raise DataError(f"{path}: training audio contains NaN or Inf")
-    if "source" in data:
-        src = np.asarray(data["source"]).astype(str)
-        src = src[rows] if len(src) > rows.max() else src
-        names = tuple(src.tolist()) if len(src) == len(audio) else None
-    else:
-        names = None
+    names = tuple(np.asarray(src).astype(str).tolist()) if len(src) == len(audio) else None
     groups = names if names is not None else tuple(f"clip{j:04d}" for j in range(len(audio)))
     if names is not None and len(set(names)) < len(names):   # several clips per source file
         seen: dict[str, int] = {}
@@ -159,11 +132,6 @@ def load_training(npz: "str | os.PathLike", *, instrument: str | None = None) ->
             labelled.append(f"{n}#{seen[n]}")
         names = tuple(labelled)
     names = names or groups
-    bpm = None
-    if instrument is None and "bpm" in data and np.size(data["bpm"]):
-        values, counts = np.unique(np.round(np.asarray(data["bpm"], np.float64).ravel(), 3),
-                                   return_counts=True)
-        bpm = float(values[counts == counts.max()].max())
     return TrainingSet(audio=audio, sample_rate=sr, names=names, groups=groups, bpm=bpm,
                        path=path, instrument=instrument)
 
