@@ -481,13 +481,17 @@ def load_kit(folder: "str | os.PathLike", *, sample_rate: int = 44100,
 
 
 def project_kit(project: Any, *, voices: Sequence[str] = ("kick", "snare", "hihat"),
-                sample_rate: int = 44100, build_demo_kit: bool = True) -> tuple[Kit, dict[str, str]]:
-    """The project's sounds: generated WaveNet one-shots per voice, else the demo kit's.
+                sample_rate: int = 44100, build_demo_kit: bool = True,
+                favourites: bool = True) -> tuple[Kit, dict[str, str]]:
+    """The project's sounds per voice: your kept favourites, else the latest generated WaveNet
+    one-shots, else the demo kit's.
 
     Args:
         project: a :class:`beatlib.paths.ProjectPaths` or a project folder.
         build_demo_kit: build the (deterministic, made-from-code) demo kit when it is needed
             and not built yet.
+        favourites: use the clips kept with notebook 04's "keep" button
+            (``generated_output/keep/<voice>/``) for every voice that has any.
 
     Returns:
         ``(kit, notes)`` where ``notes[voice]`` says where that voice's sounds come from.
@@ -498,6 +502,11 @@ def project_kit(project: Any, *, voices: Sequence[str] = ("kick", "snare", "hiha
     sources, notes = {}, {}
     demo = paths.demo_kit / "oneshots"
     for v in voices:
+        kept = find_audio_files(paths.favourites / v) if favourites and (paths.favourites / v).is_dir() else []
+        if kept:
+            sources[v] = kept
+            notes[v] = f"{len(kept)} kept favourites from {paths.favourites / v}"
+            continue
         files = voice_files(paths.generated_wavenet(v)) if paths.generated_wavenet(v).is_dir() else []
         if files:
             batch = latest_batch_dir(paths.generated_wavenet(v))

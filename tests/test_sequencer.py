@@ -399,6 +399,14 @@ def test_project_kit_falls_back_to_the_demo_kit(tmp_path, demo_kit_dir):
     assert kit.count("snare") == 20 and "demo kit" in notes["snare"]
     b = sq.render(sq.preset("simple-house"), kit, 124, 1, seed=0, policy="round-robin")
     assert b.audio.shape[1] == 2 and np.max(np.abs(b.audio)) <= 1.0
+    # a kept favourite (notebook 04's keep button) takes over its voice
+    from beatlib.generate import keep_clip
+
+    keep_clip(batch / "0001.wav", paths.favourites, "kick")
+    kit, notes = sq.project_kit(paths)
+    assert kit.count("kick") == 1 and "kept favourites" in notes["kick"] and "demo kit" in notes["snare"]
+    kit, notes = sq.project_kit(paths, favourites=False)
+    assert kit.count("kick") == 2 and "generated WaveNet" in notes["kick"]
 
 
 def test_save_beat_writes_wav_midi_and_manifest(tmp_path):
