@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -76,26 +77,32 @@ def latest_batch_dir(root: "str | os.PathLike") -> Path | None:
     return dirs[-1] if dirs else None
 
 
+class BatchPath(type(Path())):
+    """The path :func:`new_batch_dir` yields; after the block, ``.final`` is the batch folder made."""
+
+    final: "Path | None" = None
+
+
 @contextlib.contextmanager
-def new_batch_dir(root: "str | os.PathLike") -> Iterator[Path]:
+def new_batch_dir(root: "str | os.PathLike") -> Iterator[BatchPath]:
     """Yield a fresh temporary folder that becomes ``root/batch-NNN`` when the block ends.
 
     The number is one more than the highest existing batch, so earlier batches are never
-    overwritten; if the block raises, the temporary folder is deleted and nothing appears.
+    overwritten, also when several writers finish at once; the yielded path's ``.final`` then
+    names this block's batch. If the block raises, the temporary folder is deleted and nothing
+    appears.
 
     Example:
         >>> import tempfile
         >>> root = tempfile.mkdtemp()
         >>> with new_batch_dir(root) as d:
         ...     _ = (d / "a.txt").write_text("x")
-        >>> latest_batch_dir(root).name
-        'batch-001'
+        >>> d.final.name, latest_batch_dir(root).name
+        ('batch-001', 'batch-001')
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    tmp = root / f".batch-tmp{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
+    tmp = BatchPath(root / f".batch-tmp{os.getpid()}-{uuid.uuid4().hex[:8]}")  # hidden, unique per block
     tmp.mkdir()
     try:
         yield tmp
@@ -109,6 +116,7 @@ def new_batch_dir(root: "str | os.PathLike") -> Iterator[Path]:
             except OSError:
                 if not final.exists():
                     raise
+        tmp.final = final
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)

@@ -656,9 +656,7 @@ def generate_wavegan(weights_dir: "str | _wg_os.PathLike", n: int, out_root: "st
         if bpm:
             manifest["bpm"] = bpm
         write_json(tmp / "manifest.json", manifest)
-    from beatlib.files import latest_batch_dir
-
-    return latest_batch_dir(out_root)
+    return tmp.final
 
 
 # ============================================================ batch export

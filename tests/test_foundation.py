@@ -40,6 +40,13 @@ def test_batches_never_overwrite(tmp_path):
             raise ValueError
     assert len(files.batch_dirs(tmp_path)) == 3
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    # two writers at once (e.g. two generations into one folder): each learns its own batch
+    with files.new_batch_dir(tmp_path) as a:
+        (a / "who.txt").write_text("a")
+        with files.new_batch_dir(tmp_path) as b:
+            (b / "who.txt").write_text("b")
+    assert (b.final.name, a.final.name) == ("batch-004", "batch-005")
+    assert (a.final / "who.txt").read_text() == "a" and (b.final / "who.txt").read_text() == "b"
 
 
 def test_mu_law_round_trip_matches_reference():
