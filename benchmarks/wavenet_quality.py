@@ -7,12 +7,16 @@ and ``<instrument>_<figure>_train``:
 
 - ``t20_ms``: median time from the peak of the RMS envelope (5 ms frames, 2.5 ms hop) to the
   first frame 20 dB below it (the clip length after the peak if it never gets there).
+- ``decayed``: fraction of clips that do fall 20 dB below their peak within the clip.
 - ``tail_db``: median RMS of the last 20 ms relative to the peak frame (dB).
 - ``centroid_hz``: median spectral centroid (magnitude-weighted, whole clip).
 - ``peak``: median absolute peak; ``silent``: fraction with a peak below 0.1.
 - ``stuck``: fraction that get stuck: a run of >= 400 identical mu-law classes that is not
   silence (|value| > 0.01), or |mean| > 0.05 over the last 50 ms (a DC line).
 - ``dc_tail``: median |mean| over the last 50 ms.
+- ``flat``: fraction with a run of >= 400 identical non-silent classes (the first half of
+  ``stuck`` alone); ``dc``: fraction with |mean| > 0.05 over the last 100 ms (5 periods of a
+  50 Hz kick, where the 50 ms window of ``stuck`` can also catch a loud undamped kick tail).
 - ``env_err_db`` (gen only): mean |difference| of the median dB envelopes (floor -80 dB).
 - ``spec_err_db`` (gen only): mean |difference| of the mean log power spectra (64 bands).
 - ``nll_train`` / ``nll_heldout``: teacher-forced loss (nats per sample) on the training clips
@@ -61,6 +65,14 @@ def t20_ms(audio: np.ndarray, *, sample_rate: int, drop_db: float = 20.0) -> np.
     return out
 
 
+def decays_20db(audio: np.ndarray) -> np.ndarray:
+    """Per clip: True when the envelope falls 20 dB below its peak somewhere after it. ``[N]``."""
+    env = envelope_db(audio)
+    p = np.argmax(env, axis=1)
+    after = np.arange(env.shape[1])[None, :] >= p[:, None]
+    return np.any(after & (env < env.max(axis=1, keepdims=True) - 20), axis=1)
+
+
 def tail_db(audio: np.ndarray, *, sample_rate: int, ms: float = 20.0) -> np.ndarray:
     """Per clip: RMS of the last ``ms`` relative to the loudest frame (dB). ``[N]``."""
     k = int(ms * sample_rate / 1000)
@@ -88,6 +100,11 @@ def band_spectrum_db(audio: np.ndarray, *, sample_rate: int, bands: int = 64) ->
 
 def stuck(audio: np.ndarray, *, sample_rate: int, quantization: int = 256) -> np.ndarray:
     """Per clip: True when it gets stuck (a non-silent repeated class, or a DC tail). ``[N]``."""
+    return flat(audio, quantization=quantization) | (dc_tail(audio, sample_rate=sample_rate) > 0.05)
+
+
+def flat(audio: np.ndarray, *, quantization: int = 256) -> np.ndarray:
+    """Per clip: True when one non-silent mu-law class repeats for >= STUCK_RUN samples. ``[N]``."""
     from beatlib.audio import mu_law_encode
 
     q = mu_law_encode(audio, quantization)
@@ -98,7 +115,7 @@ def stuck(audio: np.ndarray, *, sample_rate: int, quantization: int = 256) -> np
         ends = np.concatenate([change + 1, [len(row)]])
         long = (ends - starts) >= STUCK_RUN
         out[i] = bool(np.any(long & (np.abs(audio[i, starts]) > 0.01)))
-    return out | (dc_tail(audio, sample_rate=sample_rate) > 0.05)
+    return out
 
 
 def dc_tail(audio: np.ndarray, *, sample_rate: int, ms: float = 50.0) -> np.ndarray:
@@ -111,12 +128,15 @@ def oneshot_stats(audio: np.ndarray, *, sample_rate: int) -> dict[str, float]:
     audio = np.asarray(audio, np.float64)
     return {
         "t20_ms": float(np.median(t20_ms(audio, sample_rate=sample_rate))),
+        "decayed": float(np.mean(decays_20db(audio))),
         "tail_db": float(np.median(tail_db(audio, sample_rate=sample_rate))),
         "centroid_hz": float(np.median(centroid_hz(audio, sample_rate=sample_rate))),
         "peak": float(np.median(np.abs(audio).max(axis=1))),
         "silent": float(np.mean(np.abs(audio).max(axis=1) < 0.1)),
         "stuck": float(np.mean(stuck(audio, sample_rate=sample_rate))),
         "dc_tail": float(np.median(dc_tail(audio, sample_rate=sample_rate))),
+        "flat": float(np.mean(flat(audio))),
+        "dc": float(np.mean(dc_tail(audio, sample_rate=sample_rate, ms=100.0) > 0.05)),
     }
 
 
