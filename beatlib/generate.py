@@ -498,7 +498,7 @@ def generate_wavenet(weights_dir: "str | _os.PathLike", n: int, out_root: "str |
         PosixPath('generated_output/wavenet/kick/batch-001')
     """
     from beatlib.audio import save_audio
-    from beatlib.files import latest_batch_dir, new_batch_dir, write_json
+    from beatlib.files import new_batch_dir, write_json
 
     res = sample_wavenet(weights_dir, n, temperature=temperature, seed=seed, greedy=greedy,
                          batch_size=batch_size, data_npz=data_npz, seed_len=seed_len, seed_noise=seed_noise,
@@ -516,7 +516,7 @@ def generate_wavenet(weights_dir: "str | _os.PathLike", n: int, out_root: "str |
         write_json(tmp / "manifest.json", {
             "model": "wavenet", "weights": str(_Path(weights_dir)), "checkpoint_step": res.checkpoint_step,
             "config": res.cfg.to_dict(), **res.settings, "clips": entries})
-    return latest_batch_dir(out_root)
+    return tmp.final
 
 
 # ============================================================ wavegan generation
