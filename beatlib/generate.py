@@ -122,7 +122,8 @@ class FastWaveNetSampler:
     shard (one shard on a GPU), so no Python runs per sample, on CPU and GPU.
 
     Algebra done once on the weights: the residual biases are folded into the next layers'
-    conv biases, all skip biases into one. Sampling uses one uniform number per clip (see
+    conv biases, all skip biases into one, and the gate's sigmoid is computed with the
+    filter's tanh (one ``tanh`` per layer). Sampling uses one uniform number per clip (see
     :func:`_wn_choose`).
 
     Args:
@@ -168,13 +169,16 @@ class FastWaveNetSampler:
             z = np.tanh(pre[:d]) / (1.0 + np.exp(-pre[d:]))
             h = h + z @ w["w_res"][k] + w["b_res"][k]
         f32 = lambda a: tf.constant(np.asarray(a, np.float32))  # noqa: E731
+        # The gate uses sigmoid(g) = (1 + tanh(g / 2)) / 2, so that one tanh covers filter and
+        # gate: the gate rows of the conv are halved here, and the 1/2 outside goes into w_out.
+        gate_half = np.concatenate([np.ones(d), np.full(d, 0.5)])[:, None]  # [2D, 1]
         self.t = {
             "emb_t": f32(w["embedding"].T),  # [R, Q]
             # both taps and the bias of each dilated conv: L x [2D, 2R+1] (acts on [x[t-d]; x[t]; 1])
-            "w_conv_t": [f32(np.concatenate([w["w_past"][k], w["w_now"][k], b_dil[k][None]]).T)
+            "w_conv_t": [f32(gate_half * np.concatenate([w["w_past"][k], w["w_now"][k], b_dil[k][None]]).T)
                          for k in range(n_layers)],
             # residual and skip 1x1 of one layer as one matrix: L x [R+S, D]
-            "w_out_t": [f32(np.concatenate([w["w_res"][k], w["w_skip"][k * d:(k + 1) * d]], axis=1).T)
+            "w_out_t": [f32(0.5 * np.concatenate([w["w_res"][k], w["w_skip"][k * d:(k + 1) * d]], axis=1).T)
                         for k in range(n_layers)],
             "b_skip": f32((w["b_skip"])[:, None]),  # [S, 1]
             "w_h1_t": f32(w["w_h1"].T), "b_h1": f32(w["b_h1"][:, None]),  # [S, S], [S, 1]
@@ -217,9 +221,9 @@ class FastWaveNetSampler:
             h = hs[:r]  # [R+S, b] -> [R, b]: the first rows (no copy, channels first)
             news.append(h)
             pre = tf.matmul(w["w_conv_t"][k], tf.concat([pasts[k], h, ones], axis=0))  # [2D, 2R+1] @ [2R+1, b]
-            filt, gate = tf.split(pre, 2, axis=0)  # 2 x [D, b]
-            z = tf.tanh(filt) * tf.sigmoid(gate)  # [D, b]
-            hs = hs + tf.matmul(w["w_out_t"][k], z)  # [R+S, D] @ [D, b]: residual and skip at once
+            filt, gate = tf.split(tf.tanh(pre), 2, axis=0)  # tanh(f), tanh(g / 2): 2 x [D, b]
+            z2 = filt * (1.0 + gate)  # [D, b]: 2 tanh(f) sigmoid(g)
+            hs = hs + tf.matmul(w["w_out_t"][k], z2)  # [R+S, D] @ [D, b]: residual and skip at once
         skip = hs[r:]  # [S, b]
         cache.scatter_update(tf.IndexedSlices(tf.stack(news), idx))  # x[t] replaces x[t-d]
         hid = tf.nn.relu(tf.matmul(w["w_h1_t"], tf.nn.relu(skip)) + w["b_h1"])  # [S, b]
