@@ -69,7 +69,7 @@ def use_generation_threads() -> bool:
     splits every op over all cores (intra-op parallelism), which costs more than it gains at
     these sizes; :class:`FastWaveNetSampler` instead cuts the batch into one shard per core and
     runs the shards side by side, each op on one thread. On the project's 2-core CPU that is
-    about 1.4x faster at batch 1000 (``benchmarks/wavenet_generation.py`` measures both).
+    about 1.3x faster at batch 1000 (``benchmarks/wavenet_generation.py`` measures both).
 
     Training wants the default (its large convolutions are split over the cores), and the
     thread pools are fixed once TensorFlow has run its first op; so call this first thing in a
@@ -131,9 +131,9 @@ class FastWaveNetSampler:
             once, when the sampler is made).
         cfg: its config.
         shards: the batch is cut into this many independent step loops, each with its own
-            cache variable, which the TensorFlow executor runs in parallel (``None``: see :func:`_default_shards`;
-            fastest on a CPU after :func:`use_generation_threads`). The result does not
-            depend on it.
+            cache variable, which the TensorFlow executor runs in parallel (``None``: see
+            :func:`_default_shards`; fastest on a CPU after :func:`use_generation_threads`).
+            The result does not depend on it.
 
     Example:
         >>> from beatlib.config import wavenet_profile
