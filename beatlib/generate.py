@@ -359,6 +359,17 @@ DC_BLOCK_HZ = 10.0
 FADE_OUT_MS = 5.0
 
 
+def _check_finishing(dc_block_hz: float, fade_out_ms: float, sample_rate: int) -> None:
+    """ConfigError unless the :func:`finish_oneshots` settings make sense at ``sample_rate``."""
+    from beatlib.errors import ConfigError
+
+    if not (dc_block_hz >= 0 and fade_out_ms >= 0):
+        raise ConfigError(f"dc_block_hz and fade_out_ms must be >= 0, got {dc_block_hz}, {fade_out_ms}")
+    if dc_block_hz >= sample_rate / 4:
+        raise ConfigError(f"dc_block_hz {dc_block_hz} is not a DC blocker at {sample_rate} Hz "
+                          f"(use < {sample_rate / 4:g})")
+
+
 def finish_oneshots(audio: np.ndarray, *, sample_rate: int, dc_block_hz: float = 0.0,
                     fade_out_ms: float = 0.0) -> np.ndarray:
     """Drum-machine finishing of generated one-shots ``[N, T] -> [N, T]`` (float32).
@@ -375,12 +386,7 @@ def finish_oneshots(audio: np.ndarray, *, sample_rate: int, dc_block_hz: float =
         >>> bool(abs(y[0, -1]) < 1e-3)
         True
     """
-    from beatlib.errors import ConfigError
-
-    if not (dc_block_hz >= 0 and fade_out_ms >= 0):
-        raise ConfigError(f"dc_block_hz and fade_out_ms must be >= 0, got {dc_block_hz}, {fade_out_ms}")
-    if dc_block_hz >= sample_rate / 4:
-        raise ConfigError(f"dc_block_hz {dc_block_hz} is not a DC blocker at {sample_rate} Hz (use < {sample_rate / 4:g})")
+    _check_finishing(dc_block_hz, fade_out_ms, sample_rate)
     y = np.array(audio, np.float64)  # [N, T], a copy: the caller's array is left alone
     if dc_block_hz > 0:
         from scipy.signal import lfilter
@@ -429,9 +435,8 @@ def sample_wavenet(weights_dir: "str | _os.PathLike", n: int, *, temperature: fl
         raise ConfigError(f"temperature must be > 0, got {temperature}")
     if int(seed_len) < 0:
         raise ConfigError(f"seed_len must be >= 0, got {seed_len}")
-    if not (dc_block_hz >= 0 and fade_out_ms >= 0):
-        raise ConfigError(f"dc_block_hz and fade_out_ms must be >= 0, got {dc_block_hz}, {fade_out_ms}")
     model, cfg, step = load_wavenet(weights_dir)
+    _check_finishing(dc_block_hz, fade_out_ms, cfg.sample_rate)  # before the long part, not after
     length = int(n_samples or cfg.clip_len)
     source = wavenet_seed_clips(weights_dir, data_npz, cfg.instrument)
     if seed_len > min(length, source.shape[1]):
