@@ -41,3 +41,17 @@ class CheckpointError(BeatlibError):
 
 class TrainingError(BeatlibError):
     """Training cannot go on (e.g. the loss became NaN or Inf)."""
+
+
+class NotEnoughSamplesError(DataError):
+    """The sequencer's "unique" policy needs more different samples than a voice has.
+
+    Attributes:
+        needed: samples needed per voice (only the voices that are short).
+        available: samples that exist per voice.
+    """
+
+    def __init__(self, message: str, needed: dict[str, int], available: dict[str, int]):
+        super().__init__(message)
+        self.needed = needed
+        self.available = available
