@@ -129,7 +129,9 @@ def test_latent_walk_without_checkpoint_says_how_to_train(tmp_path):
     assert "no WaveGAN checkpoint" in walk.status.value and "03_train_wavegan" in walk.status.value
     assert walk.slider.disabled
     assert "03_train_wavegan" in walk._repr_mimebundle_()["text/plain"]
+    before = walk.status.value
     walk.slider.value = 0.2                             # a callback on a dead widget does nothing
+    assert walk.status.value == before and walk.view.outputs == () and walk.generator is None
 
 
 class _LinearGenerator:
@@ -138,6 +140,11 @@ class _LinearGenerator:
     def __init__(self, cfg):
         self.cfg = cfg
         self.calls = 0
+
+    def latents(self, seeds):
+        from beatlib.models.wavegan import latents_from_seeds
+
+        return latents_from_seeds(list(seeds), self.cfg.latent_dim)
 
     def generate(self, z):
         self.calls += 1
@@ -171,9 +178,25 @@ def test_latent_walk_blends_the_two_seeds(tmp_path, monkeypatch):
     assert gen.calls == calls + 2
 
 
-def test_show_batch_runs_headless(project, capsys):
+def test_show_batch_runs_headless(project, monkeypatch):
+    from beatlib.widgets import audition, display
+
+    shown = []
+
+    def collect(*objs, **_kw):                          # stands in for IPython's display()
+        shown.extend(objs)
+
+    monkeypatch.setattr(audition, "display", collect)
+    monkeypatch.setattr(display, "display", collect)
     widgets.show_batch(project.generated_wavegan / "batch-001", n=2, title="loops")
+    kinds = [type(o).__name__ for o in shown]
+    assert kinds.count("Audio") == 2 and kinds.count("Figure") == 1
+    assert shown[0].data == "<b>loops</b>: 2 clips"
+    assert [o.data for o in shown[1:] if type(o).__name__ == "HTML"] == [
+        "<small>0000.wav</small>", "<small>0001.wav</small>"]
+    shown.clear()
     widgets.show_batch(project.generated_wavenet("kick") / "batch-001", n=0)
+    assert [type(o).__name__ for o in shown] == ["HTML"] and "2 clips" in shown[0].data
 
 
 def test_latent_walk_with_a_real_generator(tmp_path):
