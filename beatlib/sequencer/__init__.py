@@ -27,19 +27,65 @@ Example:
     >>> len(beat.hits), beat.audio.shape
     (10, (16000, 2))
 """
+
 from beatlib.errors import NotEnoughSamplesError
 from beatlib.sequencer.arrange import STRUCTURES, Arrangement, arrange, arrange_folder, load_bars
 from beatlib.sequencer.export import free_path, save_arrangement, save_beat
 from beatlib.sequencer.kit import Kit, Sound, detect_onset, load_kit, project_kit, voice_files
 from beatlib.sequencer.midi import GM_DRUM_NOTES, load_pattern, read_midi, write_midi
 from beatlib.sequencer.pattern import PRESETS, STEP_CHARS, Pattern, preset, save_pattern
-from beatlib.sequencer.render import (FADE_MS, HUMANIZE_MAX_MS, HUMANIZE_MAX_VELOCITY, POLICIES, TAILS, Beat, Hit, beat_length, fit_policy, limit, render,
-                                      samples_needed, step_positions)
+from beatlib.sequencer.render import (
+    FADE_MS,
+    HUMANIZE_MAX_MS,
+    HUMANIZE_MAX_VELOCITY,
+    POLICIES,
+    TAILS,
+    Beat,
+    Hit,
+    beat_length,
+    fit_policy,
+    limit,
+    render,
+    samples_needed,
+    step_positions,
+)
 
 __all__ = [
-    "FADE_MS", "GM_DRUM_NOTES", "HUMANIZE_MAX_MS", "HUMANIZE_MAX_VELOCITY", "POLICIES", "PRESETS", "STEP_CHARS", "STRUCTURES", "TAILS", "Arrangement", "Beat",
-    "Hit", "Kit", "NotEnoughSamplesError", "Pattern", "Sound", "arrange", "arrange_folder", "beat_length",
-    "detect_onset", "fit_policy", "free_path", "limit", "load_bars", "load_kit", "load_pattern", "preset",
-    "project_kit", "read_midi", "render", "samples_needed", "save_arrangement", "save_beat",
-    "save_pattern", "step_positions", "voice_files", "write_midi",
+    "FADE_MS",
+    "GM_DRUM_NOTES",
+    "HUMANIZE_MAX_MS",
+    "HUMANIZE_MAX_VELOCITY",
+    "POLICIES",
+    "PRESETS",
+    "STEP_CHARS",
+    "STRUCTURES",
+    "TAILS",
+    "Arrangement",
+    "Beat",
+    "Hit",
+    "Kit",
+    "NotEnoughSamplesError",
+    "Pattern",
+    "Sound",
+    "arrange",
+    "arrange_folder",
+    "beat_length",
+    "detect_onset",
+    "fit_policy",
+    "free_path",
+    "limit",
+    "load_bars",
+    "load_kit",
+    "load_pattern",
+    "preset",
+    "project_kit",
+    "read_midi",
+    "render",
+    "samples_needed",
+    "save_arrangement",
+    "save_beat",
+    "save_pattern",
+    "step_positions",
+    "voice_files",
+    "write_midi",
 ]

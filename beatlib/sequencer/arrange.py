@@ -6,12 +6,14 @@ Example:
     >>> arrange([a, b], "ABAB", sample_rate=1000, crossfade_ms=0)[::100, 0].tolist()
     [1.0, -1.0, 1.0, -1.0]
 """
+
 from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -38,13 +40,25 @@ class Arrangement:
     bpm: float | None = None
 
     def manifest(self) -> dict[str, Any]:
-        return {"structure": self.structure, "sample_rate": self.sample_rate, "bpm": self.bpm,
-                "bar_samples": self.bar_length, "samples": int(self.audio.shape[0]),
-                "bars": self.sources}
+        return {
+            "structure": self.structure,
+            "sample_rate": self.sample_rate,
+            "bpm": self.bpm,
+            "bar_samples": self.bar_length,
+            "samples": int(self.audio.shape[0]),
+            "bars": self.sources,
+        }
 
 
-def arrange(bars: Sequence[np.ndarray], structure: str = "AABB", *, sample_rate: int,
-            crossfade_ms: float = 10.0, bar_length: float | None = None, loop: bool = True) -> np.ndarray:
+def arrange(
+    bars: Sequence[np.ndarray],
+    structure: str = "AABB",
+    *,
+    sample_rate: int,
+    crossfade_ms: float = 10.0,
+    bar_length: float | None = None,
+    loop: bool = True,
+) -> np.ndarray:
     """Stack generated bars into a loop following ``structure``: letter A is ``bars[0]``, B
     ``bars[1]``, ... (AAAA, AAAB, AABB, ABAB, or any string of letters).
 
@@ -79,42 +93,53 @@ def arrange(bars: Sequence[np.ndarray], structure: str = "AABB", *, sample_rate:
     used = max(seq) + 1
     if len(bars) < used:
         raise DataError(f"structure {structure} needs {used} distinct bars, got {len(bars)}")
-    clips = [validate_audio(np.asarray(b, np.float32), source=f"bar {chr(65 + i)}", allow_silent=True)
-             for i, b in enumerate(bars[:used])]
+    clips = [
+        validate_audio(np.asarray(b, np.float32), source=f"bar {chr(65 + i)}", allow_silent=True)
+        for i, b in enumerate(bars[:used])
+    ]
     ch = max(c.shape[1] for c in clips)
     clips = [to_channels(c, ch) for c in clips]
     for i in range(used):
         for j in range(i + 1, used):
             if clips[i].shape == clips[j].shape and np.array_equal(clips[i], clips[j]):
-                raise DataError(f"bars {chr(65 + i)} and {chr(65 + j)} are the same audio; "
-                                "the structure needs distinct bars")
+                raise DataError(
+                    f"bars {chr(65 + i)} and {chr(65 + j)} are the same audio; "
+                    "the structure needs distinct bars"
+                )
     shortest = min(c.shape[0] for c in clips)
     seg = float(shortest if bar_length is None else bar_length)
     if not 1 <= seg <= shortest:
-        raise ConfigError(f"bar_length {bar_length} must be between 1 and the shortest bar ({shortest} samples)")
+        raise ConfigError(
+            f"bar_length {bar_length} must be between 1 and the shortest bar ({shortest} samples)"
+        )
     w = int(round(crossfade_ms * sample_rate / 1000))
     if not 0 <= w < int(seg):
-        raise ConfigError(f"crossfade_ms={crossfade_ms} is {w} samples, must be >= 0 and "
-                          f"shorter than a bar ({int(seg)} samples)")
+        raise ConfigError(
+            f"crossfade_ms={crossfade_ms} is {w} samples, must be >= 0 and "
+            f"shorter than a bar ({int(seg)} samples)"
+        )
     n = len(seq)
-    starts = np.round(np.arange(n + 1) * seg).astype(np.int64)        # [n + 1] bar starts
-    out = np.zeros((int(starts[-1]), ch), np.float32)                  # [n * bar, C]
+    starts = np.round(np.arange(n + 1) * seg).astype(np.int64)  # [n + 1] bar starts
+    out = np.zeros((int(starts[-1]), ch), np.float32)  # [n * bar, C]
     for k, letter in enumerate(seq):
         m = int(starts[k + 1] - starts[k])
-        out[starts[k]:starts[k + 1]] = clips[letter][:m]
+        out[starts[k] : starts[k + 1]] = clips[letter][:m]
     t = (np.arange(w, dtype=np.float32) + 0.5) / max(w, 1)
-    fade_in = np.sin(0.5 * np.pi * t)[:, None]                         # equal power, [w, 1]
+    fade_in = np.sin(0.5 * np.pi * t)[:, None]  # equal power, [w, 1]
     fade_out = np.cos(0.5 * np.pi * t)[:, None]
     for k in range(1, n + 1 if loop else n):
         prev, nxt = seq[k - 1], seq[k % n]
         if w and prev != nxt:
-            m = int(starts[k] - starts[k - 1])                           # the outgoing slot's length
-            out[starts[k] - w:starts[k]] = clips[prev][m - w:m] * fade_out + clips[nxt][m - w:m] * fade_in
+            m = int(starts[k] - starts[k - 1])  # the outgoing slot's length
+            out[starts[k] - w : starts[k]] = (
+                clips[prev][m - w : m] * fade_out + clips[nxt][m - w : m] * fade_in
+            )
     return out
 
 
-def load_bars(folder: "str | os.PathLike", *, sample_rate: int | None = None,
-              channels: int | None = None) -> tuple[list[Path], list[np.ndarray], int]:
+def load_bars(
+    folder: str | os.PathLike, *, sample_rate: int | None = None, channels: int | None = None
+) -> tuple[list[Path], list[np.ndarray], int]:
     """Generated bars from a folder: the top-level clips of its latest ``batch-NNN`` if it has
     batches (a batch's ``loops/`` exports are not clips), else every audio file in it.
 
@@ -136,9 +161,16 @@ def load_bars(folder: "str | os.PathLike", *, sample_rate: int | None = None,
     return files, bars, int(rate)
 
 
-def arrange_folder(folder: "str | os.PathLike", structure: str = "AABB", *, seed: int | None = 0,
-                   sample_rate: int = 44100, crossfade_ms: float = 10.0, bpm: float | None = None,
-                   beats: int | None = None) -> Arrangement:
+def arrange_folder(
+    folder: str | os.PathLike,
+    structure: str = "AABB",
+    *,
+    seed: int | None = 0,
+    sample_rate: int = 44100,
+    crossfade_ms: float = 10.0,
+    bpm: float | None = None,
+    beats: int | None = None,
+) -> Arrangement:
     """Pick distinct random generated bars from ``folder`` (see :func:`load_bars`) and
     :func:`arrange` them, at the clips' own rate, then resample the loop to ``sample_rate``.
 
@@ -161,13 +193,16 @@ def arrange_folder(folder: "str | os.PathLike", structure: str = "AABB", *, seed
         raise ConfigError(f"structure must be letters such as AABB, got {structure!r}")
     audible = [i for i, b in enumerate(bars) if float(np.abs(b).max()) >= SILENCE_PEAK]
     if len(audible) < len(letters):
-        raise DataError(f"{folder}: structure {structure} needs {len(letters)} distinct bars, found "
-                        f"{len(files)} clips of which {len(audible)} are not silent")
+        raise DataError(
+            f"{folder}: structure {structure} needs {len(letters)} distinct bars, found "
+            f"{len(files)} clips of which {len(audible)} are not silent"
+        )
     files, bars = [files[i] for i in audible], [bars[i] for i in audible]
     if bpm is None:
         batch = latest_batch_dir(folder) or folder
+        manifest = batch / "manifest.json"
         try:
-            bpm = read_json(batch / "manifest.json").get("bpm") if (batch / "manifest.json").exists() else None
+            bpm = read_json(manifest).get("bpm") if manifest.exists() else None
         except (ValueError, AttributeError):
             bpm = None
     seg = None
@@ -176,18 +211,31 @@ def arrange_folder(folder: "str | os.PathLike", structure: str = "AABB", *, seed
         fit = int(np.floor(shortest * float(bpm) / (60.0 * rate) + 1e-9))
         n_beats = fit if beats is None else int(beats)
         if not 1 <= n_beats <= fit:
-            raise ConfigError(f"{folder}: clips of {shortest} samples at {rate} Hz hold {fit} whole beats "
-                              f"at {bpm} bpm; cannot use {n_beats}")
+            raise ConfigError(
+                f"{folder}: clips of {shortest} samples at {rate} Hz hold {fit} whole beats "
+                f"at {bpm} bpm; cannot use {n_beats}"
+            )
         seg = n_beats * 60.0 * rate / float(bpm)
     pick = np.random.default_rng(seed).choice(len(bars), size=len(letters), replace=False)
     chosen = {c: int(i) for c, i in zip(letters, pick)}
-    remap = {c: chr(65 + i) for i, c in enumerate(letters)}           # e.g. "AACC" -> "AABB"
-    audio = arrange([bars[chosen[c]] for c in letters], "".join(remap[c] for c in structure),
-                    sample_rate=rate, crossfade_ms=crossfade_ms, bar_length=seg)
+    remap = {c: chr(65 + i) for i, c in enumerate(letters)}  # e.g. "AACC" -> "AABB"
+    audio = arrange(
+        [bars[chosen[c]] for c in letters],
+        "".join(remap[c] for c in structure),
+        sample_rate=rate,
+        crossfade_ms=crossfade_ms,
+        bar_length=seg,
+    )
     seg = float(seg or min(b.shape[0] for b in bars))
     if sample_rate and sample_rate != rate:
         audio = resample(audio, orig_sr=rate, target_sr=sample_rate)
         seg *= sample_rate / rate
         rate = sample_rate
-    return Arrangement(audio, int(rate), structure, seg, {c: str(files[i]) for c, i in chosen.items()},
-                       None if not bpm else float(bpm))
+    return Arrangement(
+        audio,
+        int(rate),
+        structure,
+        seg,
+        {c: str(files[i]) for c, i in chosen.items()},
+        None if not bpm else float(bpm),
+    )

@@ -9,6 +9,7 @@ Example:
     >>> sorted(written)
     ['manifest', 'wav']
 """
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,14 @@ from beatlib.sequencer.render import Beat
 __all__ = ["free_path", "save_arrangement", "save_beat"]
 
 
-def save_beat(beat: Beat, path: "str | os.PathLike", *, bits: int = 16, midi: "str | os.PathLike | None" = None,
-              manifest: "str | os.PathLike | bool" = True) -> dict[str, Path]:
+def save_beat(
+    beat: Beat,
+    path: str | os.PathLike,
+    *,
+    bits: int = 16,
+    midi: str | os.PathLike | None = None,
+    manifest: str | os.PathLike | bool = True,
+) -> dict[str, Path]:
     """Write the beat as a WAV (16 or 24 bit), optionally its MIDI file, and a JSON manifest.
 
     The manifest (default ``<path>.json``) lists the settings, the pattern and every hit:
@@ -49,7 +56,7 @@ def save_beat(beat: Beat, path: "str | os.PathLike", *, bits: int = 16, midi: "s
     return written
 
 
-def save_arrangement(arr: Arrangement, path: "str | os.PathLike", *, bits: int = 16) -> dict[str, Path]:
+def save_arrangement(arr: Arrangement, path: str | os.PathLike, *, bits: int = 16) -> dict[str, Path]:
     """Write an :class:`Arrangement` as WAV plus a ``.json`` manifest of its bars."""
     subtype = {16: "PCM_16", 24: "PCM_24"}.get(int(bits))
     if subtype is None:
@@ -59,11 +66,10 @@ def save_arrangement(arr: Arrangement, path: "str | os.PathLike", *, bits: int =
     return {"wav": wav, "manifest": write_json(path.with_suffix(".json"), arr.manifest())}
 
 
-def free_path(folder: "str | os.PathLike", stem: str, suffix: str = ".wav") -> Path:
+def free_path(folder: str | os.PathLike, stem: str, suffix: str = ".wav") -> Path:
     """``folder/stem-NNN.suffix`` with the first number not taken (never overwrites)."""
     folder = Path(folder)
     i = 1
     while (folder / f"{stem}-{i:03d}{suffix}").exists():
         i += 1
     return folder / f"{stem}-{i:03d}{suffix}"
-

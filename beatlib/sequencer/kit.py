@@ -6,12 +6,14 @@ Example:
     >>> kit.voices, kit.count("snare"), kit.sound("kick", 0).audio.shape
     (('kick', 'snare'), 3, (10, 1))
 """
+
 from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -23,8 +25,7 @@ from beatlib.paths import ProjectPaths
 __all__ = ["Kit", "Sound", "detect_onset", "load_kit", "project_kit", "voice_files"]
 
 
-def detect_onset(y: np.ndarray, *, threshold: float = 0.1, floor: float = 0.01,
-                 hold: int = 16) -> int:
+def detect_onset(y: np.ndarray, *, threshold: float = 0.1, floor: float = 0.01, hold: int = 16) -> int:
     """Index of the first sample of a one-shot's attack.
 
     The attack is found where the level first reaches ``threshold`` x peak; from there we go
@@ -45,14 +46,14 @@ def detect_onset(y: np.ndarray, *, threshold: float = 0.1, floor: float = 0.01,
 
     a = np.abs(np.asarray(y, np.float32))
     if a.ndim == 2:
-        a = a.max(axis=1)                                  # [T, C] -> [T]
+        a = a.max(axis=1)  # [T, C] -> [T]
     peak = float(a.max()) if a.size else 0.0
     if peak <= 0.0:
         return 0
     first = int(np.argmax(a >= threshold * peak))
-    hold = max(1, int(hold)) | 1                          # odd window
-    held = maximum_filter1d(a[:first + 1], size=hold, origin=(hold - 1) // 2, mode="constant")
-    quiet = np.nonzero(held < floor * peak)[0]            # trailing max over `hold` samples
+    hold = max(1, int(hold)) | 1  # odd window
+    held = maximum_filter1d(a[: first + 1], size=hold, origin=(hold - 1) // 2, mode="constant")
+    quiet = np.nonzero(held < floor * peak)[0]  # trailing max over `hold` samples
     return int(quiet[-1]) + 1 if quiet.size else 0
 
 
@@ -77,16 +78,22 @@ class Kit:
         (('kick', 'snare'), 3)
     """
 
-    def __init__(self, sources: Mapping[str, Sequence[Any]], *, sample_rate: int,
-                 source_rate: int | None = None, origin: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        sources: Mapping[str, Sequence[Any]],
+        *,
+        sample_rate: int,
+        source_rate: int | None = None,
+        origin: Mapping[str, str] | None = None,
+    ):
         self.sample_rate = int(sample_rate)
-        self.source_rate = source_rate     # the rate of in-memory arrays (None: files)
+        self.source_rate = source_rate  # the rate of in-memory arrays (None: files)
         self._sources = {str(v): list(s) for v, s in sources.items()}
         self.origin = dict(origin or {v: "arrays" for v in self._sources})
         self._cache: dict[tuple[str, int], Sound] = {}
 
     @classmethod
-    def from_arrays(cls, sounds: Mapping[str, Sequence[np.ndarray]], *, sample_rate: int) -> "Kit":
+    def from_arrays(cls, sounds: Mapping[str, Sequence[np.ndarray]], *, sample_rate: int) -> Kit:
         """A kit from in-memory audio (``[time]`` or ``[time, channels]``) at ``sample_rate``."""
         return cls(sounds, sample_rate=sample_rate, source_rate=sample_rate)
 
@@ -101,7 +108,7 @@ class Kit:
         src = self._sources[voice][index]
         return str(src) if isinstance(src, (str, os.PathLike)) else f"{voice}[{index}]"
 
-    def at_rate(self, sample_rate: int) -> "Kit":
+    def at_rate(self, sample_rate: int) -> Kit:
         """The same sounds at another output rate."""
         if int(sample_rate) == self.sample_rate:
             return self
@@ -117,8 +124,9 @@ class Kit:
             if isinstance(src, (str, os.PathLike)):
                 y, rate = load_audio(src, allow_silent=True)
             else:
-                y = validate_audio(np.asarray(src, np.float32), source=self.name(voice, index),
-                                   allow_silent=True)
+                y = validate_audio(
+                    np.asarray(src, np.float32), source=self.name(voice, index), allow_silent=True
+                )
                 rate = self.source_rate
             # the onset is found before resampling: a resampler's pre-ringing is not the attack
             onset = int(round(detect_onset(y) * self.sample_rate / rate))
@@ -131,19 +139,23 @@ class Kit:
         return f"Kit({counts}; {self.sample_rate} Hz)"
 
 
-def voice_files(folder: "str | os.PathLike") -> list[Path]:
+def voice_files(folder: str | os.PathLike) -> list[Path]:
     """Audio files of a folder (recursive); if it holds ``batch-NNN`` folders, the files at the top
     of the latest batch (sub-folders of a batch, such as exported ``loops/``, are not clips)."""
     folder = Path(folder)
     batch = latest_batch_dir(folder)
     if batch is None:
         return find_audio_files(folder)
-    return sorted(p for p in batch.iterdir() if p.is_file() and not p.name.startswith(".")
-                  and p.suffix.lower() in AUDIO_EXTENSIONS)
+    return sorted(
+        p
+        for p in batch.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in AUDIO_EXTENSIONS
+    )
 
 
-def load_kit(folder: "str | os.PathLike", *, sample_rate: int = 44100,
-             voices: Sequence[str] | None = None) -> Kit:
+def load_kit(
+    folder: str | os.PathLike, *, sample_rate: int = 44100, voices: Sequence[str] | None = None
+) -> Kit:
     """A kit from a folder holding one sub-folder of sounds per voice.
 
     Works for ``generated_output/wavenet`` (``<instrument>/batch-NNN/*.wav``: the latest batch
@@ -176,13 +188,20 @@ def load_kit(folder: "str | os.PathLike", *, sample_rate: int = 44100,
         elif voices is not None:
             raise DataError(f"{folder / v}: no audio files for voice {v!r}")
     if not sources:
-        raise DataError(f"{folder}: expected one sub-folder of sounds per voice (e.g. kick/, snare/, "
-                        "hihat/), found no audio in any sub-folder")
+        raise DataError(
+            f"{folder}: expected one sub-folder of sounds per voice (e.g. kick/, snare/, "
+            "hihat/), found no audio in any sub-folder"
+        )
     return Kit(sources, sample_rate=sample_rate, origin=origin)
 
 
-def project_kit(project: Any, *, voices: Sequence[str] = ("kick", "snare", "hihat"),
-                sample_rate: int = 44100, favourites: bool = True) -> tuple[Kit, dict[str, str]]:
+def project_kit(
+    project: Any,
+    *,
+    voices: Sequence[str] = ("kick", "snare", "hihat"),
+    sample_rate: int = 44100,
+    favourites: bool = True,
+) -> tuple[Kit, dict[str, str]]:
     """The project's sounds per voice: your kept favourites, else the latest generated WaveNet
     one-shots, else the demo kit's.
 
@@ -202,7 +221,8 @@ def project_kit(project: Any, *, voices: Sequence[str] = ("kick", "snare", "hiha
     sources, notes = {}, {}
     demo = paths.demo_kit / "oneshots"
     for v in voices:
-        kept = find_audio_files(paths.favourites / v) if favourites and (paths.favourites / v).is_dir() else []
+        kept_dir = paths.favourites / v
+        kept = find_audio_files(kept_dir) if favourites and kept_dir.is_dir() else []
         if kept:
             sources[v] = kept
             notes[v] = f"{len(kept)} kept favourites from {paths.favourites / v}"
@@ -215,10 +235,10 @@ def project_kit(project: Any, *, voices: Sequence[str] = ("kick", "snare", "hiha
             continue
         files = voice_files(demo / v) if (demo / v).is_dir() else []
         if not files:
-            raise DataError(f"no sounds for {v!r}: nothing generated in {paths.generated_wavenet(v)} "
-                            f"and no demo kit one-shots in {demo / v}")
+            raise DataError(
+                f"no sounds for {v!r}: nothing generated in {paths.generated_wavenet(v)} "
+                f"and no demo kit one-shots in {demo / v}"
+            )
         sources[v] = files
-        notes[v] = (f"no generated {v} sounds yet: using {len(files)} demo kit one-shots "
-                    f"from {demo / v}")
+        notes[v] = f"no generated {v} sounds yet: using {len(files)} demo kit one-shots from {demo / v}"
     return Kit(sources, sample_rate=sample_rate, origin=notes), notes
-

@@ -9,12 +9,13 @@ Example:
     >>> back.voices, back.n_steps, back.name
     (('kick', 'snare', 'hihat'), 16, 'house')
 """
+
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -26,17 +27,53 @@ __all__ = ["GM_DRUM_NOTES", "GM_NOTE_VOICES", "load_pattern", "read_midi", "writ
 
 #: General MIDI percussion notes (channel 10) for common voice names.
 GM_DRUM_NOTES: dict[str, int] = {
-    "kick": 36, "bd": 36, "rim": 37, "rimshot": 37, "snare": 38, "sd": 38, "clap": 39,
-    "hihat": 42, "hh": 42, "closed-hat": 42, "chh": 42, "pedal-hat": 44, "open-hat": 46,
-    "openhat": 46, "ohh": 46, "tom-low": 45, "tom": 47, "tom-mid": 47, "tom-high": 50,
-    "crash": 49, "ride": 51, "tambourine": 54, "cowbell": 56, "shaker": 70, "perc": 75,
+    "kick": 36,
+    "bd": 36,
+    "rim": 37,
+    "rimshot": 37,
+    "snare": 38,
+    "sd": 38,
+    "clap": 39,
+    "hihat": 42,
+    "hh": 42,
+    "closed-hat": 42,
+    "chh": 42,
+    "pedal-hat": 44,
+    "open-hat": 46,
+    "openhat": 46,
+    "ohh": 46,
+    "tom-low": 45,
+    "tom": 47,
+    "tom-mid": 47,
+    "tom-high": 50,
+    "crash": 49,
+    "ride": 51,
+    "tambourine": 54,
+    "cowbell": 56,
+    "shaker": 70,
+    "perc": 75,
 }
 #: Voice name written for each GM note when reading a MIDI file without beatlib's metadata.
-GM_NOTE_VOICES: dict[int, str] = {36: "kick", 35: "kick", 37: "rim", 38: "snare", 40: "snare",
-                                  39: "clap", 42: "hihat", 44: "pedal-hat", 46: "open-hat",
-                                  45: "tom-low", 47: "tom", 50: "tom-high", 49: "crash",
-                                  51: "ride", 54: "tambourine", 56: "cowbell", 70: "shaker",
-                                  75: "perc"}
+GM_NOTE_VOICES: dict[int, str] = {
+    36: "kick",
+    35: "kick",
+    37: "rim",
+    38: "snare",
+    40: "snare",
+    39: "clap",
+    42: "hihat",
+    44: "pedal-hat",
+    46: "open-hat",
+    45: "tom-low",
+    47: "tom",
+    50: "tom-high",
+    49: "crash",
+    51: "ride",
+    54: "tambourine",
+    56: "cowbell",
+    70: "shaker",
+    75: "perc",
+}
 _SPARE_NOTES = (60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 71, 72, 73, 74, 76, 77, 78, 79, 80, 81)
 _MIDI_META_PREFIX = "beatlib-pattern "
 
@@ -52,8 +89,14 @@ def _voice_notes(voices: Sequence[str]) -> dict[str, int]:
     return notes
 
 
-def write_midi(pattern: Pattern, path: "str | os.PathLike", *, bpm: float, bars: int | None = None,
-               ticks_per_beat: int = 480) -> Path:
+def write_midi(
+    pattern: Pattern,
+    path: str | os.PathLike,
+    *,
+    bpm: float,
+    bars: int | None = None,
+    ticks_per_beat: int = 480,
+) -> Path:
     """Write ``bars`` bars of ``pattern`` as a standard MIDI file (type 1), atomically.
 
     Notes are General MIDI drum notes on channel 10 (kick 36, snare 38, hihat 42, ...; voices
@@ -71,12 +114,17 @@ def write_midi(pattern: Pattern, path: "str | os.PathLike", *, bpm: float, bars:
     if ticks_per_beat % pattern.steps_per_beat:
         ticks_per_beat = pattern.steps_per_beat * 120
     tps = ticks_per_beat // pattern.steps_per_beat
-    grid = pattern.tile(bars).grid()                                  # [V, bars*spb]
+    grid = pattern.tile(bars).grid()  # [V, bars*spb]
     notes = _voice_notes(pattern.voices)
-    meta = {"name": pattern.name, "steps_per_beat": pattern.steps_per_beat,
-            "beats_per_bar": pattern.beats_per_bar, "steps": grid.shape[1], "voices": notes}
-    events = []                                                        # (tick, order, message)
-    for (vi, si) in zip(*np.nonzero(grid > 0)):
+    meta = {
+        "name": pattern.name,
+        "steps_per_beat": pattern.steps_per_beat,
+        "beats_per_bar": pattern.beats_per_bar,
+        "steps": grid.shape[1],
+        "voices": notes,
+    }
+    events = []  # (tick, order, message)
+    for vi, si in zip(*np.nonzero(grid > 0)):
         note = notes[pattern.voices[vi]]
         vel = int(min(127, max(1, round(float(grid[vi, si]) * 127))))
         events.append((int(si) * tps, 1, mido.Message("note_on", channel=9, note=note, velocity=vel)))
@@ -100,7 +148,7 @@ def write_midi(pattern: Pattern, path: "str | os.PathLike", *, bpm: float, bars:
     return Path(path)
 
 
-def read_midi(path: "str | os.PathLike", *, steps_per_beat: int = 4) -> Pattern:
+def read_midi(path: str | os.PathLike, *, steps_per_beat: int = 4) -> Pattern:
     """Read a drum pattern from a MIDI file (channel 10 notes, snapped to the grid).
 
     Files written by :func:`write_midi` come back as the same pattern (velocities to within
@@ -125,10 +173,14 @@ def read_midi(path: "str | os.PathLike", *, steps_per_beat: int = 4) -> Pattern:
         end = max(end, tick)
         if msg.type == "text" and msg.text.startswith(_MIDI_META_PREFIX):
             try:
-                meta = json.loads(msg.text[len(_MIDI_META_PREFIX):])
-                meta = {"name": str(meta["name"]), "steps_per_beat": int(meta["steps_per_beat"]),
-                        "beats_per_bar": int(meta["beats_per_bar"]), "steps": int(meta["steps"]),
-                        "voices": {str(v): int(n) for v, n in dict(meta["voices"]).items()}}
+                meta = json.loads(msg.text[len(_MIDI_META_PREFIX) :])
+                meta = {
+                    "name": str(meta["name"]),
+                    "steps_per_beat": int(meta["steps_per_beat"]),
+                    "beats_per_bar": int(meta["beats_per_bar"]),
+                    "steps": int(meta["steps"]),
+                    "voices": {str(v): int(n) for v, n in dict(meta["voices"]).items()},
+                }
             except (ValueError, KeyError, TypeError):
                 meta = None  # not ours after all: read it like any MIDI file
         elif msg.type == "time_signature":
@@ -154,7 +206,8 @@ def read_midi(path: "str | os.PathLike", *, steps_per_beat: int = 4) -> Pattern:
     tps = mid.ticks_per_beat / spb
     steps_per_bar = spb * beats_per_bar
     last = max(int(round(t / tps)) for t, _, _ in notes) + 1
-    n_steps = int(meta["steps"]) if meta else -(-max(last, int(round(end / tps))) // steps_per_bar) * steps_per_bar
+    whole_bars = -(-max(last, int(round(end / tps))) // steps_per_bar)  # ceil
+    n_steps = int(meta["steps"]) if meta else whole_bars * steps_per_bar
     grid = np.zeros((len(voices), max(n_steps, last)), np.float64)
     for t, n, vel in notes:
         if n in note_voice:
@@ -164,8 +217,7 @@ def read_midi(path: "str | os.PathLike", *, steps_per_beat: int = 4) -> Pattern:
     return Pattern.from_grid(grid, voices, steps_per_beat=spb, beats_per_bar=beats_per_bar, name=name)
 
 
-
-def load_pattern(spec: "str | os.PathLike | Pattern") -> Pattern:
+def load_pattern(spec: str | os.PathLike | Pattern) -> Pattern:
     """A preset name, a pattern JSON file, or a MIDI file (see :func:`read_midi`).
 
     Raises:

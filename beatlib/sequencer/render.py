@@ -5,18 +5,20 @@ Example:
     >>> import numpy as np
     >>> click = np.zeros((400, 1), np.float32); click[50] = 1.0   # 50 samples of silence first
     >>> kit = Kit.from_arrays({"kick": [click] * 4}, sample_rate=8000)
-    >>> beat = render(preset("simple-house").select(["kick"]), kit, bpm=120, bars=1,
+    >>> beat = render(load_pattern("simple-house").select(["kick"]), kit, bpm=120, bars=1,
     ...               sample_rate=8000, policy="round-robin", seed=0)
     >>> beat.audio.shape            # one bar at 120 bpm = 2 s = 16000 samples (+ ring-out)
     (16000, 2)
     >>> [h.position for h in beat.hits]   # the clicks land on the beats, not 50 samples late
     [0, 4000, 8000, 12000]
 """
+
 from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -24,18 +26,31 @@ from beatlib.audio import to_channels
 from beatlib.errors import ConfigError, DataError, NotEnoughSamplesError
 from beatlib.sequencer.kit import Kit, load_kit
 from beatlib.sequencer.midi import load_pattern
-from beatlib.sequencer.pattern import Pattern, preset
+from beatlib.sequencer.pattern import Pattern
 
-__all__ = ["FADE_MS", "HUMANIZE_MAX_MS", "HUMANIZE_MAX_VELOCITY", "POLICIES", "TAILS", "Beat", "Hit", "beat_length", "fit_policy", "limit", "render",
-           "samples_needed", "step_positions"]
+__all__ = [
+    "FADE_MS",
+    "HUMANIZE_MAX_MS",
+    "HUMANIZE_MAX_VELOCITY",
+    "POLICIES",
+    "TAILS",
+    "Beat",
+    "Hit",
+    "beat_length",
+    "fit_policy",
+    "limit",
+    "render",
+    "samples_needed",
+    "step_positions",
+]
 
 #: Sample policies of :func:`render`.
 POLICIES = ("unique", "round-robin", "random", "one-per-voice")
 #: How the end of a beat is handled by :func:`render`.
 TAILS = ("ring", "cut", "wrap")
-HUMANIZE_MAX_MS = 10.0        # timing jitter at humanize=1 (each way)
-HUMANIZE_MAX_VELOCITY = 0.3   # velocity is scaled by a factor in [1 - 0.3 * humanize, 1]
-FADE_MS = 3.0                 # fade used by choke and tail="cut" (click-free)
+HUMANIZE_MAX_MS = 10.0  # timing jitter at humanize=1 (each way)
+HUMANIZE_MAX_VELOCITY = 0.3  # velocity is scaled by a factor in [1 - 0.3 * humanize, 1]
+FADE_MS = 3.0  # fade used by choke and tail="cut" (click-free)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,7 +58,7 @@ class Hit:
     """One placed sound: ``position`` is the output sample where its onset lands."""
 
     voice: str
-    step: int           # step index from the start of the beat
+    step: int  # step index from the start of the beat
     bar: int
     position: int
     velocity: float
@@ -70,11 +85,18 @@ class Beat:
 
     def manifest(self) -> dict[str, Any]:
         """JSON-ready description: settings, pattern and every hit."""
-        return {"sample_rate": self.sample_rate, "bpm": self.bpm, "bars": self.bars,
-                "samples": int(self.audio.shape[0]), "bar_samples": self.bar_length,
-                "settings": self.settings, "pattern": self.pattern.to_dict(),
-                "hits": [dict(dataclasses.asdict(h), time_s=round(h.position / self.sample_rate, 6))
-                         for h in self.hits]}
+        return {
+            "sample_rate": self.sample_rate,
+            "bpm": self.bpm,
+            "bars": self.bars,
+            "samples": int(self.audio.shape[0]),
+            "bar_samples": self.bar_length,
+            "settings": self.settings,
+            "pattern": self.pattern.to_dict(),
+            "hits": [
+                dict(dataclasses.asdict(h), time_s=round(h.position / self.sample_rate, 6)) for h in self.hits
+            ],
+        }
 
 
 def beat_length(pattern: Pattern, bpm: float, bars: int, *, sample_rate: int) -> int:
@@ -82,8 +104,9 @@ def beat_length(pattern: Pattern, bpm: float, bars: int, *, sample_rate: int) ->
     return int(round(bars * pattern.beats_per_bar * 60.0 / float(bpm) * sample_rate))
 
 
-def step_positions(pattern: Pattern, bpm: float, bars: int, *, sample_rate: int,
-                   swing: float = 0.0) -> np.ndarray:
+def step_positions(
+    pattern: Pattern, bpm: float, bars: int, *, sample_rate: int, swing: float = 0.0
+) -> np.ndarray:
     """Sample position of every step of ``bars`` bars (before humanize), int64 ``[steps]``.
 
     Step ``s`` is at ``round((s + swing * (s odd)) * step_len)`` with ``step_len =
@@ -113,23 +136,30 @@ def fit_policy(pattern: Pattern, kit: Kit, bars: int, policy: str = "unique") ->
     return "round-robin", f"{text}: using round-robin instead of unique"
 
 
-def _choose_samples(need: dict[str, int], kit: Kit, policy: str,
-                    rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _choose_samples(
+    need: dict[str, int], kit: Kit, policy: str, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     if policy not in POLICIES:
         raise ConfigError(f"unknown sample policy {policy!r}; choose from {list(POLICIES)}")
     absent = [v for v, n in need.items() if n and kit.count(v) == 0]
     if absent:
-        raise DataError(f"no sounds for voices {absent}; the kit has {list(kit.voices)} "
-                        f"({', '.join(f'{v}: {o}' for v, o in kit.origin.items())})")
+        raise DataError(
+            f"no sounds for voices {absent}; the kit has {list(kit.voices)} "
+            f"({', '.join(f'{v}: {o}' for v, o in kit.origin.items())})"
+        )
     if policy == "unique":
         short = {v: n for v, n in need.items() if n > kit.count(v)}
         if short:
-            text = "; ".join(f"{v} needs {n} different samples, {kit.count(v)} exist"
-                             f" ({kit.origin.get(v, '')})" for v, n in short.items())
+            text = "; ".join(
+                f"{v} needs {n} different samples, {kit.count(v)} exist ({kit.origin.get(v, '')})"
+                for v, n in short.items()
+            )
             raise NotEnoughSamplesError(
                 f"too few samples for policy 'unique' (no sample twice in a beat): {text}. "
                 "Generate more, render fewer bars, or use policy 'round-robin'/'random'.",
-                needed=short, available={v: kit.count(v) for v in short})
+                needed=short,
+                available={v: kit.count(v) for v in short},
+            )
     out = {}
     for v, n in need.items():
         k = kit.count(v)
@@ -152,11 +182,23 @@ def _fade(n: int) -> np.ndarray:
     return (0.5 + 0.5 * np.cos(np.pi * t))[:, None]
 
 
-def render(pattern: Pattern, sounds: Any, bpm: float, bars: int | None = None, *,
-           sample_rate: int = 44100, swing: float = 0.0, humanize: float = 0.0,
-           seed: int | None = None, policy: str = "unique", choke: "bool | Iterable[str]" = False,
-           tail: str = "ring", channels: int = 2, gain_db: float = -6.0,
-           ceiling_db: float = -0.3) -> Beat:
+def render(
+    pattern: Pattern,
+    sounds: Any,
+    bpm: float,
+    bars: int | None = None,
+    *,
+    sample_rate: int = 44100,
+    swing: float = 0.0,
+    humanize: float = 0.0,
+    seed: int | None = None,
+    policy: str = "unique",
+    choke: bool | Iterable[str] = False,
+    tail: str = "ring",
+    channels: int = 2,
+    gain_db: float = -6.0,
+    ceiling_db: float = -0.3,
+) -> Beat:
     """Render ``bars`` bars of ``pattern`` with sounds from ``sounds``.
 
     Every hit is placed so that its sound's detected onset (:func:`detect_onset`) lands on the
@@ -198,7 +240,7 @@ def render(pattern: Pattern, sounds: Any, bpm: float, bars: int | None = None, *
     Example:
         >>> kit = Kit.from_arrays({"kick": [np.hanning(200)] * 4, "snare": [np.hanning(100)] * 2,
         ...                        "hihat": [np.hanning(50)] * 4}, sample_rate=8000)
-        >>> b = render(preset("simple-house"), kit, bpm=120, bars=1, sample_rate=8000)
+        >>> b = render(load_pattern("simple-house"), kit, bpm=120, bars=1, sample_rate=8000)
         >>> b.audio.shape[0] == beat_length(b.pattern, 120, 1, sample_rate=8000)
         True
     """
@@ -215,8 +257,10 @@ def render(pattern: Pattern, sounds: Any, bpm: float, bars: int | None = None, *
     if not 0.0 <= swing <= 0.5:
         raise ConfigError(f"swing must be between 0 and 0.5 (a fraction of a step), got {swing!r}")
     if swing and pattern.steps_per_beat % 2:
-        raise ConfigError(f"swing needs an even number of steps per beat, pattern {pattern.name!r} "
-                          f"has {pattern.steps_per_beat}")
+        raise ConfigError(
+            f"swing needs an even number of steps per beat, pattern {pattern.name!r} "
+            f"has {pattern.steps_per_beat}"
+        )
     if not 0.0 <= humanize <= 1.0:
         raise ConfigError(f"humanize must be between 0 and 1, got {humanize!r}")
     if tail not in TAILS:
@@ -233,9 +277,9 @@ def render(pattern: Pattern, sounds: Any, bpm: float, bars: int | None = None, *
 
     # --- schedule: which steps sound, where, how loud --------------------------------
     n_steps = bars * pattern.steps_per_bar
-    grid = pattern.grid()[:, np.arange(n_steps) % pattern.n_steps]     # [V, S] -> [V, bars*spb]
+    grid = pattern.grid()[:, np.arange(n_steps) % pattern.n_steps]  # [V, S] -> [V, bars*spb]
     steps = step_positions(pattern, bpm, bars, sample_rate=sample_rate, swing=swing)  # [bars*spb]
-    v_idx, s_idx = np.nonzero(grid > 0)                                 # hits, voice-major
+    v_idx, s_idx = np.nonzero(grid > 0)  # hits, voice-major
     velocity = grid[v_idx, s_idx].astype(np.float64)
     need = {v: int(np.count_nonzero(v_idx == i)) for i, v in enumerate(pattern.voices)}
     choice = _choose_samples(need, kit, policy, rng)
@@ -247,29 +291,38 @@ def render(pattern: Pattern, sounds: Any, bpm: float, bars: int | None = None, *
 
     hits, placed = [], []
     counters = dict.fromkeys(pattern.voices, 0)
-    for h in range(v_idx.size):                    # one iteration per hit, not per sample
+    for h in range(v_idx.size):  # one iteration per hit, not per sample
         voice = pattern.voices[v_idx[h]]
         k = int(choice[voice][counters[voice]])
         counters[voice] += 1
         snd = kit.sound(voice, k)
-        y = to_channels(snd.audio, channels)                            # [T, C]
+        y = to_channels(snd.audio, channels)  # [T, C]
         if voice in chokes and y.shape[0] > snd.onset + step_len:
-            y = y[:snd.onset + step_len].copy()                          # ring one step only
+            y = y[: snd.onset + step_len].copy()  # ring one step only
             f = min(fade, y.shape[0])
             y[-f:] *= _fade(f)
-        hits.append(Hit(voice, int(s_idx[h]), int(s_idx[h]) // pattern.steps_per_bar,
-                        int(position[h]), round(float(velocity[h]), 6), snd.name, k))
+        hits.append(
+            Hit(
+                voice,
+                int(s_idx[h]),
+                int(s_idx[h]) // pattern.steps_per_bar,
+                int(position[h]),
+                round(float(velocity[h]), 6),
+                snd.name,
+                k,
+            )
+        )
         placed.append((int(position[h]) - snd.onset, y, float(velocity[h])))
 
-    hits.sort(key=lambda h: (h.step, pattern.voices.index(h.voice)))     # manifest in time order
+    hits.sort(key=lambda h: (h.step, pattern.voices.index(h.voice)))  # manifest in time order
 
     # --- mix: a pre-roll holds the parts of sounds before their onset ------------------
     length = beat_length(pattern, bpm, bars, sample_rate=sample_rate)
     pre = max([max(0, -start) for start, _, _ in placed], default=0)
     end = max([start + y.shape[0] for start, y, _ in placed], default=0)
-    buf = np.zeros((pre + max(length, end), channels), np.float32)    # [pre + T, C]
+    buf = np.zeros((pre + max(length, end), channels), np.float32)  # [pre + T, C]
     for start, y, vel in placed:
-        buf[pre + start:pre + start + y.shape[0]] += y * np.float32(vel)
+        buf[pre + start : pre + start + y.shape[0]] += y * np.float32(vel)
     out = buf[pre:]
     if tail == "cut":
         out = out[:length].copy()
@@ -278,21 +331,30 @@ def render(pattern: Pattern, sounds: Any, bpm: float, bars: int | None = None, *
     elif tail == "wrap":
         out = _wrap(out, length)
         if pre:
-            out[length - pre:] += buf[:pre]                              # lead-ins wrap to the end
+            out[length - pre :] += buf[:pre]  # lead-ins wrap to the end
     out = out * np.float32(10 ** (gain_db / 20))
     out = limit(out, sample_rate=sample_rate, ceiling_db=ceiling_db)
-    settings = {"swing": swing, "humanize": humanize, "seed": seed, "policy": policy,
-                "choke": sorted(chokes), "tail": tail, "gain_db": gain_db, "ceiling_db": ceiling_db,
-                "channels": channels, "sources": dict(kit.origin)}
+    settings = {
+        "swing": swing,
+        "humanize": humanize,
+        "seed": seed,
+        "policy": policy,
+        "choke": sorted(chokes),
+        "tail": tail,
+        "gain_db": gain_db,
+        "ceiling_db": ceiling_db,
+        "channels": channels,
+        "sources": dict(kit.origin),
+    }
     return Beat(out, int(sample_rate), pattern, float(bpm), bars, tuple(hits), settings)
 
 
 def _wrap(y: np.ndarray, length: int) -> np.ndarray:
     """Fold ``y`` ``[T, C]`` onto ``length`` samples (everything after the end added to the start)."""
-    n = -(-y.shape[0] // length)                                      # ceil
+    n = -(-y.shape[0] // length)  # ceil
     padded = np.zeros((n * length, y.shape[1]), np.float32)
-    padded[:y.shape[0]] = y
-    return padded.reshape(n, length, y.shape[1]).sum(axis=0)          # [n*L, C] -> [L, C]
+    padded[: y.shape[0]] = y
+    return padded.reshape(n, length, y.shape[1]).sum(axis=0)  # [n*L, C] -> [L, C]
 
 
 def _as_kit(sounds: Any, sample_rate: int) -> Kit:
@@ -302,12 +364,19 @@ def _as_kit(sounds: Any, sample_rate: int) -> Kit:
         return load_kit(sounds, sample_rate=sample_rate)
     if isinstance(sounds, Mapping):
         return Kit.from_arrays(sounds, sample_rate=sample_rate)
-    raise ConfigError(f"sounds must be a Kit, a folder or a mapping of voice -> arrays, "
-                      f"got {type(sounds).__name__}")
+    raise ConfigError(
+        f"sounds must be a Kit, a folder or a mapping of voice -> arrays, got {type(sounds).__name__}"
+    )
 
 
-def limit(y: np.ndarray, *, sample_rate: int, ceiling_db: float = -0.3,
-          lookahead_ms: float = 2.0, release_ms: float = 80.0) -> np.ndarray:
+def limit(
+    y: np.ndarray,
+    *,
+    sample_rate: int,
+    ceiling_db: float = -0.3,
+    lookahead_ms: float = 2.0,
+    release_ms: float = 80.0,
+) -> np.ndarray:
     """A transparent look-ahead peak limiter: the result never exceeds the ceiling.
 
     Gain needed per sample ``g = min(1, ceiling / |y|)`` (over channels); a sliding minimum
@@ -328,12 +397,12 @@ def limit(y: np.ndarray, *, sample_rate: int, ceiling_db: float = -0.3,
 
     y = np.asarray(y, np.float32)
     ceiling = 10 ** (ceiling_db / 20)
-    level = np.abs(y).max(axis=1) if y.ndim == 2 else np.abs(y)         # [T, C] -> [T]
+    level = np.abs(y).max(axis=1) if y.ndim == 2 else np.abs(y)  # [T, C] -> [T]
     if y.size == 0 or float(level.max()) <= ceiling:
         return y
     need = np.minimum(1.0, ceiling / np.maximum(level.astype(np.float64), 1e-12))
     r = max(1, int(round(lookahead_ms * sample_rate / 1000)))
-    held = minimum_filter1d(need, size=2 * r + 1, mode="nearest")        # reach peaks early
+    held = minimum_filter1d(need, size=2 * r + 1, mode="nearest")  # reach peaks early
     # peak hold with exponential release of the attenuation a = 1 - gain:
     #   rel[n] = max_k<=n a[k] * lam**(n-k), done in the log domain with a cumulative max.
     atten = 1.0 - held
@@ -342,7 +411,6 @@ def limit(y: np.ndarray, *, sample_rate: int, ceiling_db: float = -0.3,
     with np.errstate(divide="ignore"):
         rel = np.exp(np.maximum.accumulate(np.log(atten) - n * log_lam) + n * log_lam)
     gain = uniform_filter1d(1.0 - np.maximum(rel, atten), size=2 * r + 1, mode="nearest")
-    gain = np.minimum(gain, need)                                        # guard rounding
+    gain = np.minimum(gain, need)  # guard rounding
     out = y * gain.astype(np.float32).reshape(-1, *([1] * (y.ndim - 1)))
     return np.clip(out, -ceiling, ceiling)
-
