@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 from typing import Any, Type, TypeVar
 
+from beatlib import hints
 from beatlib.errors import CheckpointError, ConfigError
 from beatlib.files import read_json, write_json
 
@@ -74,8 +75,7 @@ def check_same_config(saved: _Config, requested: _Config, directory: "str | os.P
     diff = {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
     lines = ", ".join(f"{k}: saved {s!r} vs requested {r!r}" for k, (s, r) in diff.items())
     raise CheckpointError(
-        f"{directory} holds a run with another config ({lines}). "
-        "Use another --out folder, or delete the folder to start again."
+        f"{directory} holds a run with another config ({lines}). {hints.config_mismatch_hint()}"
     )
 
 

@@ -34,9 +34,13 @@ from typing import Any
 
 import numpy as np
 
+from beatlib import dsp
 from beatlib.errors import ConfigError
 from beatlib.files import write_json
 from beatlib.paths import INSTRUMENTS
+
+__all__ = ["BARS", "SAMPLE_RATE", "STEPS_PER_BAR", "STYLES", "TEMPOS", "loop_plan", "make_demo_kit",
+           "make_oneshot", "synth_hihat", "synth_kick", "synth_snare"]
 
 #: Sample rate of every demo file.
 SAMPLE_RATE = 44100
@@ -68,14 +72,6 @@ def _envelope(t: np.ndarray, decay: float, attack: float = 0.001) -> np.ndarray:
     return np.minimum(t / attack, 1.0) * np.exp(-t / decay)
 
 
-def _fade_out(y: np.ndarray, sr: int, seconds: float = 0.005) -> np.ndarray:
-    """Half-cosine fade over the last ``seconds`` so a one-shot never ends in a click."""
-    n = min(len(y), int(seconds * sr))
-    y = y.copy()
-    y[len(y) - n:] *= 0.5 * (1 + np.cos(np.linspace(0, np.pi, n)))
-    return y
-
-
 def _filter(x: np.ndarray, sr: int, kind: str, freq, order: int = 2) -> np.ndarray:
     """Butterworth filter (``lowpass``, ``highpass`` or ``bandpass``) along the last axis."""
     from scipy.signal import butter, sosfilt
@@ -88,7 +84,7 @@ def _filter(x: np.ndarray, sr: int, kind: str, freq, order: int = 2) -> np.ndarr
 
 def _finish(y: np.ndarray, sr: int, peak: float) -> np.ndarray:
     """Fade the tail and scale to ``peak``; float32 ``[T]``."""
-    y = _fade_out(y, sr)
+    y = dsp.fade_out(y, dsp.ms_to_samples(5, sample_rate=sr))  # no click at the end
     return (y * (peak / np.max(np.abs(y)))).astype(np.float32)
 
 
@@ -118,7 +114,8 @@ def synth_kick(rng: np.random.Generator, *, sample_rate: int = SAMPLE_RATE) -> t
     phase = 2 * np.pi * (f1 * t + (f0 - f1) * tau * (1 - np.exp(-t / tau)))
     body = np.sin(phase) * _envelope(t, p["decay_s"] / _LN10, attack=0.0005)
     body = np.tanh(p["drive"] * body) / np.tanh(p["drive"])
-    click = _filter(rng.standard_normal(len(t)), sr, "bandpass", [p["click_hz"] / 2, min(p["click_hz"] * 2, 18000)])
+    click = _filter(rng.standard_normal(len(t)), sr, "bandpass",
+                    [p["click_hz"] / 2, min(p["click_hz"] * 2, 18000)])
     click *= np.exp(-t / 0.003) * p["click_level"] / (np.max(np.abs(click[: int(0.01 * sr)])) + 1e-9)
     return _finish(body + click, sr, p["peak"]), p
 
@@ -305,7 +302,7 @@ def loop_plan(loops: int) -> list[tuple[str, int, str]]:
 
 
 # --------------------------------------------------------------------------- the kit
-def make_demo_kit(out_dir: "str | os.PathLike", *, seed: int = 0, oneshots_per_instrument: int = 20,
+def make_demo_kit(out_dir: str | os.PathLike, *, seed: int = 0, oneshots_per_instrument: int = 20,
                   loops: int = 60) -> Path:
     """Build the demo kit into ``out_dir`` and return its path.
 

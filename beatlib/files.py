@@ -1,4 +1,4 @@
-"""Safe file output: atomic writes and batch folders that never overwrite earlier ones.
+"""Safe file output: atomic writes, and unique names that never replace an existing file.
 
 Example:
     >>> import tempfile, pathlib
@@ -13,17 +13,18 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
-import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-_BATCH_RE = re.compile(r"^batch-(\d{3,})$")
+from beatlib.errors import BeatlibError
+
+__all__ = ["atomic_path", "place_unique", "read_json", "write_json"]
 
 
 @contextlib.contextmanager
-def atomic_path(path: "str | os.PathLike") -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
 
     On an exception the temporary file is removed and ``path`` is left as it was, so a
@@ -41,7 +42,7 @@ def atomic_path(path: "str | os.PathLike") -> Iterator[Path]:
             tmp.unlink()
 
 
-def write_json(path: "str | os.PathLike", obj: Any) -> Path:
+def write_json(path: str | os.PathLike, obj: Any) -> Path:
     """Write ``obj`` as indented JSON, atomically. Returns the path."""
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -49,7 +50,7 @@ def write_json(path: "str | os.PathLike", obj: Any) -> Path:
     return path
 
 
-def read_json(path: "str | os.PathLike") -> Any:
+def read_json(path: str | os.PathLike) -> Any:
     """Read a JSON file written by :func:`write_json`."""
     return json.loads(Path(path).read_text())
 
@@ -62,61 +63,72 @@ def _json_default(o: Any) -> Any:
     raise TypeError(f"cannot write {type(o).__name__} as JSON")
 
 
-def batch_dirs(root: "str | os.PathLike") -> list[Path]:
-    """Finished batch folders ``root/batch-NNN`` in order (oldest first)."""
-    root = Path(root)
-    if not root.is_dir():
-        return []
-    found = [p for p in root.iterdir() if p.is_dir() and _BATCH_RE.match(p.name)]
-    return sorted(found, key=lambda p: int(_BATCH_RE.match(p.name).group(1)))
+def place_unique(tmp: str | os.PathLike, candidates: Iterable[str | os.PathLike]) -> Path:
+    """Move the finished file or folder ``tmp`` to the first of ``candidates`` not yet taken.
 
+    The move is atomic and never replaces what is there, also when another process claims a
+    name at the same moment: a file is hard-linked into place (a link refuses an existing
+    name; where links are not supported, an exclusive create and copy), a folder is renamed
+    (which refuses a non-empty target). ``candidates`` may be a generator that looks at the
+    folder again for each attempt (e.g. the next free number). ``tmp`` is gone afterwards,
+    whatever happened.
 
-def latest_batch_dir(root: "str | os.PathLike") -> Path | None:
-    """The newest finished batch folder under ``root``, or None."""
-    dirs = batch_dirs(root)
-    return dirs[-1] if dirs else None
-
-
-class BatchPath(type(Path())):
-    """The path :func:`new_batch_dir` yields; after the block, ``.final`` is the batch folder made."""
-
-    final: "Path | None" = None
-
-
-@contextlib.contextmanager
-def new_batch_dir(root: "str | os.PathLike") -> Iterator[BatchPath]:
-    """Yield a fresh temporary folder that becomes ``root/batch-NNN`` when the block ends.
-
-    The number is one more than the highest existing batch, so earlier batches are never
-    overwritten, also when several writers finish at once; the yielded path's ``.final`` then
-    names this block's batch. If the block raises, the temporary folder is deleted and nothing
-    appears.
+    Raises:
+        BeatlibError: every candidate was taken.
 
     Example:
         >>> import tempfile
-        >>> root = tempfile.mkdtemp()
-        >>> with new_batch_dir(root) as d:
-        ...     _ = (d / "a.txt").write_text("x")
-        >>> d.final.name, latest_batch_dir(root).name
-        ('batch-001', 'batch-001')
+        >>> d = Path(tempfile.mkdtemp())
+        >>> for text in "ab":
+        ...     _ = (d / ".tmp").write_text(text)
+        ...     print(place_unique(d / ".tmp", (d / f"take-{i}.txt" for i in range(1, 10))).name)
+        take-1.txt
+        take-2.txt
     """
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = BatchPath(root / f".batch-tmp{os.getpid()}-{uuid.uuid4().hex[:8]}")  # hidden, unique per block
-    tmp.mkdir()
+    tmp = Path(tmp)
+    last = None
     try:
-        yield tmp
-        while True:
-            existing = batch_dirs(root)
-            n = int(_BATCH_RE.match(existing[-1].name).group(1)) + 1 if existing else 1
-            final = root / f"batch-{n:03d}"
-            try:
-                os.rename(tmp, final)  # fails if final exists and is non-empty
-                break
-            except OSError:
-                if not final.exists():
+        for dest in map(Path, candidates):
+            last = dest
+            if dest.exists():
+                continue
+            if tmp.is_dir():
+                try:
+                    os.rename(tmp, dest)  # fails if dest exists and is not empty
+                    return dest
+                except OSError:
+                    if dest.exists():
+                        continue
                     raise
-        tmp.final = final
+            try:
+                os.link(tmp, dest)  # atomic, and refuses to replace an existing file
+                return dest
+            except FileExistsError:
+                continue
+            except OSError:  # no hard links here: exclusive create instead
+                try:
+                    with open(dest, "xb") as f, open(tmp, "rb") as s:
+                        shutil.copyfileobj(s, f)
+                    return dest
+                except FileExistsError:
+                    continue
+        raise BeatlibError(f"{last.parent if last else tmp.parent}: no free name left for {tmp.name}"
+                           f" (last tried {last.name if last else 'none'})")
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
+
+
+_MOVED_TO_BATCHES = ("BatchPath", "batch_dirs", "latest_batch_dir", "new_batch_dir")
+
+
+def __getattr__(name: str) -> Any:
+    # Old import path of the batch-folder helpers (they live in beatlib.batches now); imported
+    # lazily because beatlib.batches itself builds on this module.
+    if name in _MOVED_TO_BATCHES:
+        from beatlib import batches
+
+        return getattr(batches, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

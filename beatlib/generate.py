@@ -13,6 +13,14 @@ import os as _os
 import numpy as np
 from pathlib import Path as _Path
 
+from beatlib import dsp
+from beatlib.batches import (batch_clips, generated_root, keep_audio, keep_clip,  # noqa: F401
+                             read_manifest, write_batch)
+from beatlib.hints import training_hint
+from beatlib.tempo import (BEATS_PER_BAR, DEFAULT_LOOP_BPM, bpm_tag, dataset_bpm,  # noqa: F401
+                           dataset_tempo, model_bpm)
+from beatlib.tempo import beats_that_fit as beats_in_clip
+
 
 def _wn_uniform(batch, t, noise_seed):
     """One uniform number per clip for step t, drawn statelessly from ``(noise_seed, t)``: ``[B, 1]``."""
@@ -387,15 +395,10 @@ def finish_oneshots(audio: np.ndarray, *, sample_rate: int, dc_block_hz: float =
         True
     """
     _check_finishing(dc_block_hz, fade_out_ms, sample_rate)
-    y = np.array(audio, np.float64)  # [N, T], a copy: the caller's array is left alone
+    y = np.asarray(audio, np.float64)  # [N, T]; the caller's array is left alone
     if dc_block_hz > 0:
-        from scipy.signal import lfilter
-
-        r = float(np.exp(-2 * np.pi * dc_block_hz / sample_rate))
-        y = lfilter([1.0, -1.0], [1.0, -r], y, axis=-1)
-    k = min(int(round(fade_out_ms * sample_rate / 1000)), y.shape[-1])
-    if k > 0:
-        y[..., -k:] *= np.linspace(1.0, 0.0, k + 1)[1:]  # the last sample is exactly 0
+        y = dsp.dc_block(y, sample_rate=sample_rate, cutoff_hz=dc_block_hz, axis=-1)
+    y = dsp.fade_out(y, dsp.ms_to_samples(fade_out_ms, sample_rate=sample_rate), axis=-1)
     return np.clip(y, -1.0, 1.0).astype(np.float32)
 
 
@@ -506,26 +509,16 @@ def generate_wavenet(weights_dir: "str | _os.PathLike", n: int, out_root: "str |
         >>> generate_wavenet("weights/wavenet/kick", 1000, "generated_output/wavenet/kick")  # doctest: +SKIP
         PosixPath('generated_output/wavenet/kick/batch-001')
     """
-    from beatlib.audio import save_audio
-    from beatlib.files import new_batch_dir, write_json
-
     res = sample_wavenet(weights_dir, n, temperature=temperature, seed=seed, greedy=greedy,
                          batch_size=batch_size, data_npz=data_npz, seed_len=seed_len, seed_noise=seed_noise,
                          n_samples=n_samples, dc_block_hz=dc_block_hz, fade_out_ms=fade_out_ms,
                          progress=progress)
     bs = res.settings["batch_size"]
-    entries = []
-    with new_batch_dir(out_root) as tmp:
-        for i, y in enumerate(res.audio):
-            name = f"clip-{i:05d}.wav"
-            save_audio(tmp / name, y, sample_rate=res.cfg.sample_rate)
-            entries.append({"file": name, "seed": int(seed), "chunk_start": i - i % bs, "row": i % bs,
-                            "source_clip": int(res.source_clip[i]), "temperature": float(temperature),
-                            "greedy": bool(greedy)})
-        write_json(tmp / "manifest.json", {
-            "model": "wavenet", "weights": str(_Path(weights_dir)), "checkpoint_step": res.checkpoint_step,
-            "config": res.cfg.to_dict(), **res.settings, "clips": entries})
-    return tmp.final
+    clips = [{"seed": int(seed), "chunk_start": i - i % bs, "row": i % bs, "source_clip": int(res.source_clip[i]),
+              "temperature": float(temperature), "greedy": bool(greedy)} for i in range(len(res.audio))]
+    return write_batch(out_root, res.audio, sample_rate=res.cfg.sample_rate, model="wavenet",
+                       weights=_Path(weights_dir), step=res.checkpoint_step, config=res.cfg.to_dict(),
+                       clips=clips, **{k: v for k, v in res.settings.items() if k != "sample_rate"})
 
 
 # ============================================================ wavegan generation
@@ -655,8 +648,7 @@ def generate_wavegan(weights_dir: "str | _wg_os.PathLike", n: int, out_root: "st
     """
     import time
 
-    from beatlib.audio import save_audio
-    from beatlib.files import new_batch_dir, read_json, write_json
+    from beatlib.files import read_json
 
     if int(n) < 1:
         raise _WgConfigError(f"n must be >= 1, got {n}")
@@ -668,19 +660,11 @@ def generate_wavegan(weights_dir: "str | _wg_os.PathLike", n: int, out_root: "st
     seconds = time.perf_counter() - t0
     dataset = _WgPath(sampler.weights_dir) / "dataset.json"
     bpm = read_json(dataset).get("bpm") if dataset.exists() else None
-    with new_batch_dir(out_root) as tmp:
-        clips = []
-        for i, (s, y) in enumerate(_progress(list(zip(seeds, audio)), progress, desc="writing clips")):
-            name = f"{i:04d}.wav"
-            save_audio(tmp / name, y, sample_rate=sampler.sample_rate)
-            clips.append({"file": name, "latent_seed": s})
-        manifest = {"model": "wavegan", "weights": str(sampler.weights_dir), "step": sampler.step,
-                    "seed": int(seed), "sample_rate": sampler.sample_rate, "channels": sampler.cfg.channels,
-                    "seconds": round(seconds, 3), "config": sampler.cfg.to_dict(), "clips": clips}
-        if bpm:
-            manifest["bpm"] = bpm
-        write_json(tmp / "manifest.json", manifest)
-    return tmp.final
+    extra = {"bpm": bpm} if bpm else {}
+    return write_batch(out_root, audio, sample_rate=sampler.sample_rate, model="wavegan",
+                       weights=sampler.weights_dir, step=sampler.step, config=sampler.cfg.to_dict(),
+                       clips=[{"latent_seed": s} for s in seeds], progress=progress, seed=int(seed),
+                       channels=sampler.cfg.channels, seconds=round(seconds, 3), **extra)
 
 
 # ============================================================ batch export
@@ -697,29 +681,10 @@ from beatlib.errors import BeatlibError as _BeatlibError
 from beatlib.errors import CheckpointError as _CheckpointError
 from beatlib.errors import ConfigError as _ConfigError
 
-#: Beats in one 4/4 bar.
-BEATS_PER_BAR = 4
-#: Tempo assumed for WaveGAN clips when neither the batch nor the loop dataset records one
-#: (BeatGAN's training loops were all 124 or 125 bpm).
-DEFAULT_LOOP_BPM = 125.0
 #: Sample rate of the optional DAW copies.
 DAW_SAMPLE_RATE = 44100
 #: Files that mark a folder as holding a checkpoint (tf.train.CheckpointManager or Keras).
 _CHECKPOINT_MARKERS = ("checkpoint", "*.index", "*.weights.h5", "*.keras")
-
-
-def beats_in_clip(n_samples: int, *, sample_rate: int, bpm: float) -> int:
-    """How many whole beats at ``bpm`` fit in ``n_samples`` samples.
-
-    Example:
-        >>> beats_in_clip(16384, sample_rate=14700, bpm=125)   # BeatGAN's slice: 2 beats
-        2
-        >>> beats_in_clip(32768, sample_rate=14700, bpm=124)   # the long slice: a full bar
-        4
-    """
-    if bpm <= 0 or sample_rate <= 0:
-        raise _ConfigError(f"bpm and sample_rate must be > 0, got bpm={bpm}, sample_rate={sample_rate}")
-    return int(_np.floor(n_samples * bpm / (60.0 * sample_rate) + 1e-9))
 
 
 def loop_from_clip(clip: _np.ndarray, *, sample_rate: int, bpm: float, bars: int,
@@ -784,6 +749,9 @@ def loop_from_clip(clip: _np.ndarray, *, sample_rate: int, bpm: float, bars: int
     return y[idx] * gain[:, None]                                # [L, C]
 
 
+_MODEL_NAMES = {"wavenet": "WaveNet", "wavegan": "WaveGAN"}
+
+
 def require_checkpoint(weights_dir: "str | _os.PathLike", *, model: str,
                        instrument: str | None = None, project_dir: "str | _os.PathLike | None" = None) -> _Path:
     """Raise a CheckpointError saying how to train the model if ``weights_dir`` holds none.
@@ -803,102 +771,6 @@ def require_checkpoint(weights_dir: "str | _os.PathLike", *, model: str,
         return d
     raise _CheckpointError(f"{d}: no {_MODEL_NAMES[model]} checkpoint yet. "
                            f"{training_hint(model, d, instrument=instrument, project_dir=project_dir)}")
-
-
-_MODEL_NAMES = {"wavenet": "WaveNet", "wavegan": "WaveGAN"}
-
-
-def training_hint(model: str, weights_dir: "str | _os.PathLike", *, instrument: str | None = None,
-                  project_dir: "str | _os.PathLike | None" = None) -> str:
-    """One sentence naming the notebook and the command that train ``model`` into ``weights_dir``."""
-    out = _Path(weights_dir)
-    data = "data"
-    if project_dir is not None:
-        root = _Path(project_dir).resolve()
-        try:
-            out = out.resolve().relative_to(root)
-        except ValueError:
-            pass
-    if model == "wavenet":
-        inst = instrument or out.name
-        return (f"Train it with notebook 02_train_wavenet.ipynb or `beatlib train-wavenet "
-                f"{data}/oneshots.npz --instrument {inst} --out {out}`")
-    if model == "wavegan":
-        return (f"Train it with notebook 03_train_wavegan.ipynb or `beatlib train-wavegan "
-                f"{data}/loops.npz --out {out}`")
-    raise _ConfigError(f"unknown model {model!r}; expected 'wavenet' or 'wavegan'")
-
-
-def batch_clips(batch_dir: "str | _os.PathLike") -> list[_Path]:
-    """The generated clips of a batch folder: its top-level WAV files, sorted by name.
-
-    DAW loops (``loops/``) and other sub-folders are not clips.
-    """
-    d = _Path(batch_dir)
-    if not d.is_dir():
-        raise _BeatlibError(f"{d}: no such batch folder")
-    return sorted(p for p in d.glob("*.wav") if p.is_file() and not p.name.startswith("."))
-
-
-def read_manifest(batch_dir: "str | _os.PathLike") -> dict[str, _Any]:
-    """The batch's ``manifest.json`` as a dict (empty if the batch has none)."""
-    from beatlib.files import read_json
-
-    path = _Path(batch_dir) / "manifest.json"
-    if not path.exists():
-        return {}
-    try:
-        data = read_json(path)
-    except ValueError as e:
-        raise _BeatlibError(f"{path}: not valid JSON ({e})") from None
-    return data if isinstance(data, dict) else {"clips": data}
-
-
-def bpm_value(value: _Any) -> float | None:
-    """A tempo from a manifest entry: a number, or the most common of a list (higher on a tie).
-
-    Example:
-        >>> bpm_value(124), bpm_value([124, 125, 125]), bpm_value(None)
-        (124.0, 125.0, None)
-    """
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        value = list(value.values())
-    vals = _np.round(_np.asarray(value, _np.float64).ravel(), 3)
-    vals = vals[_np.isfinite(vals) & (vals > 0)]
-    if vals.size == 0:
-        return None
-    values, counts = _np.unique(vals, return_counts=True)
-    return float(values[counts == counts.max()].max())
-
-
-def dataset_bpm(loops_npz: "str | _os.PathLike") -> float | None:
-    """The most common tempo of a prepared loop dataset (higher one on a tie), or None."""
-    p = _Path(loops_npz)
-    if not p.exists():
-        return None
-    with _np.load(p, allow_pickle=False) as data:
-        if "bpm" not in data.files:
-            return None
-        return bpm_value(data["bpm"])
-
-
-def model_bpm(weights_dir: "str | _os.PathLike", loops_npz: "str | _os.PathLike | None" = None) -> float:
-    """Tempo of a WaveGAN's clips: what its training recorded (``dataset.json`` beside the
-    weights, as in a batch manifest), else the most common bpm of ``loops_npz``, else 125."""
-    from beatlib.files import read_json
-
-    rec = _Path(weights_dir) / "dataset.json"
-    bpm = None
-    if rec.is_file():
-        try:
-            bpm = bpm_value(read_json(rec).get("bpm"))
-        except (ValueError, AttributeError):
-            bpm = None
-    if bpm is None and loops_npz is not None:
-        bpm = dataset_bpm(loops_npz)
-    return float(bpm or DEFAULT_LOOP_BPM)
 
 
 def export_loops(batch_dir: "str | _os.PathLike", *, bars: _Sequence[int] = (2, 4),
@@ -938,9 +810,9 @@ def export_loops(batch_dir: "str | _os.PathLike", *, bars: _Sequence[int] = (2, 
         raise _ConfigError(f"loop bars must be whole numbers >= 1, got {bars}")
     manifest = read_manifest(d)
     if bpm is None:
-        bpm = bpm_value(manifest.get("bpm")) or DEFAULT_LOOP_BPM
+        bpm = dataset_tempo(manifest.get("bpm")) or DEFAULT_LOOP_BPM
     bpm = float(bpm)
-    bpm_tag = f"{bpm:g}".replace(".", "p")
+    tag = bpm_tag(bpm)
     tmp = d / f".loops-tmp{_os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -959,7 +831,7 @@ def export_loops(batch_dir: "str | _os.PathLike", *, bars: _Sequence[int] = (2, 
                 for audio, rate, suffix in versions:
                     loop = loop_from_clip(audio, sample_rate=rate, bpm=bpm, bars=b,
                                           beats_per_clip=beats, fade_ms=fade_ms)
-                    name = f"{clip_path.stem}_{b}bar_{bpm_tag}bpm{suffix}.wav"
+                    name = f"{clip_path.stem}_{b}bar_{tag}{suffix}.wav"
                     save_audio(tmp / name, loop, sample_rate=rate)
                     entries.append({"clip": clip_path.name, "bars": b, "sample_rate": rate,
                                     "samples": int(loop.shape[0]), "file": f"loops/{name}"})
@@ -990,107 +862,6 @@ def _progress(items, enabled: bool, desc: str):
     from tqdm import tqdm
 
     return tqdm(items, desc=desc, leave=False)
-
-
-def keep_clip(clip: "str | _os.PathLike", favourites: "str | _os.PathLike", group: str) -> _Path:
-    """Copy ``clip`` into ``favourites/<group>/``, never overwriting an existing favourite.
-
-    The copy is named ``<batch>_<clip name>`` (e.g. ``batch-003_0017.wav``); if that name is
-    taken, ``-2``, ``-3``, ... is added. The file is written beside its final name first and
-    then hard-linked into place, which fails instead of replacing a file that appeared
-    meanwhile, so a favourite is never overwritten even by a second notebook.
-
-    Returns:
-        The new favourite's path.
-
-    Example:
-        >>> keep_clip("generated_output/wavenet/kick/batch-001/0017.wav",
-        ...           "generated_output/keep", "kick")  # doctest: +SKIP
-        PosixPath('generated_output/keep/kick/batch-001_0017.wav')
-    """
-    import shutil
-
-    src = _Path(clip)
-    if not src.is_file():
-        raise _BeatlibError(f"{src}: no such clip to keep")
-    dest_dir = _favourites_dir(favourites, group)
-    stem = f"{src.parent.name}_{src.stem}" if src.parent.name.startswith("batch-") else src.stem
-    tmp = dest_dir / f".keep-tmp{_os.getpid()}{src.suffix}"
-    shutil.copyfile(src, tmp)
-    return _place_unique(tmp, dest_dir, stem, src.suffix)
-
-
-def keep_audio(y: _np.ndarray, favourites: "str | _os.PathLike", group: str, name: str, *,
-               sample_rate: int) -> _Path:
-    """Save audio ``[time, channels]`` as a 16-bit WAV favourite ``favourites/<group>/<name>.wav``.
-
-    Like :func:`keep_clip`, an existing favourite is never overwritten (``-2``, ``-3``, ...
-    is added to the name). Used for sounds that exist only in memory, such as a point of
-    the WaveGAN latent walk.
-
-    Example:
-        >>> keep_audio(loop, "generated_output/keep", "wavegan", "walk_3-9_0.25",
-        ...            sample_rate=14700)  # doctest: +SKIP
-        PosixPath('generated_output/keep/wavegan/walk_3-9_0.25.wav')
-    """
-    from beatlib.audio import save_audio
-
-    dest_dir = _favourites_dir(favourites, group)
-    if not name or _os.sep in name or name.startswith("."):
-        raise _ConfigError(f"favourite name must be a plain file name, got {name!r}")
-    tmp = dest_dir / f".keep-tmp{_os.getpid()}.wav"
-    save_audio(tmp, y, sample_rate=sample_rate)
-    return _place_unique(tmp, dest_dir, name, ".wav")
-
-
-def _favourites_dir(favourites: "str | _os.PathLike", group: str) -> _Path:
-    if not group or _os.sep in group or group.startswith("."):
-        raise _ConfigError(f"favourites group must be a plain folder name, got {group!r}")
-    dest_dir = _Path(favourites) / group
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    return dest_dir
-
-
-def _place_unique(tmp: _Path, dest_dir: _Path, stem: str, suffix: str) -> _Path:
-    """Move the finished file ``tmp`` to ``dest_dir/stem[-k]suffix`` under a name not yet taken.
-
-    A hard link is atomic and refuses to replace an existing file, so a favourite that
-    appears meanwhile (another notebook) is never overwritten.
-    """
-    import shutil
-
-    try:
-        for i in range(1, 100_000):
-            dest = dest_dir / (f"{stem}{suffix}" if i == 1 else f"{stem}-{i}{suffix}")
-            if dest.exists():
-                continue
-            try:
-                _os.link(tmp, dest)          # atomic, and refuses to replace an existing file
-                return dest
-            except FileExistsError:
-                continue
-            except OSError:                  # no hard links here: exclusive create instead
-                try:
-                    with open(dest, "xb") as f, open(tmp, "rb") as s:
-                        shutil.copyfileobj(s, f)
-                    return dest
-                except FileExistsError:
-                    continue
-        raise _BeatlibError(f"{dest_dir}: too many favourites named {stem}")
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def generated_root(project_dir: "str | _os.PathLike" = ".", out_dir: "str | _os.PathLike | None" = None) -> _Path:
-    """The folder generated batches go to: ``out_dir`` (relative: inside the project) or
-    the project's ``generated_output/``."""
-    from beatlib.paths import ProjectPaths
-
-    paths = ProjectPaths(project_dir)
-    if out_dir is None or str(out_dir) == "":
-        return paths.generated
-    out = _Path(out_dir).expanduser()
-    return out if out.is_absolute() else paths.root / out
 
 
 @_dc.dataclass
@@ -1193,7 +964,7 @@ def generate_all(project_dir: "str | _os.PathLike" = ".", *, wavenet_n: int = 10
         batch = _Path(batch)
         report.batches[label] = batch
         if model == "wavegan" and loop_bars:
-            bpm = loop_bpm or bpm_value(read_manifest(batch).get("bpm")) or model_bpm(weights, paths.loops_npz)
+            bpm = loop_bpm or dataset_tempo(read_manifest(batch).get("bpm")) or model_bpm(weights, paths.loops_npz)
             report.loops = export_loops(batch, bars=loop_bars, bpm=bpm, resample_44k=resample_44k,
                                         progress=progress)
         report.seconds[label] = time.perf_counter() - t0

@@ -18,21 +18,15 @@ import re
 import shlex
 import shutil
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from beatlib import metrics
+from beatlib.batches import batch_clips, latest_batch_dir
 from beatlib.errors import AudioError, DataError
-from beatlib.files import latest_batch_dir, write_json
-
-#: Which notebook / command makes each input, for "missing" messages.
-MAKERS = {
-    "loops": "notebook 01_preprocess.ipynb or `beatlib prepare-loops SRC_DIR data/loops.npz`",
-    "oneshots": "notebook 01_preprocess.ipynb or `beatlib prepare-oneshots SRC_DIR data/oneshots.npz`",
-    "wavegan": "notebook 04_generate_batches.ipynb (after training in 03_train_wavegan.ipynb)",
-    "wavenet": "notebook 04_generate_batches.ipynb (after training in 02_train_wavenet.ipynb)",
-}
+from beatlib.files import write_json
+from beatlib.hints import dataset_hint, generate_hint
+from beatlib.tempo import dataset_tempo
 
 #: Marker file that says an ``exN`` folder was written by :func:`write_examples`.
 EXAMPLE_MARKER = "example.json"
@@ -88,7 +82,7 @@ class TrainingSet:
     instrument: str | None = None
 
 
-def load_training(npz: "str | os.PathLike", *, instrument: str | None = None) -> TrainingSet:
+def load_training(npz: str | os.PathLike, *, instrument: str | None = None) -> TrainingSet:
     """The CLEAN training clips of a prepared dataset (loops, or one instrument's one-shots).
 
     Read with :func:`beatlib.data.load_loops` / :func:`beatlib.data.load_oneshots` (one-shots
@@ -102,21 +96,17 @@ def load_training(npz: "str | os.PathLike", *, instrument: str | None = None) ->
     path = Path(npz)
     if not path.is_file():
         raise MissingInputError(f"{path}: no such dataset; make it with "
-                                f"{MAKERS['oneshots' if instrument else 'loops']}")
+                                f"{dataset_hint('oneshots' if instrument else 'loops')}")
     bpm = None
     if instrument is None:
         loops = prepared.load_loops(path)
         audio, sr, src = loops.audio, loops.sample_rate, loops.source
-        tempos = np.round(np.asarray(loops.bpm, np.float64).ravel(), 3)
-        tempos = tempos[np.isfinite(tempos)]
-        if tempos.size:  # the most common tempo (the higher one on a tie)
-            values, counts = np.unique(tempos, return_counts=True)
-            bpm = float(values[counts == counts.max()].max())
+        bpm = dataset_tempo(loops.bpm)
     else:
         audio = prepared.load_oneshots(path, instrument)[:, :, None]  # [M, L] -> [M, L, 1]
         from beatlib.config import WaveNetConfig
 
-        sr = prepared.dataset_sample_rate(path, default=WaveNetConfig().sample_rate)  # WaveNet's rate if unsaid
+        sr = prepared.dataset_sample_rate(path, default=WaveNetConfig().sample_rate)  # WaveNet's rate
         src = prepared.oneshot_sources(path, instrument)
     if audio.ndim != 3 or audio.shape[0] == 0 or audio.shape[1] == 0:
         raise DataError(f"{path}: no usable training clips (audio shape {audio.shape})")
@@ -136,7 +126,7 @@ def load_training(npz: "str | os.PathLike", *, instrument: str | None = None) ->
                        path=path, instrument=instrument)
 
 
-def resolve_batch(generated_dir: "str | os.PathLike") -> Path:
+def resolve_batch(generated_dir: str | os.PathLike) -> Path:
     """A batch folder: ``generated_dir`` itself if it holds WAV clips, else its latest ``batch-NNN``.
 
     Raises:
@@ -153,8 +143,8 @@ def resolve_batch(generated_dir: "str | os.PathLike") -> Path:
     return latest
 
 
-def load_generated(batch_dir: "str | os.PathLike", *, sample_rate: int, length: int,
-                   channels: int, max_clips: int | None = None) -> tuple[np.ndarray, tuple[str, ...], list[str]]:
+def load_generated(batch_dir: str | os.PathLike, *, sample_rate: int, length: int, channels: int,
+                   max_clips: int | None = None) -> tuple[np.ndarray, tuple[str, ...], list[str]]:
     """Read a batch's clips matched to the training data: ``[N, length, channels]`` float32.
 
     Each file is resampled to ``sample_rate`` (band-limited, :func:`beatlib.audio.resample`),
@@ -169,8 +159,6 @@ def load_generated(batch_dir: "str | os.PathLike", *, sample_rate: int, length: 
         MissingInputError: no clips. AudioError: a file cannot be read or mapped (names it).
     """
     from beatlib.audio import load_audio, pad_or_crop, resample, to_channels
-    from beatlib.generate import batch_clips
-
     files = batch_clips(batch_dir)
     if not files:
         raise MissingInputError(f"{batch_dir}: no generated .wav clips in this batch folder")
@@ -197,7 +185,8 @@ def load_generated(batch_dir: "str | os.PathLike", *, sample_rate: int, length: 
         out[i] = pad_or_crop(y, length)                     # [t, C] -> [length, C]
     for what, n in changed.items():
         if n:
-            notes.append(f"{n} of {len(files)} clips {what if what != 'channels' else 'had their channels mapped'}"
+            did = what if what != "channels" else "had their channels mapped"
+            notes.append(f"{n} of {len(files)} clips {did}"
                          f"{' to ' + str(sample_rate) + ' Hz' if what == 'resampled' else ''}"
                          f"{' to ' + str(length) + ' samples' if what in ('padded', 'cropped') else ''}")
     return out, tuple(f.name for f in files), notes
@@ -218,7 +207,8 @@ class ScoredBatch:
     def sample_rate(self) -> int:
         return self.training.sample_rate
 
-    def command(self, examples: "str | os.PathLike | None" = None, *, root: "str | os.PathLike | None" = None) -> str:
+    def command(self, examples: str | os.PathLike | None = None, *,
+                root: str | os.PathLike | None = None) -> str:
         """The ``beatlib score`` command that reproduces this result."""
         def rel(p: Path) -> str:
             p = Path(p).resolve()
@@ -251,7 +241,7 @@ def default_shifts(training: TrainingSet) -> tuple[np.ndarray, str]:
     return s[np.abs(s) < L], "zero"
 
 
-def score_folder(generated_dir: "str | os.PathLike", data_npz: "str | os.PathLike", *,
+def score_folder(generated_dir: str | os.PathLike, data_npz: str | os.PathLike, *,
                  instrument: str | None = None, threshold: float = metrics.DEFAULT_THRESHOLD,
                  shift: bool = True, mel: bool = True, diversity: bool = True,
                  max_clips: int | None = None, chunk: int = metrics.DEFAULT_CHUNK) -> ScoredBatch:
@@ -285,14 +275,16 @@ def score_folder(generated_dir: "str | os.PathLike", data_npz: "str | os.PathLik
 
 def summarize(scored: ScoredBatch) -> str:
     """:func:`beatlib.metrics.summarize` plus where the clips came from."""
-    what = f"one-shots ({scored.training.instrument})" if scored.training.instrument else "loops"
+    inst = scored.training.instrument
+    what = f"one-shots ({inst})" if inst else "loops"
     head = [f"batch: {scored.batch_dir}", f"training {what}: {scored.training.path} "
-            f"({scored.sample_rate} Hz, {scored.generated.shape[1]} samples x {scored.generated.shape[2]} ch)"]
+            f"({scored.sample_rate} Hz, {scored.generated.shape[1]} samples x "
+            f"{scored.generated.shape[2]} ch)"]
     head += [f"note: {n}" for n in scored.notes]
     return "\n".join(head + [metrics.summarize(scored.report)])
 
 
-def locate_inputs(project_dir: "str | os.PathLike", *, model: str = "wavegan",
+def locate_inputs(project_dir: str | os.PathLike, *, model: str = "wavegan",
                   instrument: str | None = None) -> tuple[Path, Path]:
     """The latest generated batch and the dataset to score it against, for one model.
 
@@ -311,16 +303,17 @@ def locate_inputs(project_dir: "str | os.PathLike", *, model: str = "wavegan",
     else:
         raise DataError(f"unknown model {model!r}; expected 'wavegan' or 'wavenet'")
     if not npz.exists():
-        raise MissingInputError(f"{npz}: no prepared dataset yet; make it with {MAKERS[kind]}")
+        raise MissingInputError(f"{npz}: no prepared dataset yet; make it with {dataset_hint(kind)}")
     try:
         batch = resolve_batch(root)
     except MissingInputError:
-        raise MissingInputError(f"{root}: no generated batch yet; make one with {MAKERS[model]}") from None
+        raise MissingInputError(f"{root}: no generated batch yet; "
+                                f"make one with {generate_hint(model)}") from None
     return batch, npz
 
 
 # --------------------------------------------------------------------------- examples
-def examples_dir(project_dir: "str | os.PathLike", *, model: str = "wavegan",
+def examples_dir(project_dir: str | os.PathLike, *, model: str = "wavegan",
                  instrument: str | None = None) -> Path:
     """Where a model's examples go: ``similarity_metric_examples/`` for WaveGAN loops,
     ``similarity_metric_examples/wavenet_<instrument>/`` for one-shots."""
@@ -372,7 +365,8 @@ def _example_readme(scored: ScoredBatch, label: str, i: int, neighbours: list[tu
     lines = [f"# {label}: {r.generated_names[i]}", "",
              f"Generated clip `{r.generated_names[i]}` from `{scored.batch_dir}`, scored against "
              f"{r.n_training} clean training clips of `{scored.training.path}`"
-             + (f" (instrument {scored.training.instrument})" if scored.training.instrument else "") + ".", "",
+             + (f" (instrument {scored.training.instrument})" if scored.training.instrument else "")
+             + ".", "",
              f"**Verdict: {verdict}** - best score {best:.4f} "
              f"{'<=' if best <= r.threshold else '>'} threshold {r.threshold:g} "
              f"(rank {int(np.flatnonzero(r.order() == i)[0]) + 1} of {r.n_generated}, 1 = most similar).", "",
@@ -387,9 +381,10 @@ def _example_readme(scored: ScoredBatch, label: str, i: int, neighbours: list[tu
                      f" at {s:+d} samples ({1000.0 * s / r.sample_rate:+.1f} ms)"
                      + (" - SIMILAR when shifted" if r.shift_score[i] <= r.threshold < best else "") + ".")
     if r.mel_distance is not None:
+        own = r.train_mel_distance[np.isfinite(r.train_mel_distance)]
         lines.append(f"Log-mel nearest-neighbour distance: {float(r.mel_distance[i]):.2f} "
                      f"(training set's own median, leave-one-out: "
-                     f"{float(np.median(r.train_mel_distance[np.isfinite(r.train_mel_distance)])) if np.isfinite(r.train_mel_distance).any() else float('nan'):.2f}).")
+                     f"{float(np.median(own)) if own.size else float('nan'):.2f}).")
     if r.nearest_other_score is not None and r.nearest_other[i] >= 0:
         lines.append(f"Nearest other clip of the same batch: `{r.generated_names[int(r.nearest_other[i])]}` "
                      f"score {float(r.nearest_other_score[i]):.4f}.")
@@ -399,7 +394,7 @@ def _example_readme(scored: ScoredBatch, label: str, i: int, neighbours: list[tu
     return "\n".join(lines)
 
 
-def write_examples(scored: ScoredBatch, out_dir: "str | os.PathLike", *, n: int = 3,
+def write_examples(scored: ScoredBatch, out_dir: str | os.PathLike, *, n: int = 3,
                    n_nearest: int = 2, command: str | None = None) -> list[Path]:
     """Write ``out_dir/exN/`` for a handful of generated clips (see :data:`EXAMPLES_README`).
 
@@ -476,6 +471,7 @@ def write_examples(scored: ScoredBatch, out_dir: "str | os.PathLike", *, n: int 
     return written
 
 
-__all__ = ["EXAMPLES_README", "MissingInputError", "ScoredBatch", "TrainingSet", "default_shifts", "examples_dir",
-           "load_generated", "load_training", "locate_inputs", "pick_examples", "resolve_batch",
+__all__ = ["EXAMPLES_README", "MissingInputError", "ScoredBatch", "TrainingSet", "default_shifts",
+           "examples_dir", "load_generated", "load_training", "locate_inputs", "pick_examples",
+           "resolve_batch",
            "score_folder", "summarize", "write_examples"]

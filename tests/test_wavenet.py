@@ -247,12 +247,12 @@ def test_generate_writes_batches_and_manifest(tiny_run, tmp_path):
     b2 = generate_wavenet(tiny_run, 7, out, seed=3, batch_size=4, progress=False)
     assert (b1.name, b2.name) == ("batch-001", "batch-002")
     man = json.loads((b1 / "manifest.json").read_text())
-    assert man["checkpoint_step"] == 10 and man["config"]["instrument"] == "kick" and len(man["clips"]) == 7
+    assert man["step"] == 10 and man["config"]["instrument"] == "kick" and len(man["clips"]) == 7
     assert {"seed", "source_clip", "temperature"} <= set(man["clips"][0])
-    y, sr = sf.read(b1 / "clip-00006.wav", dtype="int16")
-    assert sr == 16000 and y.shape == (400,) and sf.info(b1 / "clip-00006.wav").subtype == "PCM_16"
-    a = [sf.read(b1 / f"clip-{i:05d}.wav")[0] for i in range(7)]
-    b = [sf.read(b2 / f"clip-{i:05d}.wav")[0] for i in range(7)]
+    y, sr = sf.read(b1 / "0006.wav", dtype="int16")
+    assert sr == 16000 and y.shape == (400,) and sf.info(b1 / "0006.wav").subtype == "PCM_16"
+    a = [sf.read(b1 / f"{i:04d}.wav")[0] for i in range(7)]
+    b = [sf.read(b2 / f"{i:04d}.wav")[0] for i in range(7)]
     np.testing.assert_array_equal(np.stack(a), np.stack(b))  # same seed, same clips
     with pytest.raises(ConfigError, match="temperature"):
         generate_wavenet(tiny_run, 2, out, temperature=0, progress=False)
