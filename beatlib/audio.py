@@ -2,7 +2,11 @@
 
 Arrays are always ``float32`` of shape ``[time, channels]`` in ``[-1, 1]``; sample rates
 are keyword-only. Every check of user audio goes through :func:`validate_audio`, which
-raises :class:`~beatlib.errors.AudioError` naming the file and the reason.
+raises :class:`~beatlib.errors.AudioError` naming the file and the reason. :func:`read_audio`
+is the one way user sounds come in: it reads only the frames asked for, removes DC on request,
+checks the result after resampling, scales a file hotter than 0 dBFS down instead of clipping
+it, and says what it changed (``notes``). :func:`scan_audio` finds files and gives a reason for
+every path it cannot use.
 
 Example:
     >>> import numpy as np
@@ -14,14 +18,23 @@ Example:
 """
 from __future__ import annotations
 
+import dataclasses
+import math
 import os
+import re
+import stat
 import warnings
 from pathlib import Path
 
 import numpy as np
 
+from beatlib import dsp
 from beatlib.errors import AudioError
 from beatlib.files import atomic_path
+
+__all__ = ["AUDIO_EXTENSIONS", "DC_BLOCK_HZ", "SILENCE_PEAK", "Decoded", "find_audio_files", "load_audio",
+           "mu_law_decode", "mu_law_encode", "pad_or_crop", "peak_normalize", "read_audio", "resample",
+           "save_audio", "scan_audio", "to_channels", "validate_audio"]
 
 #: File endings beatlib looks at when it searches a folder for audio.
 AUDIO_EXTENSIONS = (".wav", ".wave", ".flac", ".ogg", ".oga", ".aif", ".aiff", ".aifc",
@@ -30,28 +43,102 @@ AUDIO_EXTENSIONS = (".wav", ".wave", ".flac", ".ogg", ".oga", ".aif", ".aiff", "
 #: Peak level below which a clip counts as silent (about -80 dBFS).
 SILENCE_PEAK = 1e-4
 
+#: Cutoff of the DC blocker applied where user sounds enter (prepare-*, the sequencer's kits).
+DC_BLOCK_HZ = 10.0
 
-def find_audio_files(root: "str | os.PathLike") -> list[Path]:
-    """All audio files under ``root`` (recursive, sorted, hidden files skipped)."""
+#: Extra source time read beyond ``max_seconds`` so that resampling has no edge at the cut.
+_READ_MARGIN_S = 0.05
+
+# libsndfile's log line for a data chunk that is shorter than its header says
+_TRUNCATED = re.compile(r"^(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+
+
+def scan_audio(root: str | os.PathLike) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Audio files under ``root`` and the paths that look usable but are not, with a reason.
+
+    Recursive and sorted; hidden files and folders are left out; symbolic links to folders
+    are followed once (a loop is reported). Files with other endings are not audio and are
+    not reported. Reported: unreadable folders, dangling links, and audio names that are not
+    regular files (FIFOs, devices, folders named ``x.wav``).
+
+    Example:
+        >>> import tempfile; d = Path(tempfile.mkdtemp()); (d / "a.wav").write_bytes(b"")
+        0
+        >>> (d / "gone.wav").symlink_to(d / "missing.wav")
+        >>> files, skipped = scan_audio(d)
+        >>> [p.name for p in files], [(p.name, why) for p, why in skipped]
+        (['a.wav'], [('gone.wav', 'dangling symbolic link')])
+    """
     root = Path(root)
     if not root.is_dir():
         raise AudioError(root, "is not a folder")
-    found = []
-    for p in root.rglob("*"):
-        rel = p.relative_to(root).parts
-        if any(part.startswith(".") for part in rel):
+    found: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    seen = {os.path.realpath(root)}
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as e:
+            skipped.append((folder, f"folder not read: {_os_reason(e)}"))
             continue
-        if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS:
-            found.append(p)
-    return sorted(found)
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            looks_audio = path.suffix.lower() in AUDIO_EXTENSIONS
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:
+                skipped.append((path, "dangling symbolic link"))
+                continue
+            except OSError as e:
+                skipped.append((path, _os_reason(e)))
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                real = os.path.realpath(path)
+                if real in seen:
+                    skipped.append((path, "symbolic link loop (folder already searched)"))
+                else:
+                    seen.add(real)
+                    pending.append(path)
+            elif looks_audio:
+                if stat.S_ISREG(st.st_mode):
+                    found.append(path)
+                else:
+                    skipped.append((path, f"not a regular file ({_file_kind(st.st_mode)})"))
+    return sorted(found), sorted(skipped)
 
 
-def validate_audio(y: np.ndarray, *, source: "str | os.PathLike | None" = None,
+def find_audio_files(root: str | os.PathLike) -> list[Path]:
+    """All audio files under ``root`` (recursive, sorted, hidden files skipped; see :func:`scan_audio`)."""
+    return scan_audio(root)[0]
+
+
+def _os_reason(e: OSError) -> str:
+    """``permission denied``, ``input/output error``: the OS's own words, in lower case."""
+    return (e.strerror or type(e).__name__).lower()
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return name
+    return "not a file"
+
+
+def validate_audio(y: np.ndarray, *, source: str | os.PathLike | None = None,
                    allow_silent: bool = False) -> np.ndarray:
     """Check that ``y`` is usable audio and return it as float32 ``[time, channels]``.
 
     Raises:
         AudioError: empty, wrong rank, NaN/Inf, or (unless ``allow_silent``) silent.
+
+    Example:
+        >>> validate_audio(np.zeros(3), allow_silent=True).shape
+        (3, 1)
     """
     y = np.asarray(y)
     if y.ndim == 1:
@@ -69,81 +156,175 @@ def validate_audio(y: np.ndarray, *, source: "str | os.PathLike | None" = None,
     return y.astype(np.float32, copy=False)
 
 
-def load_audio(path: "str | os.PathLike", *, sample_rate: int | None = None,
-               channels: int | None = None, allow_silent: bool = False) -> tuple[np.ndarray, int]:
-    """Read an audio file as float32 ``[time, channels]``.
+@dataclasses.dataclass(frozen=True)
+class Decoded:
+    """What :func:`read_audio` read: ``audio [T, C]`` float32 in [-1, 1], its rate, the file's
+    own rate, and notes on what was changed or found."""
 
-    libsndfile (wav 8/16/24/32-bit int and float, flac, ogg, aiff, mp3, ...) is tried
-    first, then librosa's decoders. Optionally resamples and converts channels.
+    audio: np.ndarray
+    sample_rate: int
+    source_rate: int
+    notes: tuple[str, ...] = ()
+
+
+def read_audio(path: str | os.PathLike, *, sample_rate: int | None = None, channels: int | None = None,
+               allow_silent: bool = False, max_seconds: float | None = None,
+               dc_block_hz: float = 0.0) -> Decoded:
+    """Read an audio file as float32 ``[time, channels]``, saying what was changed.
+
+    libsndfile (wav 8/16/24/32-bit int and float, flac, ogg, aiff, mp3, ...) is tried first,
+    then librosa's decoders. Steps, in order: read at most ``max_seconds`` (plus a few ms for
+    the resampler), remove DC (``dc_block_hz`` > 0, :func:`beatlib.dsp.dc_block`), resample to
+    ``sample_rate``, convert to ``channels``, validate (so a clip that resamples to nothing is
+    an error), and scale down to 0 dBFS if anything exceeds full scale (a hot float file, or a
+    resampler's overshoot). ``notes`` records a truncated file and a hot source.
+
+    Raises:
+        AudioError: the file cannot be read or decoded or holds no usable audio; the reason
+            names the cause (e.g. ``permission denied``).
+
+    Example:
+        >>> import tempfile; p = Path(tempfile.mkdtemp()) / "hot.wav"
+        >>> _ = save_audio(p, np.full(100, 0.5), sample_rate=8000, subtype="FLOAT")
+        >>> d = read_audio(p, sample_rate=16000)
+        >>> d.audio.shape, d.sample_rate, d.notes
+        ((200, 1), 16000, ())
+    """
+    path = Path(path)
+    _check_readable(path)
+    y, sr, notes = _decode(path, max_seconds)
+    source_rate = sr
+    y = validate_audio(y, source=path, allow_silent=True)
+    source_peak = float(np.max(np.abs(y)))
+    if dc_block_hz:
+        y = dsp.dc_block(y, sample_rate=sr, cutoff_hz=dc_block_hz).astype(np.float32)
+    if sample_rate is not None and sample_rate != sr:
+        y = resample(y, orig_sr=sr, target_sr=sample_rate, source=path)
+        sr = int(sample_rate)
+    if max_seconds is not None:
+        y = y[: int(math.ceil(max_seconds * sr))]
+    if channels is not None:
+        y = to_channels(y, channels)
+    y = validate_audio(y, source=path, allow_silent=allow_silent)
+    peak = float(np.max(np.abs(y)))
+    if peak > 1.0:
+        y = y / np.float32(peak)
+        if source_peak > 1.0:
+            notes.append(f"peak {source_peak:.3g} ({20 * math.log10(source_peak):+.1f} dBFS) above full "
+                         f"scale: scaled down by {20 * math.log10(peak):.1f} dB (not clipped)")
+    return Decoded(np.clip(y, -1.0, 1.0), int(sr), int(source_rate), tuple(notes))
+
+
+def load_audio(path: str | os.PathLike, *, sample_rate: int | None = None,
+               channels: int | None = None, allow_silent: bool = False) -> tuple[np.ndarray, int]:
+    """Read an audio file as float32 ``[time, channels]``: :func:`read_audio` without the notes.
 
     Returns:
         ``(audio, sample_rate)``.
 
     Raises:
-        AudioError: the file cannot be decoded or holds no usable audio.
+        AudioError: the file cannot be read or decoded or holds no usable audio.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise AudioError(path, "no such file")
-    y, sr = _decode(path)
-    y = validate_audio(y, source=path, allow_silent=allow_silent)
-    if sample_rate is not None and sample_rate != sr:
-        y = resample(y, orig_sr=sr, target_sr=sample_rate)
-        sr = sample_rate
-    if channels is not None:
-        y = to_channels(y, channels)
-    return np.clip(y, -1.0, 1.0), int(sr)
+    d = read_audio(path, sample_rate=sample_rate, channels=channels, allow_silent=allow_silent)
+    return d.audio, d.sample_rate
 
 
-def _decode(path: Path) -> tuple[np.ndarray, int]:
+def _check_readable(path: Path) -> None:
+    """Raise AudioError with the real reason before a decoder hides it (or blocks on a FIFO)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise AudioError(path, "dangling symbolic link" if path.is_symlink() else "no such file") from None
+    except OSError as e:
+        raise AudioError(path, _os_reason(e)) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise AudioError(path, "is a folder, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise AudioError(path, f"not a regular file ({_file_kind(st.st_mode)})")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as e:
+        raise AudioError(path, _os_reason(e)) from None
+
+
+def _decode(path: Path, max_seconds: float | None) -> tuple[np.ndarray, int, list[str]]:
     import soundfile as sf
 
     try:
-        y, sr = sf.read(str(path), dtype="float32", always_2d=True)
-        return y, int(sr)
+        with sf.SoundFile(str(path)) as f:
+            sr = int(f.samplerate)
+            frames = f.frames
+            if max_seconds is not None:
+                frames = min(frames, int(math.ceil((max_seconds + _READ_MARGIN_S) * sr)))
+            y = f.read(frames, dtype="float32", always_2d=True)
+            notes = _truncation_notes(f.extra_info, f.frames, sr)
+        return y, sr, notes
     except Exception as sf_error:  # noqa: BLE001 - fall back to librosa's decoders
         try:
             import librosa
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                y, sr = librosa.load(str(path), sr=None, mono=False)
+                duration = None if max_seconds is None else max_seconds + _READ_MARGIN_S
+                y, sr = librosa.load(str(path), sr=None, mono=False, duration=duration)
         except Exception:  # noqa: BLE001
             reason = str(sf_error).split("\n")[0] or type(sf_error).__name__
             raise AudioError(path, f"cannot be decoded as audio ({reason})") from None
         y = np.atleast_2d(y).T if y.ndim == 1 else y.T
-        return y.astype(np.float32), int(sr)
+        return y.astype(np.float32), int(sr), []
 
 
-def save_audio(path: "str | os.PathLike", y: np.ndarray, *, sample_rate: int,
+def _truncation_notes(log: str, frames: int, sample_rate: int) -> list[str]:
+    m = _TRUNCATED.search(log or "")
+    if not m or int(m.group(2)) >= int(m.group(1)):
+        return []
+    promised = frames * int(m.group(1)) / max(int(m.group(2)), 1)
+    return [f"truncated: the header promises {promised / sample_rate:.2f} s, the file holds "
+            f"{frames / sample_rate:.2f} s (the part present is used)"]
+
+
+def save_audio(path: str | os.PathLike, y: np.ndarray, *, sample_rate: int,
                subtype: str = "PCM_16") -> Path:
     """Write ``y`` ``[time]`` or ``[time, channels]`` as a WAV file, atomically.
 
     Samples are clipped to [-1, 1]; ``subtype`` is a soundfile subtype (PCM_16, PCM_24, FLOAT).
+
+    Raises:
+        AudioError: ``y`` holds NaN or Inf (nothing is written).
     """
     import soundfile as sf
 
-    y = np.clip(np.asarray(y, np.float32), -1.0, 1.0)
+    y = np.asarray(y, np.float32)
+    if not np.all(np.isfinite(y)):
+        raise AudioError(path, "not written: the audio contains NaN or Inf samples")
+    y = np.clip(y, -1.0, 1.0)
     with atomic_path(path) as tmp:
         sf.write(str(tmp), y, int(sample_rate), subtype=subtype, format="WAV")
     return Path(path)
 
 
-def resample(y: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
+def resample(y: np.ndarray, *, orig_sr: int, target_sr: int,
+             source: str | os.PathLike | None = None) -> np.ndarray:
     """Band-limited resampling along time (soxr, high quality), ``[time, ch] -> [time', ch]``.
 
     Unlike taking every n-th sample, content above the new Nyquist frequency is filtered
     out instead of aliasing into the audible band.
+
+    Raises:
+        AudioError: a non-empty clip would come out empty (too short for the new rate);
+            ``source`` names it.
     """
     if orig_sr == target_sr:
         return np.asarray(y, np.float32)
     import soxr
 
     y = np.asarray(y, np.float32)
-    out = soxr.resample(y, int(orig_sr), int(target_sr), quality="HQ")
-    return np.asarray(out, np.float32).reshape(-1, *y.shape[1:])
-
-
+    out = np.asarray(soxr.resample(y, int(orig_sr), int(target_sr), quality="HQ"), np.float32)
+    if len(y) and not len(out):
+        raise AudioError(source, f"too short to resample: {len(y)} sample(s) at {orig_sr} Hz "
+                                 f"are none at {target_sr} Hz")
+    return out.reshape(-1, *y.shape[1:])
 def to_channels(y: np.ndarray, channels: int) -> np.ndarray:
     """Make ``y`` ``[time, c]`` have ``channels`` channels.
 

@@ -23,109 +23,49 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
-from beatlib import audio
+from beatlib import audio, dsp, hints
+from beatlib.dsp import trim_to_onset
 from beatlib.errors import AudioError, ConfigError, DataError
 from beatlib.files import atomic_path, write_json
 from beatlib.paths import INSTRUMENTS
+from beatlib.tempo import (  # noqa: F401
+    BARE_BPM_RANGE,
+    EXPLICIT_BPM_RANGE,
+    beat_samples,
+    beats_that_fit,
+    estimate_bpm,
+    parse_bpm,
+    tempo_of,
+)
 
-#: Tempo range accepted for a bare number in a file name (an explicit "bpm" may be 30-300).
-BARE_BPM_RANGE = (60.0, 200.0)
-EXPLICIT_BPM_RANGE = (30.0, 300.0)
+#: Seconds of a loop read to estimate its tempo (``--estimate-bpm``; a cut itself reads only the cut).
+ESTIMATE_SECONDS = 30.0
+
+#: Seconds searched for a one-shot's onset beyond its length (only this much of a file is read).
+ONSET_SEARCH_SECONDS = 5.0
 
 #: Default one-shot lengths in seconds (Drum Machine: 0.1 s hi-hat, 0.2 s the others).
 ONESHOT_SECONDS = {"kick": 0.2, "snare": 0.2, "hihat": 0.1}
 
-#: Words that name an instrument. Long words match anywhere in a name; short ones only as a
-#: whole token (so "bd" matches "BD_01.wav" but not "abdul.wav").
+#: Words that name an instrument, matched against whole words of a name (``CamelCase``, digits
+#: and punctuation separate words; a plural "s" is ignored): so "hat" is a hi-hat in
+#: ``Closed Hat 2.wav`` and ``OpenHat.wav`` but not in ``Phat 01.wav`` or ``Whatever.wav``.
+#: Words of 4+ letters also match at the start of a word (``kickdrum``, ``snareroll``).
 INSTRUMENT_WORDS = {
-    "kick": (("kick", "kik", "bassdrum", "bass_drum", "bass drum"), ("bd", "kck", "kk")),
-    "snare": (("snare", "snr"), ("sd", "sn", "sna")),
-    "hihat": (("hihat", "hi-hat", "hi_hat", "hi hat", "hat"), ("hh", "chh", "ch", "hhc")),
+    "kick": ("kick", "kik", "bassdrum", "bass drum", "bd", "kck", "kk"),
+    "snare": ("snare", "snr", "sd", "sn", "sna"),
+    "hihat": ("hihat", "hi hat", "hat", "hh", "chh", "ohh", "ch", "hhc", "hho"),
 }
 
-_EXPLICIT = re.compile(r"(?<![\d.])(\d{2,3}(?:\.\d+)?)\s*[-_ ]?\s*bpm|bpm\s*[-_ ]?\s*(\d{2,3}(?:\.\d+)?)(?![\d.])",
-                       re.IGNORECASE)
 _TOKEN_SPLIT = re.compile(r"[\s_\-.,()\[\]{}+#&]+")
-
-
-# --------------------------------------------------------------------------- tempo and beats
-def parse_bpm(name: "str | os.PathLike") -> float | None:
-    """The tempo written in a file name, or None.
-
-    Rules, in order:
-
-    1. an explicit tempo: ``124bpm``, ``124 BPM``, ``124-bpm``, ``bpm124`` (30-300 bpm);
-    2. otherwise one bare number delimited by ``_ - space . ( )`` etc., in 60-200 bpm, e.g.
-       ``kit_01_124.wav`` or ``124-loop.aif``; two different such numbers are ambiguous
-       (None).
-
-    Only the file name without extension is read (for folders see :func:`tempo_of`).
-
-    Example:
-        >>> parse_bpm("x_124bpm.wav"), parse_bpm("x 124 BPM.wav"), parse_bpm("x_124_y.wav")
-        (124.0, 124.0, 124.0)
-        >>> parse_bpm("124-loop.aif"), parse_bpm("loop_01.wav"), parse_bpm("90_120_mix.wav")
-        (124.0, None, None)
-    """
-    stem = Path(name).stem if str(name).lower().endswith(audio.AUDIO_EXTENSIONS) else Path(name).name
-    for m in _EXPLICIT.finditer(stem):
-        value = float(m.group(1) or m.group(2))
-        if EXPLICIT_BPM_RANGE[0] <= value <= EXPLICIT_BPM_RANGE[1]:
-            return value
-    found = set()
-    for token in _TOKEN_SPLIT.split(stem):
-        if re.fullmatch(r"\d{2,3}(?:\.\d+)?", token):
-            value = float(token)
-            if BARE_BPM_RANGE[0] <= value <= BARE_BPM_RANGE[1]:
-                found.add(value)
-    return found.pop() if len(found) == 1 else None
-
-
-def tempo_of(path: Path, root: Path) -> float | None:
-    """Tempo from the file name, else from the nearest folder name below ``root``."""
-    bpm = parse_bpm(path.name)
-    if bpm is None:
-        for parent in path.relative_to(root).parents:
-            if str(parent) != ".":
-                bpm = parse_bpm(parent.name)
-                if bpm is not None:
-                    break
-    return bpm
-
-
-def beat_samples(bpm: float, *, sample_rate: int) -> float:
-    """Samples in one beat (a quarter note) at ``bpm``."""
-    if bpm <= 0:
-        raise ConfigError(f"bpm must be > 0, got {bpm}")
-    return 60.0 / bpm * sample_rate
-
-
-def beats_that_fit(slice_len: int, *, bpm: float, sample_rate: int) -> int:
-    """How many whole beats fit in ``slice_len`` samples.
-
-    Example:
-        >>> beats_that_fit(16384, bpm=125, sample_rate=14700), beats_that_fit(32768, bpm=124, sample_rate=14700)
-        (2, 4)
-    """
-    return int(math.floor(slice_len / beat_samples(bpm, sample_rate=sample_rate) + 1e-9))
-
-
-def estimate_bpm(y: np.ndarray, *, sample_rate: int) -> float | None:
-    """librosa's global tempo estimate of ``y [T, C]`` (None if it finds none)."""
-    import librosa
-
-    mono = np.asarray(y, np.float32).mean(axis=1)
-    tempo = librosa.feature.tempo(y=mono, sr=sample_rate, aggregate=np.median)
-    value = float(np.atleast_1d(tempo)[0])
-    return value if np.isfinite(value) and value > 0 else None
 
 
 # --------------------------------------------------------------------------- loops
@@ -152,13 +92,17 @@ class PrepareReport:
     rows: int
     used: tuple[str, ...]
     skipped: tuple[tuple[str, str], ...]
+    notes: tuple[tuple[str, str], ...] = ()
 
     def summary(self) -> str:
         lines = [f"wrote {self.rows} clips from {len(self.used)} files to {self.out_npz}",
                  f"manifest: {self.manifest}"]
         if self.skipped:
-            lines.append(f"skipped {len(self.skipped)} file(s):")
+            lines.append(f"skipped {len(self.skipped)} path(s):")
             lines += [f"  {f}: {r}" for f, r in self.skipped]
+        if self.notes:
+            lines.append(f"used with a note ({len(self.notes)}):")
+            lines += [f"  {f}: {r}" for f, r in self.notes]
         return "\n".join(lines)
 
 
@@ -173,6 +117,57 @@ def _check_output(out_npz: Path, src_dir: Path) -> Path:
     return out_npz
 
 
+def _scan(src: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The audio files under ``src`` and ``(relative path, reason)`` for each path not usable."""
+    files, unusable = audio.scan_audio(src)
+    skipped = [(str(p.relative_to(src)), why) for p, why in unusable]
+    if not files:
+        raise DataError(f"{src}: no audio files found (looked for {', '.join(audio.AUDIO_EXTENSIONS)})"
+                        + "".join(f"; {f}: {r}" for f, r in skipped[:5]))
+    return files, skipped
+
+
+def _reason(e: Exception) -> str:
+    """The manifest's reason for a skipped file: the AudioError's, else the error itself."""
+    if isinstance(e, AudioError):
+        return e.reason
+    if isinstance(e, OSError):
+        return (e.strerror or type(e).__name__).lower()
+    return f"failed ({type(e).__name__}: {e})"
+
+
+def _notes(read: audio.Decoded) -> dict:
+    return {"notes": list(read.notes)} if read.notes else {}
+
+
+class _Rows:
+    """Equal rows appended into one preallocated float32 array (no list, no stacking copy).
+
+    ``capacity`` rows are reserved up front (pages the OS only commits when written); when more
+    come the array doubles. Rows shorter than a row are zero-padded.
+    """
+
+    def __init__(self, capacity: int, shape: tuple[int, ...]):
+        self._a = np.zeros((max(int(capacity), 1), *shape), np.float32)
+        self._n = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(self, row: np.ndarray) -> None:
+        if self._n == len(self._a):
+            grown = np.zeros((2 * len(self._a), *self._a.shape[1:]), np.float32)
+            grown[: self._n] = self._a
+            self._a = grown
+        row = np.asarray(row, np.float32)[: self._a.shape[1]]
+        self._a[self._n, : len(row)] = row
+        self._n += 1
+
+    def array(self) -> np.ndarray:
+        """The rows so far, ``[N, *shape]`` (a view, no copy)."""
+        return self._a[: self._n]
+
+
 def _progress(items: list, desc: str, show: bool):
     if not show:
         return items
@@ -181,7 +176,7 @@ def _progress(items: list, desc: str, show: bool):
     return tqdm(items, desc=desc, unit="file", leave=False)
 
 
-def prepare_loops(src_dir: "str | os.PathLike", out_npz: "str | os.PathLike", *,
+def prepare_loops(src_dir: str | os.PathLike, out_npz: str | os.PathLike, *,
                   sample_rate: int = 14700, slice_len: int = 16384, beats: int | None = None,
                   bars: int | None = None, beats_per_bar: int = 4, channels: int = 2,
                   estimate_tempo: bool = False, segments: str = "first",
@@ -225,21 +220,26 @@ def prepare_loops(src_dir: "str | os.PathLike", out_npz: "str | os.PathLike", *,
     wanted = bars * beats_per_bar if bars is not None else beats
     if wanted is not None and int(wanted) < 1:
         raise ConfigError(f"beats/bars must be >= 1, got {beats if bars is None else bars}")
-    files = audio.find_audio_files(src)
-    if not files:
-        raise DataError(f"{src}: no audio files found (looked for {', '.join(audio.AUDIO_EXTENSIONS)})")
-
-    rows, sources, bpms, nbeats, used, skipped, details = [], [], [], [], [], [], {}
+    files, skipped = _scan(src)
+    rows, sources, bpms, nbeats, used, details = _Rows(len(files), (slice_len, channels)), [], [], [], [], {}
     for path in _progress(files, "loops", progress):
         rel = str(path.relative_to(src))
         try:
             bpm, how = tempo_of(path, src), "file name"
-            y, sr = audio.load_audio(path)
-            if bpm is None and estimate_tempo:
-                bpm, how = estimate_bpm(y, sample_rate=sr), "estimated"
-            if bpm is None:
+            if bpm is None and not estimate_tempo:
                 raise AudioError(path, "no tempo in the file name (e.g. name_124bpm.wav); "
                                        "rename it or use --estimate-bpm")
+            # read only what is cut (a slice at most), or enough to estimate the tempo
+            seconds = None if segments == "all" else slice_len / sample_rate
+            if bpm is None and seconds is not None:
+                seconds = max(seconds, ESTIMATE_SECONDS)
+            read = audio.read_audio(path, sample_rate=sample_rate, channels=channels, max_seconds=seconds,
+                                    dc_block_hz=audio.DC_BLOCK_HZ)
+            y, sr = read.audio, read.source_rate
+            if bpm is None:
+                bpm, how = estimate_bpm(y, sample_rate=sample_rate), "estimated"
+            if bpm is None:
+                raise AudioError(path, "no tempo in the file name, and no steady beat to estimate one from")
             n_beats = int(wanted) if wanted is not None else beats_that_fit(slice_len, bpm=bpm,
                                                                             sample_rate=sample_rate)
             cut = int(round(n_beats * beat_samples(bpm, sample_rate=sample_rate)))
@@ -248,17 +248,16 @@ def prepare_loops(src_dir: "str | os.PathLike", out_npz: "str | os.PathLike", *,
             if cut > slice_len:
                 raise AudioError(path, f"{n_beats} beats at {bpm:g} bpm need {cut} samples at "
                                        f"{sample_rate} Hz, more than the slice length {slice_len}")
-            y = audio.to_channels(audio.resample(y, orig_sr=sr, target_sr=sample_rate), channels)
             if len(y) < cut:
                 raise AudioError(path, f"too short: {len(y) / sample_rate:.2f} s, the cut of {n_beats} "
                                        f"beats at {bpm:g} bpm needs {cut / sample_rate:.2f} s")
             starts = range(0, len(y) - cut + 1, cut) if segments == "all" else [0]
             made = 0
             for start in starts:
-                piece = _fade_out(y[start:start + cut].copy(), int(fade_ms * sample_rate / 1000))
+                piece = dsp.fade_out(y[start:start + cut], dsp.ms_to_samples(fade_ms, sample_rate=sample_rate))
                 if float(np.max(np.abs(piece))) < audio.SILENCE_PEAK:
                     continue  # a silent stretch inside a loop is not a training example
-                rows.append(audio.pad_or_crop(piece, slice_len))
+                rows.append(piece)
                 sources.append(rel if segments == "first" else f"{rel}#{start // cut}")
                 bpms.append(bpm)
                 nbeats.append(n_beats)
@@ -267,27 +266,19 @@ def prepare_loops(src_dir: "str | os.PathLike", out_npz: "str | os.PathLike", *,
                 raise AudioError(path, "is silent in the part that would be cut")
             used.append(rel)
             details[rel] = {"bpm": bpm, "bpm_from": how, "sample_rate": sr, "beats": n_beats,
-                            "cut_samples": cut, "rows": made}
-        except AudioError as e:
-            skipped.append((rel, e.reason))
-    if not rows:
+                            "cut_samples": cut, "rows": made, **_notes(read)}
+        except Exception as e:  # noqa: BLE001 - one bad file never stops the rest
+            skipped.append((rel, _reason(e)))
+    if not len(rows):
         raise DataError(f"{src}: no usable loops among {len(files)} file(s); reasons: "
                         + "; ".join(f"{f}: {r}" for f, r in skipped[:5]))
-    arrays = {"audio": np.stack(rows).astype(np.float32), "source": np.array(sources),
+    arrays = {"audio": rows.array(), "source": np.array(sources),
               "bpm": np.array(bpms, np.float32), "beats": np.array(nbeats, np.int32),
               "sample_rate": np.array(int(sample_rate))}
     config = {"kind": "loops", "source_dir": str(src.resolve()), "sample_rate": sample_rate,
               "slice_len": slice_len, "beats": beats, "bars": bars, "beats_per_bar": beats_per_bar,
               "channels": channels, "estimate_tempo": estimate_tempo, "segments": segments, "fade_ms": fade_ms}
     return _write_dataset(out_npz, arrays, config, used, skipped, details)
-
-
-def _fade_out(y: np.ndarray, n: int) -> np.ndarray:
-    """A raised-cosine fade over the last ``n`` samples of ``y [T, C]`` (no click at a cut)."""
-    n = min(n, len(y))
-    if n > 1:
-        y[-n:] *= (0.5 + 0.5 * np.cos(np.linspace(0, np.pi, n)))[:, None].astype(np.float32)
-    return y
 
 
 def _write_dataset(out_npz: Path, arrays: dict[str, np.ndarray], config: dict[str, Any],
@@ -299,13 +290,14 @@ def _write_dataset(out_npz: Path, arrays: dict[str, np.ndarray], config: dict[st
     manifest = write_json(out_npz.with_suffix(".json"), {
         "config": config, "rows": int(len(arrays["audio"])), "files": details,
         "skipped": [{"file": f, "reason": r} for f, r in skipped]})
-    return PrepareReport(out_npz, manifest, int(len(arrays["audio"])), tuple(used), tuple(skipped))
+    notes = tuple((f, n) for f, d in details.items() for n in d.get("notes", ()))
+    return PrepareReport(out_npz, manifest, int(len(arrays["audio"])), tuple(used), tuple(skipped), notes)
 
 
-def _open_npz(path: "str | os.PathLike", needs: Iterable[str], made_by: str) -> Mapping[str, np.ndarray]:
+def _open_npz(path: str | os.PathLike, needs: Iterable[str], made_by: str) -> Mapping[str, np.ndarray]:
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"{path}: no such dataset (make it with `{made_by}` or notebook 01)")
+        raise DataError(f"{path}: no such dataset; make it with {hints.dataset_hint(made_by.rsplit('-', 1)[-1])}")
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
@@ -317,7 +309,7 @@ def _open_npz(path: "str | os.PathLike", needs: Iterable[str], made_by: str) -> 
     return arrays
 
 
-def load_loops(npz: "str | os.PathLike") -> LoopDataset:
+def load_loops(npz: str | os.PathLike) -> LoopDataset:
     """Read a dataset written by :func:`prepare_loops`.
 
     Example:
@@ -362,22 +354,23 @@ def add_white_noise(x, *, std: float, seed):
 
 
 # --------------------------------------------------------------------------- one-shots
-def detect_instrument(path: "str | os.PathLike", root: "str | os.PathLike | None" = None) -> str | None:
+def detect_instrument(path: str | os.PathLike, root: str | os.PathLike | None = None) -> str | None:
     """Instrument named by a file's folders or name (kick, snare, hihat), or None.
 
-    The file name is read first, then the folders from the nearest up (so
-    ``kit/Kicks/001.wav`` is a kick). A name that mentions two instruments says nothing.
-    Matching is case-insensitive; see ``INSTRUMENT_WORDS`` for the words.
+    The folders are read first, nearest first (so ``kick/Phat 01.wav`` is a kick whatever
+    the file is called, and ``kit/Kicks/001.wav`` too), then the file name. A name that
+    mentions two instruments says nothing. Matching is by whole words, case-insensitive; see
+    ``INSTRUMENT_WORDS``.
 
     Example:
-        >>> detect_instrument("kit/Kicks/001.wav"), detect_instrument("BD_hard.wav"), detect_instrument("CH 01.wav")
-        ('kick', 'kick', 'hihat')
-        >>> detect_instrument("abdul.wav") is None
-        True
+        >>> [detect_instrument(p) for p in ("kit/Kicks/001.wav", "BD_hard.wav", "CH 01.wav")]
+        ['kick', 'kick', 'hihat']
+        >>> [detect_instrument(p) for p in ("abdul.wav", "Whatever.wav", "snare/Shattered.wav")]
+        [None, None, 'snare']
     """
     path = Path(path)
     parts = list(path.relative_to(root).parts if root is not None else path.parts)
-    names = [Path(parts[-1]).stem] + parts[-2::-1]  # file name first, then folders (nearest first)
+    names = parts[-2::-1] + [Path(parts[-1]).stem]  # folders (nearest first), then the file name
     for name in names:
         found = _instrument_in(name)
         if found:
@@ -385,31 +378,24 @@ def detect_instrument(path: "str | os.PathLike", root: "str | os.PathLike | None
     return None
 
 
+def _words(name: str) -> list[str]:
+    """Lower-case words of a name: split at punctuation, digits and CamelCase humps."""
+    spaced = re.sub(r"([a-z])([A-Z])|([A-Za-z])(?=\d)|(\d)(?=[A-Za-z])", r"\1\3\4 \2", name)
+    return [w for w in re.split(r"[^a-z]+", spaced.lower()) if w]
+
+
 def _instrument_in(name: str) -> str | None:
-    low = name.lower()
-    tokens = set(_TOKEN_SPLIT.split(re.sub(r"(\d+)", r" \1 ", low)))
+    words = _words(name)
+    singular = [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words]
+    text = " " + " ".join(singular) + " "
     hits = []
-    for inst, (long_words, short_words) in INSTRUMENT_WORDS.items():
-        if any(w in low for w in long_words) or any(w in tokens for w in short_words):
+    for inst, names in INSTRUMENT_WORDS.items():
+        if any(f" {w} " in text or (len(w) >= 4 and f" {w}" in text) for w in names):
             hits.append(inst)
     return hits[0] if len(hits) == 1 else None
 
 
-def trim_to_onset(y: np.ndarray, *, sample_rate: int, threshold_db: float = -30.0,
-                  preroll_ms: float = 1.0) -> np.ndarray:
-    """Drop the leading silence of ``y [T, C]`` up to ``preroll_ms`` before the onset.
-
-    The onset is the first sample whose level is within ``threshold_db`` of the peak.
-    """
-    env = np.max(np.abs(y), axis=1)
-    peak = float(env.max())
-    if peak <= 0:
-        return y
-    onset = int(np.argmax(env >= peak * 10 ** (threshold_db / 20)))
-    return y[max(0, onset - int(preroll_ms * sample_rate / 1000)):]
-
-
-def prepare_oneshots(src_dir: "str | os.PathLike", out_npz: "str | os.PathLike", *,
+def prepare_oneshots(src_dir: str | os.PathLike, out_npz: str | os.PathLike, *,
                      sample_rate: int = 16000, lengths: Mapping[str, float] | None = None,
                      min_ms: float = 5.0, progress: bool = False) -> PrepareReport:
     """Collect drum one-shots per instrument (Drum Machine's recipe).
@@ -433,11 +419,9 @@ def prepare_oneshots(src_dir: "str | os.PathLike", out_npz: "str | os.PathLike",
     for inst, s in seconds.items():
         if not s > 0:
             raise ConfigError(f"length of {inst} must be > 0 s, got {s}")
-    files = audio.find_audio_files(src)
-    if not files:
-        raise DataError(f"{src}: no audio files found (looked for {', '.join(audio.AUDIO_EXTENSIONS)})")
+    files, skipped = _scan(src)
     max_len = int(round(max(seconds.values()) * sample_rate))
-    rows, lens, insts, sources, used, skipped, details = [], [], [], [], [], [], {}
+    rows, lens, insts, sources, used, details = _Rows(len(files), (max_len,)), [], [], [], [], {}
     for path in _progress(files, "one-shots", progress):
         rel = str(path.relative_to(src))
         try:
@@ -445,27 +429,28 @@ def prepare_oneshots(src_dir: "str | os.PathLike", out_npz: "str | os.PathLike",
             if inst is None or inst not in seconds:
                 raise AudioError(path, "instrument unknown: put it in a kick/, snare/ or hihat/ folder "
                                        "or name it e.g. kick_01.wav")
-            y, sr = audio.load_audio(path, sample_rate=sample_rate, channels=1)
-            y = trim_to_onset(y, sample_rate=sample_rate)
+            read = audio.read_audio(path, sample_rate=sample_rate, channels=1, dc_block_hz=audio.DC_BLOCK_HZ,
+                                    max_seconds=seconds[inst] + ONSET_SEARCH_SECONDS)
+            y, sr = trim_to_onset(read.audio, sample_rate=sample_rate), read.source_rate
             if len(y) < min_ms * sample_rate / 1000:
                 raise AudioError(path, f"too short: {1000 * len(y) / sample_rate:.1f} ms after the onset "
                                        f"(needs {min_ms:g} ms)")
             n = int(round(seconds[inst] * sample_rate))
             clip = audio.peak_normalize(audio.pad_or_crop(y[:n], n))[:, 0]
             if len(y) > n:
-                clip = _fade_out(clip[:, None], int(0.005 * sample_rate))[:, 0]
-            rows.append(audio.pad_or_crop(clip, max_len))
+                clip = dsp.fade_out(clip, dsp.ms_to_samples(5, sample_rate=sample_rate))
+            rows.append(clip)
             lens.append(n)
             insts.append(inst)
             sources.append(rel)
             used.append(rel)
-            details[rel] = {"instrument": inst, "sample_rate": sr, "length": n}
-        except AudioError as e:
-            skipped.append((rel, e.reason))
-    if not rows:
+            details[rel] = {"instrument": inst, "sample_rate": sr, "length": n, **_notes(read)}
+        except Exception as e:  # noqa: BLE001 - one bad file never stops the rest
+            skipped.append((rel, _reason(e)))
+    if not len(rows):
         raise DataError(f"{src}: no usable one-shots among {len(files)} file(s); reasons: "
                         + "; ".join(f"{f}: {r}" for f, r in skipped[:5]))
-    arrays = {"audio": np.stack(rows).astype(np.float32), "length": np.array(lens, np.int32),
+    arrays = {"audio": rows.array(), "length": np.array(lens, np.int32),
               "instrument": np.array(insts), "source": np.array(sources),
               "sample_rate": np.array(int(sample_rate))}
     config = {"kind": "oneshots", "source_dir": str(src.resolve()), "sample_rate": sample_rate,
@@ -473,14 +458,14 @@ def prepare_oneshots(src_dir: "str | os.PathLike", out_npz: "str | os.PathLike",
     return _write_dataset(out_npz, arrays, config, used, skipped, details)
 
 
-def oneshot_instruments(npz: "str | os.PathLike") -> list[str]:
+def oneshot_instruments(npz: str | os.PathLike) -> list[str]:
     """The instruments present in a one-shot dataset, in beatlib's order."""
     z = _open_npz(npz, ("audio", "instrument"), "beatlib prepare-oneshots")
     present = set(z["instrument"].astype(str))
     return [i for i in INSTRUMENTS if i in present] + sorted(present - set(INSTRUMENTS))
 
 
-def load_oneshots(npz: "str | os.PathLike", instrument: str) -> np.ndarray:
+def load_oneshots(npz: str | os.PathLike, instrument: str) -> np.ndarray:
     """The one-shots of ``instrument`` as float32 ``[N, length]`` (cropped to its length).
 
     Raises:
@@ -497,13 +482,13 @@ def load_oneshots(npz: "str | os.PathLike", instrument: str) -> np.ndarray:
     return a
 
 
-def dataset_sample_rate(npz: "str | os.PathLike", default: int | None = None) -> int:
+def dataset_sample_rate(npz: str | os.PathLike, default: int | None = None) -> int:
     """The sample rate in Hz of a prepared dataset; ``default`` if it has none (else DataError)."""
     z = _open_npz(npz, ("audio",) if default else ("audio", "sample_rate"), "beatlib prepare-oneshots")
     return int(z["sample_rate"]) if "sample_rate" in z else int(default)
 
 
-def oneshot_sources(npz: "str | os.PathLike", instrument: str) -> np.ndarray:
+def oneshot_sources(npz: str | os.PathLike, instrument: str) -> np.ndarray:
     """The source file of each row of :func:`load_oneshots` (same order)."""
     z = _open_npz(npz, ("audio", "instrument"), "beatlib prepare-oneshots")
     rows = z["instrument"].astype(str) == instrument
@@ -511,7 +496,7 @@ def oneshot_sources(npz: "str | os.PathLike", instrument: str) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- where the data comes from
-def default_sources(project_dir: "str | os.PathLike" = ".", loops_dir: str = "", oneshots_dir: str = "", *,
+def default_sources(project_dir: str | os.PathLike = ".", loops_dir: str = "", oneshots_dir: str = "", *,
                     seed: int = 0, demo_oneshots: int = 20, demo_loops: int = 60) -> tuple[Path, Path, str]:
     """The folders notebook 01 prepares: the user's, else the demo kit (built if needed).
 

@@ -199,3 +199,91 @@ def test_prepare_loops_resamples_without_aliasing(tmp_path):
     tone = spec[np.abs(f - 1000) < 30].max()
     alias = spec[np.abs(f - 4700) < 200].max()
     assert alias < 1e-3 * tone                                      # at least 60 dB below the kept tone
+
+
+# --------------------------------------------------------------------------- issue 15
+@pytest.mark.parametrize("path, inst", [
+    ("kick/Phat 01.wav", "kick"), ("snare/Shattered.wav", "snare"), ("Whatever.wav", None),
+    ("Phat.wav", None), ("ClosedHat.wav", "hihat"), ("Open Hats/o1.wav", "hihat"), ("Bass Drum 1.wav", "kick"),
+    ("Kickdrum.wav", "kick"),
+    ("Kicks/snare_layer.wav", "kick"), ("Snares & Hats/HH 2.wav", "hihat"),
+])
+def test_instrument_words_and_the_folder_wins(path, inst):
+    # item 8: "hat" inside a word is not a hi-hat, and a kick/ folder beats the file name
+    from pathlib import Path
+
+    assert data.detect_instrument(Path(path)) == inst
+
+
+def test_hot_loop_data_stays_within_full_scale(tmp_path):
+    # item 9: a 4x hot float loop is scaled (noted in the manifest), and stays <= 1 after resampling
+    src = tmp_path / "src"
+    hot = 4.0 * _loop()
+    _write(src / "hot_124bpm.wav", hot, subtype="FLOAT")
+    report = data.prepare_loops(src, tmp_path / "o.npz")
+    ds = data.load_loops(report.out_npz)
+    assert float(np.abs(ds.audio).max()) <= 1.0
+    assert float(np.mean(np.abs(ds.audio) >= 0.999)) < 1e-3   # not hard-clipped (17 % before)
+    notes = json.loads((tmp_path / "o.json").read_text())["files"]["hot_124bpm.wav"]["notes"]
+    assert "above full scale" in notes[0] and report.notes[0][0] == "hot_124bpm.wav"
+
+
+def test_a_tiny_file_is_skipped_and_the_others_are_used(tmp_path):
+    # item 12: a 1-sample one-shot at 44.1 kHz used to abort prepare-oneshots with a ValueError
+    src = tmp_path / "kit"
+    _write(src / "kick" / "tiny.wav", np.full(1, 0.5, np.float32))
+    _write(src / "kick" / "two.wav", np.full(2, 0.5, np.float32), sr=96000)
+    _write(src / "kick" / "good.wav", _loop(0.3, channels=1))
+    report = data.prepare_oneshots(src, tmp_path / "o.npz")
+    assert report.used == ("kick/good.wav",)
+    assert set(dict(report.skipped)) == {"kick/tiny.wav", "kick/two.wav"}
+
+
+def test_every_skipped_path_is_in_the_manifest(tmp_path):
+    # item 14: FIFOs, dangling links and truncated files are no longer silent
+    import os
+
+    src = tmp_path / "src"
+    _write(src / "good_124bpm.wav", _loop())
+    os.mkfifo(src / "pipe_124bpm.wav")
+    (src / "gone_124bpm.wav").symlink_to(src / "missing.wav")
+    raw = _write(tmp_path / "full_124bpm.wav", _loop(4.0)).read_bytes()
+    (src / "cut_124bpm.wav").write_bytes(raw[: len(raw) // 2])  # item 24: used, with a note
+    data.prepare_loops(src, tmp_path / "o.npz")
+    manifest = json.loads((tmp_path / "o.json").read_text())
+    assert {s["file"]: s["reason"] for s in manifest["skipped"]} == {
+        "gone_124bpm.wav": "dangling symbolic link", "pipe_124bpm.wav": "not a regular file (a FIFO)"}
+    assert manifest["files"]["cut_124bpm.wav"]["notes"][0].startswith("truncated: the header promises 4.00 s")
+
+
+def test_dataset_is_built_without_stacking_copies(tmp_path):
+    # item 15: the rows go straight into one array (it was a list, then np.stack, then astype: 3x)
+    import tracemalloc
+
+    src = tmp_path / "kit"
+    clip = _loop(0.25, channels=1, sr=16000)
+    for i in range(150):
+        _write(src / "kick" / f"k{i:03d}.wav", clip, sr=16000)
+    data.prepare_oneshots(src, tmp_path / "warm.npz")  # imports are not the figure
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        data.prepare_oneshots(src, tmp_path / "o.npz")
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    size = 150 * 3200 * 4
+    assert peak < 2.2 * size, f"peak {peak / size:.2f}x the dataset"
+
+
+def test_dc_offsets_are_removed_where_sounds_enter(tmp_path):
+    # item 20: a one-shot riding on a DC offset ends near 0 instead of stepping by the offset
+    src = tmp_path / "kit"
+    t = np.arange(int(1.5 * SR)) / SR
+    y = (0.4 + 0.3 * np.sin(2 * np.pi * 150 * t) * np.exp(-t / 0.05)).astype(np.float32)
+    _write(src / "kick" / "dc.wav", y)
+    _write(tmp_path / "loops" / "dc_124bpm.wav", np.stack([y, y], 1))
+    clip = data.load_oneshots(data.prepare_oneshots(src, tmp_path / "o.npz").out_npz, "kick")[0]
+    assert abs(float(clip[-200:].mean())) < 0.02 and abs(float(clip.mean())) < 0.1
+    loop = data.load_loops(data.prepare_loops(tmp_path / "loops", tmp_path / "l.npz").out_npz).audio[0]
+    assert abs(float(loop[4000:8000].mean())) < 0.02      # the 0.4 offset is gone after ~50 ms
