@@ -32,7 +32,8 @@ from beatlib import dsp
 from beatlib.errors import AudioError
 from beatlib.files import atomic_path
 
-__all__ = ["AUDIO_EXTENSIONS", "DC_BLOCK_HZ", "SILENCE_PEAK", "Decoded", "find_audio_files", "load_audio",
+__all__ = ["AUDIO_EXTENSIONS", "DC_BLOCK_HZ", "SILENCE_PEAK", "Decoded", "audio_seconds", "find_audio_files",
+           "load_audio",
            "mu_law_decode", "mu_law_encode", "pad_or_crop", "peak_normalize", "read_audio", "resample",
            "save_audio", "scan_audio", "to_channels", "validate_audio"]
 
@@ -213,6 +214,23 @@ def read_audio(path: str | os.PathLike, *, sample_rate: int | None = None, chann
             notes.append(f"peak {source_peak:.3g} ({20 * math.log10(source_peak):+.1f} dBFS) above full "
                          f"scale: scaled down by {20 * math.log10(peak):.1f} dB (not clipped)")
     return Decoded(np.clip(y, -1.0, 1.0), int(sr), int(source_rate), tuple(notes))
+
+
+def audio_seconds(path: str | os.PathLike) -> float | None:
+    """A file's length in seconds from its header alone, or None if libsndfile cannot tell.
+
+    Example:
+        >>> import tempfile; p = Path(tempfile.mkdtemp()) / "a.wav"
+        >>> audio_seconds(save_audio(p, np.full(8000, 0.5), sample_rate=16000))
+        0.5
+    """
+    import soundfile as sf
+
+    try:
+        info = sf.info(str(path))
+    except Exception:  # noqa: BLE001 - unknown to libsndfile (or unreadable): no length
+        return None
+    return info.frames / info.samplerate if info.samplerate > 0 else None
 
 
 def load_audio(path: str | os.PathLike, *, sample_rate: int | None = None,

@@ -15,8 +15,8 @@ Bad files are skipped with a one-line reason naming them (and listed in the mani
 ever written inside the source folder; outputs are written atomically.
 
 Example:
-    >>> parse_bpm("house_03_124bpm.wav"), parse_bpm("Loop 125 BPM.aif"), parse_bpm("kit_01_124.wav")
-    (124.0, 125.0, 124.0)
+    >>> parse_bpm("house_03_124bpm.wav"), parse_bpm("Loop 125 BPM.aif")
+    (124.0, 125.0)
     >>> beats_that_fit(16384, bpm=124, sample_rate=14700)
     2
 """
@@ -225,9 +225,10 @@ def prepare_loops(src_dir: str | os.PathLike, out_npz: str | os.PathLike, *,
     for path in _progress(files, "loops", progress):
         rel = str(path.relative_to(src))
         try:
-            bpm, how = tempo_of(path, src), "file name"
+            bpm, how = tempo_of(path, src, seconds=audio.audio_seconds(path)), "file name"
             if bpm is None and not estimate_tempo:
-                raise AudioError(path, "no tempo in the file name (e.g. name_124bpm.wav); "
+                raise AudioError(path, "no tempo in the file name (e.g. name_124bpm.wav; a bare number "
+                                       "counts only if the file is a whole number of beats long at it); "
                                        "rename it or use --estimate-bpm")
             # read only what is cut (a slice at most), or enough to estimate the tempo
             seconds = None if segments == "all" else slice_len / sample_rate

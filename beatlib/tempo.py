@@ -9,8 +9,10 @@ carry it as :func:`bpm_tag` (``125bpm``, or ``123.05bpm``), which DAWs and :func
 read back.
 
 Example:
-    >>> parse_bpm("house_03_124bpm.wav"), parse_bpm("Loop 125 BPM.aif"), parse_bpm("kit_01_124.wav")
-    (124.0, 125.0, 124.0)
+    >>> parse_bpm("house_03_124bpm.wav"), parse_bpm("Loop 125 BPM.aif")
+    (124.0, 125.0)
+    >>> parse_bpm("kit_01_124.wav", seconds=7.742)   # a bare number: only if 7.742 s is whole beats
+    124.0
     >>> beats_that_fit(16384, bpm=124, sample_rate=14700)
     2
     >>> dataset_tempo([124] * 30 + [125] * 30), bpm_tag(125.0)
@@ -31,9 +33,10 @@ from beatlib.errors import ConfigError
 from beatlib.files import read_json
 
 __all__ = [
-    "BARE_BPM_RANGE", "BEATS_PER_BAR", "DATASET_FILE", "DEFAULT_LOOP_BPM", "EXPLICIT_BPM_RANGE",
+    "BARE_BPM_RANGE", "BEAT_STRENGTH_MIN", "BEATS_PER_BAR", "DATASET_FILE", "DEFAULT_LOOP_BPM",
+    "EXPLICIT_BPM_RANGE", "WHOLE_BEATS_TOLERANCE_S",
     "beat_samples", "beats_that_fit", "bpm_tag", "dataset_bpm", "dataset_tempo", "estimate_bpm", "model_bpm",
-    "parse_bpm", "tempo_of",
+    "parse_bpm", "recorded_bpm", "tempo_of",
 ]
 
 #: Tempo range accepted for a bare number in a file name (an explicit "bpm" may be 30-300).
@@ -52,46 +55,67 @@ _EXPLICIT = re.compile(r"(?<![\d.])(\d{2,3}(?:\.\d+)?)\s*[-_ ]?\s*bpm"       # 1
 _TOKEN_SPLIT = re.compile(r"[\s_\-.,()\[\]{}+#&]+")
 
 
-def parse_bpm(name: str | os.PathLike) -> float | None:
+def parse_bpm(name: str | os.PathLike, *, seconds: float | None = None) -> float | None:
     """The tempo written in a file name, or None.
 
     Rules, in order:
 
     1. an explicit tempo: ``124bpm``, ``124 BPM``, ``124-bpm``, ``bpm124``, ``123.05bpm``
        (30-300 bpm);
-    2. otherwise one bare number delimited by ``_ - space . ( )`` etc., in 60-200 bpm, e.g.
-       ``kit_01_124.wav`` or ``124-loop.aif``; two different such numbers are ambiguous
-       (None).
+    2. otherwise a bare number delimited by ``_ - space . ( )`` etc., in 60-200 bpm and
+       without a leading zero (``075`` is a take number), e.g. ``kit_01_124.wav`` or
+       ``124-loop.aif`` -- but only when the file's length ``seconds`` is known and is a whole
+       number of beats at that tempo (loops are cut to beats; ``Drum Loop 100.wav`` of
+       7.74 s is 12.9 beats at 100 bpm, so 100 is its number, not its tempo). If two such
+       numbers pass, the name is ambiguous (None).
 
     Only the file name without extension is read (for folders see :func:`tempo_of`).
 
     Example:
         >>> parse_bpm("x_124bpm.wav"), parse_bpm("x 124 BPM.wav"), parse_bpm("x_124_y.wav")
-        (124.0, 124.0, 124.0)
-        >>> parse_bpm("124-loop.aif"), parse_bpm("loop_01.wav"), parse_bpm("90_120_mix.wav")
-        (124.0, None, None)
+        (124.0, 124.0, None)
+        >>> parse_bpm("124-loop.aif", seconds=7.742), parse_bpm("Drum Loop 100.wav", seconds=7.742)
+        (124.0, None)
+        >>> parse_bpm("Loop_075.wav", seconds=3.2), parse_bpm("90_120_mix.wav", seconds=4.0)
+        (None, None)
     """
     stem = Path(name).stem if str(name).lower().endswith(AUDIO_EXTENSIONS) else Path(name).name
     for m in _EXPLICIT.finditer(stem):
         value = float(m.group(1) or m.group(2))
         if EXPLICIT_BPM_RANGE[0] <= value <= EXPLICIT_BPM_RANGE[1]:
             return value
+    if seconds is None:
+        return None
     found = set()
     for token in _TOKEN_SPLIT.split(stem):
-        if re.fullmatch(r"\d{2,3}(?:\.\d+)?", token):
+        if re.fullmatch(r"[1-9]\d{1,2}(?:\.\d+)?", token):
             value = float(token)
-            if BARE_BPM_RANGE[0] <= value <= BARE_BPM_RANGE[1]:
+            if BARE_BPM_RANGE[0] <= value <= BARE_BPM_RANGE[1] and _whole_beats(seconds, value):
                 found.add(value)
     return found.pop() if len(found) == 1 else None
 
 
-def tempo_of(path: Path, root: Path) -> float | None:
-    """Tempo from the file name, else from the nearest folder name below ``root``."""
-    bpm = parse_bpm(path.name)
+#: How far (seconds) a file's length may be from a whole number of beats for a bare number to
+#: count as its tempo.
+WHOLE_BEATS_TOLERANCE_S = 0.02
+
+
+def _whole_beats(seconds: float, bpm: float) -> bool:
+    beats = seconds * bpm / 60.0
+    return round(beats) >= 1 and abs(beats - round(beats)) * 60.0 / bpm <= WHOLE_BEATS_TOLERANCE_S
+
+
+def tempo_of(path: Path, root: Path, *, seconds: float | None = None) -> float | None:
+    """Tempo from the file name, else from the nearest folder name below ``root``.
+
+    ``seconds`` is the file's length; without it only explicit tempos (``124bpm``) are read
+    (see :func:`parse_bpm`; a folder ``Kit 150 Pieces`` is not 150 bpm).
+    """
+    bpm = parse_bpm(path.name, seconds=seconds)
     if bpm is None:
         for parent in path.relative_to(root).parents:
             if str(parent) != ".":
-                bpm = parse_bpm(parent.name)
+                bpm = parse_bpm(parent.name, seconds=seconds)
                 if bpm is not None:
                     break
     return bpm
@@ -121,14 +145,43 @@ def beats_that_fit(n_samples: int, *, bpm: float, sample_rate: int) -> int:
     return int(math.floor(n_samples / beat_samples(bpm, sample_rate=sample_rate) + 1e-9))
 
 
+#: How strongly the onset envelope must repeat at the estimated beat (normalised
+#: autocorrelation) for an estimate to count: drum loops score 0.3-0.75, white noise about 0.1.
+BEAT_STRENGTH_MIN = 0.2
+
+
 def estimate_bpm(y: np.ndarray, *, sample_rate: int) -> float | None:
-    """librosa's global tempo estimate of ``y [T, C]`` (None if it finds none)."""
+    """librosa's global tempo estimate of ``y [T, C]``, or None when ``y`` has no beat.
+
+    librosa always answers (its prior gives 120.2 bpm for DC, 129.2 for white noise), so the
+    estimate is kept only if the onset envelope really repeats at that beat period: its
+    normalised autocorrelation there must reach :data:`BEAT_STRENGTH_MIN` and 4 standard
+    errors of a beatless envelope of the same length.
+
+    Example:
+        >>> sr = 8000; clicks = np.zeros((8 * sr, 1), np.float32); clicks[:: sr // 2] = 0.9
+        >>> round(estimate_bpm(clicks, sample_rate=sr) / 60) in (1, 2, 4)   # 120 bpm or a multiple
+        True
+        >>> estimate_bpm(np.random.default_rng(0).normal(0, 0.3, (8 * sr, 1)), sample_rate=sr) is None
+        True
+    """
     import librosa
 
     mono = np.asarray(y, np.float32).mean(axis=1)
-    tempo = librosa.feature.tempo(y=mono, sr=sample_rate, aggregate=np.median)
+    hop = 512
+    env = librosa.onset.onset_strength(y=mono, sr=sample_rate, hop_length=hop)      # [frames]
+    tempo = librosa.feature.tempo(onset_envelope=env, sr=sample_rate, hop_length=hop, aggregate=np.median)
     value = float(np.atleast_1d(tempo)[0])
-    return value if np.isfinite(value) and value > 0 else None
+    if not (np.isfinite(value) and value > 0):
+        return None
+    x = env - env.mean()
+    energy = float(np.dot(x, x))
+    if len(x) < 8 or energy <= 1e-12 * len(x):
+        return None  # no onsets at all (DC, silence)
+    lag = 60.0 / value * sample_rate / hop
+    lags = range(max(int(np.floor(lag)) - 1, 1), min(int(np.ceil(lag)) + 2, len(x)))
+    strength = max((float(np.dot(x[:-k], x[k:])) / energy for k in lags), default=0.0)
+    return value if strength >= max(BEAT_STRENGTH_MIN, 4.0 / np.sqrt(len(x))) else None
 
 
 def dataset_tempo(values: Any) -> float | None:
@@ -180,22 +233,32 @@ def dataset_bpm(loops_npz: str | os.PathLike) -> float | None:
         return dataset_tempo(data["bpm"])
 
 
-def model_bpm(weights_dir: str | os.PathLike, loops_npz: str | os.PathLike | None = None) -> float:
-    """Tempo of a WaveGAN's clips: what its training recorded (``dataset.json`` beside the
-    weights), else the tempo of ``loops_npz`` (:func:`dataset_bpm`), else 125.
+def recorded_bpm(weights_dir: "str | os.PathLike") -> float | None:
+    """The tempo training recorded beside a WaveGAN's weights (``dataset.json``), or None.
+
+    Example:
+        >>> recorded_bpm("/nonexistent/weights") is None
+        True
+    """
+    rec = Path(weights_dir) / DATASET_FILE
+    if not rec.is_file():
+        return None
+    try:
+        record = read_json(rec)
+    except ValueError:
+        return None
+    return dataset_tempo(record.get("bpm")) if isinstance(record, dict) else None
+
+
+def model_bpm(weights_dir: "str | os.PathLike", loops_npz: "str | os.PathLike | None" = None) -> float:
+    """Tempo of a WaveGAN's clips: what its training recorded (:func:`recorded_bpm`), else the
+    tempo of ``loops_npz`` (:func:`dataset_bpm`), else 125.
 
     Example:
         >>> model_bpm("/nonexistent/weights")
         125.0
     """
-    rec = Path(weights_dir) / DATASET_FILE
-    bpm = None
-    if rec.is_file():
-        try:
-            record = read_json(rec)
-        except ValueError:
-            record = None
-        bpm = dataset_tempo(record.get("bpm")) if isinstance(record, dict) else None
+    bpm = recorded_bpm(weights_dir)
     if bpm is None and loops_npz is not None:
         bpm = dataset_bpm(loops_npz)
     return float(bpm or DEFAULT_LOOP_BPM)
