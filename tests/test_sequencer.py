@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from beatlib import dsp
 from beatlib import sequencer as sq
 from beatlib.errors import BeatlibError, ConfigError, DataError
 
@@ -109,14 +110,14 @@ def test_each_hit_onset_lands_on_its_exact_sample():
 
 
 def test_onset_detection():
-    assert sq.detect_onset(click(123)) == 123
+    assert dsp.detect_onset(click(123)) == 123
     rng = np.random.default_rng(0)
     y = np.concatenate([1e-4 * rng.standard_normal(500), np.hanning(64) * rng.standard_normal(64)])
-    on = sq.detect_onset(y.astype(np.float32))
+    on = dsp.detect_onset(y.astype(np.float32))
     assert 495 <= on <= 510                    # the attack, not the low noise before it
     stereo = np.zeros((100, 2), np.float32)
     stereo[40, 1] = 0.7
-    assert sq.detect_onset(stereo) == 40
+    assert dsp.detect_onset(stereo) == 40
 
 
 def test_swing_moves_only_off_beats():
@@ -210,10 +211,10 @@ def test_sixteen_loud_hits_at_once_never_clip(rng):
 
 def test_limiter_is_transparent_below_the_ceiling_and_smooth_above(rng):
     quiet = (0.5 * np.sin(np.arange(20000) / 10.0)).astype(np.float32)[:, None]
-    np.testing.assert_array_equal(sq.limit(quiet, sample_rate=SR), quiet)
+    np.testing.assert_array_equal(dsp.limit(quiet, sample_rate=SR), quiet)
     loud = quiet.copy()
     loud[10000:10010] = 3.0                           # a burst 10 dB over
-    out = sq.limit(loud, sample_rate=SR, ceiling_db=-1.0)
+    out = dsp.limit(loud, sample_rate=SR, ceiling_db=-1.0)
     gain = out[:, 0] / np.where(np.abs(loud[:, 0]) > 1e-3, loud[:, 0], np.nan)
     assert np.nanmax(np.abs(out)) <= 10 ** (-1 / 20) + 1e-7
     assert np.nanmax(np.abs(np.diff(gain[9000:11000]))) < 0.02     # a ramp, not a jump
@@ -423,6 +424,69 @@ def test_save_beat_writes_wav_midi_and_manifest(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))== []
     with pytest.raises(ConfigError, match="bits must be 16 or 24"):
         sq.save_beat(b, tmp_path / "x.wav", bits=8)
+
+
+def test_project_kit_never_builds_the_demo_kit(tmp_path):
+    from beatlib.paths import ProjectPaths
+
+    with pytest.raises(DataError, match="no sounds for 'kick'.*no demo kit one-shots"):
+        sq.project_kit(tmp_path)
+    assert not ProjectPaths(tmp_path).demo_kit.exists()
+
+
+def test_save_new_beat_never_overwrites_also_with_concurrent_writers(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    kit = click_kit()
+    beats = [sq.render(sq.preset("house").select(["kick"]), kit, BPM, 1, sample_rate=SR, seed=s,
+                       policy="random") for s in range(8)]
+    (tmp_path / "house-120bpm-001.json").write_text("{}")          # a leftover side file: 001 is taken
+    with ThreadPoolExecutor(8) as pool:
+        written = list(pool.map(lambda b: sq.save_new_beat(b, tmp_path), beats))
+    names = sorted(w["wav"].name for w in written)
+    assert names == [f"house-120bpm-{i:03d}.wav" for i in range(2, 10)]
+    for b, w in zip(beats, written):
+        assert w["midi"] == w["wav"].with_suffix(".mid") and w["manifest"] == w["wav"].with_suffix(".json")
+        assert json.loads(w["manifest"].read_text())["settings"]["seed"] == b.settings["seed"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]   # no temporary files left
+    arr = sq.arrange_folder(write_loops(tmp_path / "loops"), "ABAB", sample_rate=14700)
+    assert [sq.save_new_arrangement(arr, tmp_path)["wav"].name for _ in range(2)] == [
+        "arrangement-ABAB-001.wav", "arrangement-ABAB-002.wav"]
+
+
+def test_parallel_cli_sequence_runs_write_distinct_beats(tmp_path):
+    """Issue 15: runs without --out at the same moment must not overwrite each other's files."""
+    import subprocess
+    import sys
+
+    kit = write_kit(tmp_path / "kit", n=16)
+    cmd = [sys.executable, "-m", "beatlib", "sequence", "--sounds", str(kit), "--project", str(tmp_path),
+           "--pattern", "simple-house", "--bars", "1", "--sample-rate", "22050", "--midi"]
+    runs = [subprocess.Popen(cmd + ["--seed", str(seed)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for seed in range(4)]
+    for r in runs:
+        _, err = r.communicate(timeout=120)
+        assert r.returncode == 0, err.decode()
+    beats = tmp_path / "generated_output" / "beats"
+    wavs = sorted(beats.glob("*.wav"))
+    assert [w.name for w in wavs] == [f"simple-house-124bpm-{i:03d}.wav" for i in range(1, 5)]
+    seeds = set()
+    for wav in wavs:
+        manifest = json.loads(wav.with_suffix(".json").read_text())
+        assert manifest["wav"] == str(wav) and manifest["midi"] == str(wav.with_suffix(".mid"))
+        seeds.add(manifest["settings"]["seed"])
+        again = sq.render(sq.preset("simple-house"), kit, 124, 1, sample_rate=22050,
+                          seed=manifest["settings"]["seed"])
+        audio, _ = sf.read(wav, dtype="float32", always_2d=True)
+        assert audio.shape == again.audio.shape and np.abs(audio - again.audio).max() < 1e-4
+    assert seeds == {0, 1, 2, 3}
+
+
+def write_loops(root, n=2):
+    root.mkdir(parents=True)
+    for i in range(n):
+        sf.write(root / f"{i}.wav", np.random.default_rng(i).uniform(-.3, .3, (8000, 2)), 14700)
+    return root
 
 
 def test_cli_sequence_and_arrange(tmp_path, capsys):

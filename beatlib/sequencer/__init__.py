@@ -30,8 +30,8 @@ Example:
 
 from beatlib.errors import NotEnoughSamplesError
 from beatlib.sequencer.arrange import STRUCTURES, Arrangement, arrange, arrange_folder, load_bars
-from beatlib.sequencer.export import free_path, save_arrangement, save_beat
-from beatlib.sequencer.kit import Kit, Sound, detect_onset, load_kit, project_kit, voice_files
+from beatlib.sequencer.export import save_arrangement, save_beat, save_new_arrangement, save_new_beat
+from beatlib.sequencer.kit import Kit, Sound, load_kit, project_kit, voice_files
 from beatlib.sequencer.midi import GM_DRUM_NOTES, load_pattern, read_midi, write_midi
 from beatlib.sequencer.pattern import PRESETS, STEP_CHARS, Pattern, preset, save_pattern
 from beatlib.sequencer.render import (
@@ -44,7 +44,6 @@ from beatlib.sequencer.render import (
     Hit,
     beat_length,
     fit_policy,
-    limit,
     render,
     samples_needed,
     step_positions,
@@ -70,10 +69,7 @@ __all__ = [
     "arrange",
     "arrange_folder",
     "beat_length",
-    "detect_onset",
     "fit_policy",
-    "free_path",
-    "limit",
     "load_bars",
     "load_kit",
     "load_pattern",
@@ -84,6 +80,8 @@ __all__ = [
     "samples_needed",
     "save_arrangement",
     "save_beat",
+    "save_new_arrangement",
+    "save_new_beat",
     "save_pattern",
     "step_positions",
     "voice_files",

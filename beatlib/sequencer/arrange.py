@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 
 from beatlib.audio import SILENCE_PEAK, load_audio, resample, to_channels, validate_audio
-from beatlib.errors import ConfigError, DataError
-from beatlib.files import latest_batch_dir, read_json
+from beatlib.batches import latest_batch_dir, read_manifest
+from beatlib.errors import BeatlibError, ConfigError, DataError
 from beatlib.sequencer.kit import voice_files
+from beatlib.tempo import beat_samples, beats_that_fit
 
 __all__ = ["STRUCTURES", "Arrangement", "arrange", "arrange_folder", "load_bars"]
 
@@ -199,23 +200,21 @@ def arrange_folder(
         )
     files, bars = [files[i] for i in audible], [bars[i] for i in audible]
     if bpm is None:
-        batch = latest_batch_dir(folder) or folder
-        manifest = batch / "manifest.json"
-        try:
-            bpm = read_json(manifest).get("bpm") if manifest.exists() else None
-        except (ValueError, AttributeError):
+        try:  # a batch without a (readable) manifest: whole clips
+            bpm = read_manifest(latest_batch_dir(folder) or folder).get("bpm")
+        except BeatlibError:
             bpm = None
     seg = None
     if bpm:
         shortest = min(b.shape[0] for b in bars)
-        fit = int(np.floor(shortest * float(bpm) / (60.0 * rate) + 1e-9))
+        fit = beats_that_fit(shortest, bpm=float(bpm), sample_rate=rate)
         n_beats = fit if beats is None else int(beats)
         if not 1 <= n_beats <= fit:
             raise ConfigError(
                 f"{folder}: clips of {shortest} samples at {rate} Hz hold {fit} whole beats "
                 f"at {bpm} bpm; cannot use {n_beats}"
             )
-        seg = n_beats * 60.0 * rate / float(bpm)
+        seg = n_beats * beat_samples(float(bpm), sample_rate=rate)
     pick = np.random.default_rng(seed).choice(len(bars), size=len(letters), replace=False)
     chosen = {c: int(i) for c, i in zip(letters, pick)}
     remap = {c: chr(65 + i) for i, c in enumerate(letters)}  # e.g. "AACC" -> "AABB"

@@ -5,24 +5,33 @@ Example:
     >>> from beatlib.sequencer import Kit, preset, render
     >>> kit = Kit.from_arrays({"kick": [np.hanning(64)] * 4}, sample_rate=8000)
     >>> beat = render(preset("house").select(["kick"]), kit, 120, 1, sample_rate=8000, seed=0)
-    >>> written = save_beat(beat, pathlib.Path(tempfile.mkdtemp()) / "b.wav", midi=None)
-    >>> sorted(written)
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> sorted(save_beat(beat, folder / "b.wav"))
     ['manifest', 'wav']
+    >>> [save_new_beat(beat, folder, "house")["wav"].name for _ in range(2)]
+    ['house-001.wav', 'house-002.wav']
 """
 
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+
+import numpy as np
 
 from beatlib.audio import save_audio
 from beatlib.errors import ConfigError
-from beatlib.files import write_json
+from beatlib.files import place_unique, write_json
 from beatlib.sequencer.arrange import Arrangement
 from beatlib.sequencer.midi import write_midi
 from beatlib.sequencer.render import Beat
 
-__all__ = ["free_path", "save_arrangement", "save_beat"]
+__all__ = ["save_arrangement", "save_beat", "save_new_arrangement", "save_new_beat"]
+
+#: Files written beside a numbered WAV (a number is free only if none of them exists).
+_SIDE_FILES = (".mid", ".json")
 
 
 def save_beat(
@@ -37,39 +46,101 @@ def save_beat(
 
     The manifest (default ``<path>.json``) lists the settings, the pattern and every hit:
     voice, bar, step, sample position, time, velocity and which sample file played.
-    All files are written atomically. Returns ``{"wav": ..., "midi": ..., "manifest": ...}``.
+    All files are written atomically (an existing ``path`` is replaced; see
+    :func:`save_new_beat` for numbered files that never overwrite). Returns
+    ``{"wav": ..., "midi": ..., "manifest": ...}``.
     """
-    subtype = {16: "PCM_16", 24: "PCM_24"}.get(int(bits))
-    if subtype is None:
-        raise ConfigError(f"bits must be 16 or 24, got {bits!r}")
+    subtype = _subtype(bits)
     path = Path(path)
     if path.suffix.lower() not in (".wav", ".wave"):
         raise ConfigError(f"{path}: the beat is written as WAV, use a .wav file name")
-    written = {"wav": save_audio(path, beat.audio, sample_rate=beat.sample_rate, subtype=subtype)}
-    if midi:
-        written["midi"] = write_midi(beat.pattern, midi, bpm=beat.bpm, bars=beat.bars)
-    if manifest:
-        mpath = path.with_suffix(".json") if manifest is True else Path(manifest)
-        data = beat.manifest()
-        data.update(wav=str(path), bits=int(bits), midi=str(written["midi"]) if midi else None)
-        written["manifest"] = write_json(mpath, data)
-    return written
+    wav = save_audio(path, beat.audio, sample_rate=beat.sample_rate, subtype=subtype)
+    return _beat_side_files(beat, wav, bits=bits, midi=midi, manifest=manifest)
+
+
+def save_new_beat(
+    beat: Beat,
+    folder: str | os.PathLike,
+    stem: str | None = None,
+    *,
+    bits: int = 16,
+    midi: bool | str | os.PathLike = True,
+) -> dict[str, Path]:
+    """Write the beat as a new ``folder/<stem>-NNN.wav`` (+ ``.mid`` and ``.json``, as
+    :func:`save_beat`), with the first free number.
+
+    Never overwrites, also when several processes save at once: the WAV is written under a
+    temporary name and claimed atomically (:func:`beatlib.files.place_unique`), and its
+    ``.mid``/``.json`` take the claimed name. ``stem`` defaults to ``<pattern>-<bpm>bpm``;
+    ``midi``: True (beside the WAV), False, or a path of its own.
+    """
+    stem = stem or f"{beat.pattern.name}-{beat.bpm:g}bpm"
+    wav = _claim_wav(folder, stem, beat.audio, sample_rate=beat.sample_rate, bits=bits)
+    return _beat_side_files(
+        beat, wav, bits=bits, midi=wav.with_suffix(".mid") if midi is True else midi or None
+    )
 
 
 def save_arrangement(arr: Arrangement, path: str | os.PathLike, *, bits: int = 16) -> dict[str, Path]:
     """Write an :class:`Arrangement` as WAV plus a ``.json`` manifest of its bars."""
-    subtype = {16: "PCM_16", 24: "PCM_24"}.get(int(bits))
-    if subtype is None:
-        raise ConfigError(f"bits must be 16 or 24, got {bits!r}")
     path = Path(path)
-    wav = save_audio(path, arr.audio, sample_rate=arr.sample_rate, subtype=subtype)
+    wav = save_audio(path, arr.audio, sample_rate=arr.sample_rate, subtype=_subtype(bits))
     return {"wav": wav, "manifest": write_json(path.with_suffix(".json"), arr.manifest())}
 
 
-def free_path(folder: str | os.PathLike, stem: str, suffix: str = ".wav") -> Path:
-    """``folder/stem-NNN.suffix`` with the first number not taken (never overwrites)."""
+def save_new_arrangement(
+    arr: Arrangement, folder: str | os.PathLike, stem: str | None = None, *, bits: int = 16
+) -> dict[str, Path]:
+    """Write an :class:`Arrangement` as a new ``folder/<stem>-NNN.wav`` + ``.json`` that never
+    overwrites (as :func:`save_new_beat`); ``stem`` defaults to ``arrangement-<structure>``."""
+    wav = _claim_wav(
+        folder, stem or f"arrangement-{arr.structure}", arr.audio, sample_rate=arr.sample_rate, bits=bits
+    )
+    return {"wav": wav, "manifest": write_json(wav.with_suffix(".json"), arr.manifest())}
+
+
+def _subtype(bits: int) -> str:
+    subtype = {16: "PCM_16", 24: "PCM_24"}.get(int(bits))
+    if subtype is None:
+        raise ConfigError(f"bits must be 16 or 24, got {bits!r}")
+    return subtype
+
+
+def _beat_side_files(
+    beat: Beat,
+    wav: Path,
+    *,
+    bits: int,
+    midi: str | os.PathLike | None,
+    manifest: str | os.PathLike | bool = True,
+) -> dict[str, Path]:
+    written = {"wav": wav}
+    if midi:
+        written["midi"] = write_midi(beat.pattern, midi, bpm=beat.bpm, bars=beat.bars)
+    if manifest:
+        mpath = wav.with_suffix(".json") if manifest is True else Path(manifest)
+        data = beat.manifest()
+        data.update(wav=str(wav), bits=int(bits), midi=str(written["midi"]) if midi else None)
+        written["manifest"] = write_json(mpath, data)
+    return written
+
+
+def _claim_wav(
+    folder: str | os.PathLike, stem: str, audio: np.ndarray, *, sample_rate: int, bits: int
+) -> Path:
+    """Write ``audio`` to a temporary file in ``folder`` and claim ``<stem>-NNN.wav`` for it."""
+    if not stem or os.sep in stem or stem.startswith("."):
+        raise ConfigError(f"the file name stem must be a plain name, got {stem!r}")
     folder = Path(folder)
-    i = 1
-    while (folder / f"{stem}-{i:03d}{suffix}").exists():
-        i += 1
-    return folder / f"{stem}-{i:03d}{suffix}"
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{stem}.tmp{os.getpid()}-{uuid.uuid4().hex[:8]}.wav"
+    save_audio(tmp, audio, sample_rate=sample_rate, subtype=_subtype(bits))
+    return place_unique(tmp, _numbered(folder, stem))
+
+
+def _numbered(folder: Path, stem: str) -> Iterator[Path]:
+    """``stem-001.wav``, ``stem-002.wav``, ... whose side files do not exist either."""
+    for i in range(1, 100_000):
+        wav = folder / f"{stem}-{i:03d}.wav"
+        if not any(wav.with_suffix(s).exists() for s in _SIDE_FILES):
+            yield wav

@@ -17,44 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from beatlib.audio import AUDIO_EXTENSIONS, find_audio_files, load_audio, resample, validate_audio
+from beatlib.audio import find_audio_files, load_audio, resample, validate_audio
+from beatlib.batches import batch_clips, latest_batch_dir
+from beatlib.dsp import detect_onset
 from beatlib.errors import DataError
-from beatlib.files import latest_batch_dir
 from beatlib.paths import ProjectPaths
 
-__all__ = ["Kit", "Sound", "detect_onset", "load_kit", "project_kit", "voice_files"]
-
-
-def detect_onset(y: np.ndarray, *, threshold: float = 0.1, floor: float = 0.01, hold: int = 16) -> int:
-    """Index of the first sample of a one-shot's attack.
-
-    The attack is found where the level first reaches ``threshold`` x peak; from there we go
-    back to the last sample whose level (held over ``hold`` samples, so zero crossings inside
-    the sound do not count) is below ``floor`` x peak. A click preceded by silence gets the
-    index of the click itself. Leading silence, DC-free noise and fades below -40 dB of the
-    peak are skipped.
-
-    Args:
-        y: ``[time]`` or ``[time, channels]``.
-
-    Example:
-        >>> y = np.zeros(100, np.float32); y[30:] = np.linspace(1, 0, 70)
-        >>> detect_onset(y)
-        30
-    """
-    from scipy.ndimage import maximum_filter1d
-
-    a = np.abs(np.asarray(y, np.float32))
-    if a.ndim == 2:
-        a = a.max(axis=1)  # [T, C] -> [T]
-    peak = float(a.max()) if a.size else 0.0
-    if peak <= 0.0:
-        return 0
-    first = int(np.argmax(a >= threshold * peak))
-    hold = max(1, int(hold)) | 1  # odd window
-    held = maximum_filter1d(a[: first + 1], size=hold, origin=(hold - 1) // 2, mode="constant")
-    quiet = np.nonzero(held < floor * peak)[0]  # trailing max over `hold` samples
-    return int(quiet[-1]) + 1 if quiet.size else 0
+__all__ = ["Kit", "Sound", "load_kit", "project_kit", "voice_files"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -146,11 +115,7 @@ def voice_files(folder: str | os.PathLike) -> list[Path]:
     batch = latest_batch_dir(folder)
     if batch is None:
         return find_audio_files(folder)
-    return sorted(
-        p
-        for p in batch.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in AUDIO_EXTENSIONS
-    )
+    return batch_clips(batch)
 
 
 def load_kit(

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from beatlib.audio import to_channels
+from beatlib.dsp import fade_out, limit, ms_to_samples
 from beatlib.errors import ConfigError, DataError, NotEnoughSamplesError
 from beatlib.sequencer.kit import Kit, load_kit
 from beatlib.sequencer.midi import load_pattern
@@ -38,7 +39,6 @@ __all__ = [
     "Hit",
     "beat_length",
     "fit_policy",
-    "limit",
     "render",
     "samples_needed",
     "step_positions",
@@ -176,12 +176,6 @@ def _choose_samples(
     return out
 
 
-def _fade(n: int) -> np.ndarray:
-    """Raised-cosine fade-out of ``n`` samples, ``[n, 1]``, from 1 to 0 (exclusive)."""
-    t = (np.arange(n, dtype=np.float32) + 1.0) / (n + 1.0)
-    return (0.5 + 0.5 * np.cos(np.pi * t))[:, None]
-
-
 def render(
     pattern: Pattern,
     sounds: Any,
@@ -203,7 +197,7 @@ def render(
 
     Every hit is placed so that its sound's detected onset (:func:`detect_onset`) lands on the
     hit's sample (:func:`step_positions`, then humanize). Hits are mixed at ``velocity *
-    10**(gain_db/20)`` (headroom) and the mix goes through :func:`limit`, so no sample exceeds
+    10**(gain_db/20)`` (headroom) and the mix goes through :func:`beatlib.dsp.limit`, so no sample exceeds
     ``ceiling_db`` (below full scale) however many loud hits coincide.
 
     Length: ``L = round(bars * beats_per_bar * 60 / bpm * sample_rate)`` samples
@@ -287,7 +281,7 @@ def render(
     velocity = velocity * (1.0 - humanize * HUMANIZE_MAX_VELOCITY * rng.uniform(0, 1, v_idx.size))
     position = np.maximum(steps[s_idx] + jitter.astype(np.int64), 0)
     step_len = int(round(sample_rate * 60.0 / (float(bpm) * pattern.steps_per_beat)))
-    fade = max(1, int(round(FADE_MS * sample_rate / 1000)))
+    fade = max(1, ms_to_samples(FADE_MS, sample_rate=sample_rate))
 
     hits, placed = [], []
     counters = dict.fromkeys(pattern.voices, 0)
@@ -298,9 +292,7 @@ def render(
         snd = kit.sound(voice, k)
         y = to_channels(snd.audio, channels)  # [T, C]
         if voice in chokes and y.shape[0] > snd.onset + step_len:
-            y = y[: snd.onset + step_len].copy()  # ring one step only
-            f = min(fade, y.shape[0])
-            y[-f:] *= _fade(f)
+            y = fade_out(y[: snd.onset + step_len], fade)  # ring one step only, no click
         hits.append(
             Hit(
                 voice,
@@ -325,9 +317,7 @@ def render(
         buf[pre + start : pre + start + y.shape[0]] += y * np.float32(vel)
     out = buf[pre:]
     if tail == "cut":
-        out = out[:length].copy()
-        f = min(fade, length)
-        out[-f:] *= _fade(f)
+        out = fade_out(out[:length], fade)
     elif tail == "wrap":
         out = _wrap(out, length)
         if pre:
@@ -367,50 +357,3 @@ def _as_kit(sounds: Any, sample_rate: int) -> Kit:
     raise ConfigError(
         f"sounds must be a Kit, a folder or a mapping of voice -> arrays, got {type(sounds).__name__}"
     )
-
-
-def limit(
-    y: np.ndarray,
-    *,
-    sample_rate: int,
-    ceiling_db: float = -0.3,
-    lookahead_ms: float = 2.0,
-    release_ms: float = 80.0,
-) -> np.ndarray:
-    """A transparent look-ahead peak limiter: the result never exceeds the ceiling.
-
-    Gain needed per sample ``g = min(1, ceiling / |y|)`` (over channels); a sliding minimum
-    over ``±lookahead`` makes every peak reached early; a peak hold with exponential release
-    (``release_ms`` time constant, computed in closed form, no per-sample loop) lets the gain
-    recover smoothly; a moving average over the same ``±lookahead`` turns the attack into a
-    ramp. Each averaged value only mixes gains that are already <= the need of the sample, so
-    the smooth gain is still <= ``g`` everywhere. Audio below the ceiling is returned
-    unchanged (gain exactly 1).
-
-    Example:
-        >>> y = np.zeros((1000, 1), np.float32); y[500] = 4.0; y[100] = 0.5
-        >>> z = limit(y, sample_rate=8000, ceiling_db=-1.0)
-        >>> float(abs(z).max()) <= 10 ** (-1 / 20), float(z[100, 0])
-        (True, 0.5)
-    """
-    from scipy.ndimage import minimum_filter1d, uniform_filter1d
-
-    y = np.asarray(y, np.float32)
-    ceiling = 10 ** (ceiling_db / 20)
-    level = np.abs(y).max(axis=1) if y.ndim == 2 else np.abs(y)  # [T, C] -> [T]
-    if y.size == 0 or float(level.max()) <= ceiling:
-        return y
-    need = np.minimum(1.0, ceiling / np.maximum(level.astype(np.float64), 1e-12))
-    r = max(1, int(round(lookahead_ms * sample_rate / 1000)))
-    held = minimum_filter1d(need, size=2 * r + 1, mode="nearest")  # reach peaks early
-    # peak hold with exponential release of the attenuation a = 1 - gain:
-    #   rel[n] = max_k<=n a[k] * lam**(n-k), done in the log domain with a cumulative max.
-    atten = 1.0 - held
-    log_lam = -1.0 / max(release_ms * sample_rate / 1000, 1.0)
-    n = np.arange(atten.size, dtype=np.float64)
-    with np.errstate(divide="ignore"):
-        rel = np.exp(np.maximum.accumulate(np.log(atten) - n * log_lam) + n * log_lam)
-    gain = uniform_filter1d(1.0 - np.maximum(rel, atten), size=2 * r + 1, mode="nearest")
-    gain = np.minimum(gain, need)  # guard rounding
-    out = y * gain.astype(np.float32).reshape(-1, *([1] * (y.ndim - 1)))
-    return np.clip(out, -ceiling, ceiling)

@@ -1,0 +1,163 @@
+"""``beatlib sequence`` and ``arrange``: beats and loops from generated sounds.
+
+beatlib modules are imported inside the handlers: ``beatlib --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from beatlib.cli.base import command
+
+__all__: list[str] = []  # sub-commands register themselves with @command; nothing to import from here
+
+
+@command
+def _add_sequence(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sequence",
+        help="render a beat from one-shots (WAV + MIDI + manifest)",
+        description="Render a step pattern with sounds from SOUNDS/<voice>/ (the latest batch-NNN "
+        "folder of a voice is used). By default no sample plays twice in the beat.",
+    )
+    p.add_argument(
+        "--sounds",
+        required=True,
+        metavar="DIR",
+        help="folder with one sub-folder per voice, e.g. generated_output/wavenet or data/demo_kit/oneshots",
+    )
+    p.add_argument(
+        "--pattern",
+        default="house",
+        help="preset (house, techno, breakbeat, hip-hop, simple-house) or a pattern "
+        ".json / .mid file (default: house)",
+    )
+    p.add_argument("--bpm", type=float, default=124.0, help="tempo (default 124)")
+    p.add_argument("--bars", type=int, default=4, help="bars to render (default 4)")
+    p.add_argument(
+        "--swing",
+        type=float,
+        default=0.0,
+        help="delay of the off-beat 16ths in steps, 0..0.5 (1/3: triplet shuffle)",
+    )
+    p.add_argument(
+        "--humanize", type=float, default=0.0, help="0..1: timing (up to 10 ms) and velocity jitter"
+    )
+    p.add_argument(
+        "--policy",
+        default="unique",
+        choices=("unique", "round-robin", "random", "one-per-voice"),
+        help="sample choice (default unique: no sample twice in the beat)",
+    )
+    p.add_argument(
+        "--choke",
+        nargs="*",
+        default=None,
+        metavar="VOICE",
+        help="cut these voices' hits after one step (no voice given: all voices)",
+    )
+    p.add_argument(
+        "--tail",
+        default="ring",
+        choices=("ring", "cut", "wrap"),
+        help="ring: let the last hits ring out (longer file); cut / wrap: exactly the bars",
+    )
+    p.add_argument("--seed", type=int, default=None, help="sample choice and humanize (default: random)")
+    p.add_argument("--sample-rate", type=int, default=44100, help="output rate (default 44100)")
+    p.add_argument("--bits", type=int, default=16, choices=(16, 24), help="WAV bit depth (default 16)")
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="FILE.wav",
+        help="output WAV (default: a new file in PROJECT/generated_output/beats)",
+    )
+    p.add_argument(
+        "--midi",
+        nargs="?",
+        const=True,
+        default=None,
+        metavar="FILE.mid",
+        help="also write the pattern as a MIDI file (no FILE: beside the WAV)",
+    )
+    p.add_argument("--project", default=".", help="project folder for the default output (default: .)")
+    p.set_defaults(func=_run_sequence)
+
+
+def _run_sequence(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from beatlib import sequencer
+    from beatlib.paths import ProjectPaths
+
+    pattern = sequencer.load_pattern(args.pattern)
+    choke = False if args.choke is None else (True if not args.choke else args.choke)
+    beat = sequencer.render(
+        pattern,
+        args.sounds,
+        args.bpm,
+        args.bars,
+        sample_rate=args.sample_rate,
+        swing=args.swing,
+        humanize=args.humanize,
+        seed=args.seed,
+        policy=args.policy,
+        choke=choke,
+        tail=args.tail,
+    )
+    if args.out:
+        midi = Path(args.out).with_suffix(".mid") if args.midi is True else args.midi
+        written = sequencer.save_beat(beat, args.out, bits=args.bits, midi=midi)
+    else:  # a new numbered file, also when other runs save at the same moment
+        written = sequencer.save_new_beat(
+            beat, ProjectPaths(args.project).beats, bits=args.bits, midi=args.midi or False
+        )
+    seconds = beat.audio.shape[0] / beat.sample_rate
+    print(
+        f"{len(beat.hits)} hits, {args.bars} bars at {args.bpm:g} bpm, {seconds:.2f} s "
+        f"(seed {beat.settings['seed']}, policy {args.policy})"
+    )
+    for kind, path in written.items():
+        print(f"{kind}: {path}")
+    return 0
+
+
+@command
+def _add_arrange(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "arrange",
+        help="stack generated WaveGAN bars into a loop (AAAA, AAAB, AABB, ABAB)",
+        description="Pick distinct random clips from LOOPS (its latest batch-NNN folder, if any), cut "
+        "each to whole beats at the batch's tempo, and stack them with crossfaded joins.",
+    )
+    p.add_argument("--loops", required=True, metavar="DIR", help="e.g. generated_output/wavegan")
+    p.add_argument("--structure", default="AABB", help="AAAA, AAAB, AABB, ABAB or any letters (default AABB)")
+    p.add_argument("--out", required=True, metavar="FILE.wav", help="output WAV (+ a .json manifest)")
+    p.add_argument("--crossfade-ms", type=float, default=10.0, help="crossfade at joins (default 10 ms)")
+    p.add_argument(
+        "--bpm",
+        type=float,
+        default=None,
+        help="tempo of the clips (default: the batch manifest's; none: whole clips)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="which clips are picked (default 0)")
+    p.add_argument("--sample-rate", type=int, default=44100, help="output rate (default 44100)")
+    p.add_argument("--bits", type=int, default=16, choices=(16, 24), help="WAV bit depth (default 16)")
+    p.set_defaults(func=_run_arrange)
+
+
+def _run_arrange(args: argparse.Namespace) -> int:
+    from beatlib import sequencer
+
+    arr = sequencer.arrange_folder(
+        args.loops,
+        args.structure,
+        seed=args.seed,
+        sample_rate=args.sample_rate,
+        crossfade_ms=args.crossfade_ms,
+        bpm=args.bpm,
+    )
+    written = sequencer.save_arrangement(arr, args.out, bits=args.bits)
+    print(f"{arr.structure}: " + ", ".join(f"{k}={v}" for k, v in arr.sources.items()))
+    for kind, path in written.items():
+        print(f"{kind}: {path}")
+    return 0
