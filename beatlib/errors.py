@@ -25,7 +25,7 @@ class ConfigError(BeatlibError, ValueError):
 class AudioError(BeatlibError, ValueError):
     """An audio file or array cannot be used; the message names the file and the reason."""
 
-    def __init__(self, source: "str | os.PathLike | None", reason: str):
+    def __init__(self, source: str | os.PathLike | None, reason: str):
         self.source = None if source is None else str(source)
         self.reason = reason
         super().__init__(reason if source is None else f"{self.source}: {reason}")
@@ -55,3 +55,11 @@ class NotEnoughSamplesError(DataError):
         super().__init__(message)
         self.needed = needed
         self.available = available
+
+
+class RunInUseError(CheckpointError):
+    """Another process is training into the same run folder (it holds the folder's lock)."""
+
+
+class OutputError(BeatlibError):
+    """An output cannot be written (read-only or full disk, a folder in the way, a name too long)."""

@@ -1,33 +1,35 @@
-"""Building blocks shared by the models (TensorFlow / Keras 3)."""
+"""Building blocks shared by the models (TensorFlow / Keras 3): mu-law in TF, the WaveNet layer,
+WaveGAN's phase shuffle."""
+
 from __future__ import annotations
 
-# ============================================================ wavenet blocks
-# (owned by the WaveNet work: causal dilated conv / gated residual block)
-import keras as _keras
-import tensorflow as _tf
+import keras
+import tensorflow as tf
+
+__all__ = ["GatedResidualBlock", "PhaseShuffle", "mu_law_decode_tf", "mu_law_encode_tf", "phase_shuffle"]
 
 
 def mu_law_encode_tf(x, quantization: int = 256):
     """TensorFlow twin of :func:`beatlib.audio.mu_law_encode`: audio in [-1, 1] -> int32 classes.
 
     Example:
-        >>> int(mu_law_encode_tf(_tf.constant([0.0]))[0])
+        >>> int(mu_law_encode_tf(tf.constant([0.0]))[0])
         128
     """
     mu = float(quantization - 1)
-    x = _tf.clip_by_value(_tf.cast(x, _tf.float32), -1.0, 1.0)
-    y = _tf.sign(x) * _tf.math.log1p(mu * _tf.abs(x)) / _tf.math.log1p(mu)
-    return _tf.cast(_tf.floor((y + 1.0) / 2.0 * mu + 0.5), _tf.int32)
+    x = tf.clip_by_value(tf.cast(x, tf.float32), -1.0, 1.0)
+    y = tf.sign(x) * tf.math.log1p(mu * tf.abs(x)) / tf.math.log1p(mu)
+    return tf.cast(tf.floor((y + 1.0) / 2.0 * mu + 0.5), tf.int32)
 
 
 def mu_law_decode_tf(q, quantization: int = 256):
     """TensorFlow twin of :func:`beatlib.audio.mu_law_decode`: int classes -> float32 audio."""
     mu = float(quantization - 1)
-    y = 2.0 * _tf.cast(q, _tf.float32) / mu - 1.0
-    return _tf.sign(y) * _tf.math.expm1(_tf.abs(y) * _tf.math.log1p(mu)) / mu
+    y = 2.0 * tf.cast(q, tf.float32) / mu - 1.0
+    return tf.sign(y) * tf.math.expm1(tf.abs(y) * tf.math.log1p(mu)) / mu
 
 
-class GatedResidualBlock(_keras.layers.Layer):
+class GatedResidualBlock(keras.layers.Layer):
     """One WaveNet layer: causal dilated conv (width 2), tanh*sigmoid gate, residual + skip 1x1.
 
     Both taps and both halves (filter, gate) are ONE weight ``w_dil [2R, 2D]`` (rows 0:R act on
@@ -46,13 +48,14 @@ class GatedResidualBlock(_keras.layers.Layer):
 
     Example:
         >>> blk = GatedResidualBlock(4, 8, 8, 16)
-        >>> x, c, s = blk((_tf.zeros([2, 10, 8]), _tf.zeros([2, 1, 8])))
+        >>> x, c, s = blk((tf.zeros([2, 10, 8]), tf.zeros([2, 1, 8])))
         >>> tuple(s.shape)
         (2, 10, 16)
     """
 
-    def __init__(self, dilation: int, residual_channels: int, dilation_channels: int,
-                 skip_channels: int, **kwargs):
+    def __init__(
+        self, dilation: int, residual_channels: int, dilation_channels: int, skip_channels: int, **kwargs
+    ):
         super().__init__(**kwargs)
         self.dilation = int(dilation)
         self.residual_channels = int(residual_channels)
@@ -68,22 +71,22 @@ class GatedResidualBlock(_keras.layers.Layer):
 
     def _gate(self, past, now):
         # [..., R] x2 -> [..., 2R] @ [2R, 2D] -> [..., D]
-        pre = _keras.ops.matmul(_keras.ops.concatenate([past, now], axis=-1), self.w_dil) + self.b_dil
-        f, g = _keras.ops.split(pre, 2, axis=-1)
-        return _keras.ops.tanh(f) * _keras.ops.sigmoid(g)
+        pre = keras.ops.matmul(keras.ops.concatenate([past, now], axis=-1), self.w_dil) + self.b_dil
+        f, g = keras.ops.split(pre, 2, axis=-1)
+        return keras.ops.tanh(f) * keras.ops.sigmoid(g)
 
     def _out(self, x, z):
         # [..., D] @ [D, R+S] -> residual [..., R] (added to x), skip [..., S]
-        o = _keras.ops.matmul(z, self.w_out) + self.b_out
-        return x + o[..., : self.residual_channels], o[..., self.residual_channels:]
+        o = keras.ops.matmul(z, self.w_out) + self.b_out
+        return x + o[..., : self.residual_channels], o[..., self.residual_channels :]
 
     def call(self, inputs):
         x, c = inputs
-        t = _keras.ops.shape(x)[1]
+        t = keras.ops.shape(x)[1]
         d = self.dilation
         # [B, T, R] -> [B, T, R]: x[t-d], with silence c before the clip
-        pad = _keras.ops.repeat(c, d, axis=1)  # [B, d, R]
-        past = _keras.ops.concatenate([pad, x], axis=1)[:, :t]
+        pad = keras.ops.repeat(c, d, axis=1)  # [B, d, R]
+        past = keras.ops.concatenate([pad, x], axis=1)[:, :t]
         z = self._gate(past, x)  # [B, T, D]
         x_next, skip = self._out(x, z)
         c_next, _ = self._out(c, self._gate(c, c))  # silence in -> silence state [B, 1, R]
@@ -91,14 +94,13 @@ class GatedResidualBlock(_keras.layers.Layer):
 
     def get_config(self):
         cfg = super().get_config()
-        cfg.update(dilation=self.dilation, residual_channels=self.residual_channels,
-                   dilation_channels=self.dilation_channels, skip_channels=self.skip_channels)
+        cfg.update(
+            dilation=self.dilation,
+            residual_channels=self.residual_channels,
+            dilation_channels=self.dilation_channels,
+            skip_channels=self.skip_channels,
+        )
         return cfg
-
-# ============================================================ wavegan blocks
-# (owned by the WaveGAN work: phase shuffle)
-import keras as _keras_wg  # noqa: E402
-import tensorflow as _tf_wg  # noqa: E402
 
 
 def phase_shuffle(x, rad: int):
@@ -125,16 +127,16 @@ def phase_shuffle(x, rad: int):
     """
     if rad <= 0:
         return x
-    x = _tf_wg.convert_to_tensor(x)
-    b, t = _tf_wg.shape(x)[0], _tf_wg.shape(x)[1]
-    padded = _tf_wg.pad(x, [[0, 0], [rad, rad], [0, 0]], mode="REFLECT")  # [B, T, C] -> [B, T+2r, C]
-    shift = _tf_wg.random.uniform([b, 1], minval=-rad, maxval=rad + 1, dtype=_tf_wg.int32)  # [B, 1]
-    idx = _tf_wg.range(t)[None, :] + (rad - shift)  # [B, T], values in [0, T+2r)
-    return _tf_wg.gather(padded, idx, axis=1, batch_dims=1)  # [B, T+2r, C] -> [B, T, C]
+    x = tf.convert_to_tensor(x)
+    b, t = tf.shape(x)[0], tf.shape(x)[1]
+    padded = tf.pad(x, [[0, 0], [rad, rad], [0, 0]], mode="REFLECT")  # [B, T, C] -> [B, T+2r, C]
+    shift = tf.random.uniform([b, 1], minval=-rad, maxval=rad + 1, dtype=tf.int32)  # [B, 1]
+    idx = tf.range(t)[None, :] + (rad - shift)  # [B, T], values in [0, T+2r)
+    return tf.gather(padded, idx, axis=1, batch_dims=1)  # [B, T+2r, C] -> [B, T, C]
 
 
-@_keras_wg.saving.register_keras_serializable(package="beatlib")
-class PhaseShuffle(_keras_wg.layers.Layer):
+@keras.saving.register_keras_serializable(package="beatlib")
+class PhaseShuffle(keras.layers.Layer):
     """Keras layer around :func:`phase_shuffle`; identity when called with ``training=False``.
 
     Example:

@@ -24,6 +24,7 @@ Example:
     >>> tuple(g(z).shape), tuple(d(g(z)).shape)
     ((3, 16384, 2), (3, 1))
 """
+
 from __future__ import annotations
 
 import keras
@@ -33,6 +34,15 @@ import tensorflow as tf
 from beatlib.config import WaveGANConfig
 from beatlib.errors import ConfigError
 from beatlib.models.layers import PhaseShuffle
+
+__all__ = [
+    "WaveGANTrainer",
+    "build_discriminator",
+    "build_generator",
+    "gradient_penalty",
+    "latents_from_seeds",
+    "sample_latents",
+]
 
 #: Output length -> (width multiplier of the first layer, strides of the extra last layer or None).
 _LAYOUTS = {16384: (16, None), 32768: (32, 2), 65536: (32, 4)}
@@ -78,8 +88,9 @@ def build_generator(cfg: WaveGANConfig) -> keras.Model:
     x = keras.layers.Activation("tanh", name="tanh")(x)  # [B, T, c] in (-1, 1)
     if cfg.post_proc_filt_len > 0:
         # Learned post-processing filter (paper's appendix): [B, T, c] -> [B, T, c]
-        x = keras.layers.Conv1D(cfg.channels, cfg.post_proc_filt_len, padding="same", use_bias=False,
-                                name="post_proc_filter")(x)
+        x = keras.layers.Conv1D(
+            cfg.channels, cfg.post_proc_filt_len, padding="same", use_bias=False, name="post_proc_filter"
+        )(x)
     return keras.Model(z, x, name="wavegan_generator")
 
 
@@ -128,8 +139,11 @@ def latents_from_seeds(seeds, latent_dim: int) -> np.ndarray:
         >>> bool((a[0] == latents_from_seeds([7], 100)[0]).all())
         True
     """
-    return np.stack([sample_latents(1, latent_dim, seed=int(s))[0] for s in seeds]) if len(seeds) else \
-        np.zeros((0, latent_dim), np.float32)
+    return (
+        np.stack([sample_latents(1, latent_dim, seed=int(s))[0] for s in seeds])
+        if len(seeds)
+        else np.zeros((0, latent_dim), np.float32)
+    )
 
 
 def gradient_penalty(critic, real, fake, *, alpha=None, epsilon: float = 1e-12):
@@ -184,8 +198,13 @@ class WaveGANTrainer(keras.Model):
         ['d_loss', 'g_loss', 'gp', 'wasserstein']
     """
 
-    def __init__(self, cfg: WaveGANConfig, generator: keras.Model | None = None,
-                 discriminator: keras.Model | None = None, **kwargs):
+    def __init__(
+        self,
+        cfg: WaveGANConfig,
+        generator: keras.Model | None = None,
+        discriminator: keras.Model | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.cfg = cfg
         self.generator = generator if generator is not None else build_generator(cfg)
@@ -199,8 +218,12 @@ class WaveGANTrainer(keras.Model):
         """Adam(lr, beta1, beta2) from the config for both networks unless given."""
         super().compile(**kwargs)
         c = self.cfg
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(c.learning_rate, beta_1=c.beta1, beta_2=c.beta2)
-        self.g_optimizer = g_optimizer or keras.optimizers.Adam(c.learning_rate, beta_1=c.beta1, beta_2=c.beta2)
+        self.d_optimizer = d_optimizer or keras.optimizers.Adam(
+            c.learning_rate, beta_1=c.beta1, beta_2=c.beta2
+        )
+        self.g_optimizer = g_optimizer or keras.optimizers.Adam(
+            c.learning_rate, beta_1=c.beta1, beta_2=c.beta2
+        )
 
     def build_optimizers(self) -> None:
         """Create the optimizers' slot variables now (so a checkpoint can restore into them)."""
@@ -239,15 +262,19 @@ class WaveGANTrainer(keras.Model):
             d_loss = tf.nn.compute_average_loss(per_example, global_batch_size=gb)
         grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
-        return (d_loss, tf.nn.compute_average_loss(gp, global_batch_size=gb),
-                tf.nn.compute_average_loss(d_real - d_fake, global_batch_size=gb))
+        return (
+            d_loss,
+            tf.nn.compute_average_loss(gp, global_batch_size=gb),
+            tf.nn.compute_average_loss(d_real - d_fake, global_batch_size=gb),
+        )
 
     def _generator_update(self, b):
         gb = self._global_batch(b)
         with tf.GradientTape() as tape:
             fake = self.generator(self._latents(b), training=True)  # [B, T, C]
-            g_loss = tf.nn.compute_average_loss(-self.discriminator(fake, training=True)[:, 0],
-                                                global_batch_size=gb)
+            g_loss = tf.nn.compute_average_loss(
+                -self.discriminator(fake, training=True)[:, 0], global_batch_size=gb
+            )
         grads = tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
         return g_loss

@@ -19,16 +19,26 @@ Example:
     >>> tuple(model(np.zeros([2, 50], np.int32)).shape)
     (2, 50, 256)
 """
+
 from __future__ import annotations
 
-import numpy as np
-
 import keras
+import numpy as np
 import tensorflow as tf
 
 from beatlib.audio import mu_law_encode
 from beatlib.config import WaveNetConfig
 from beatlib.models.layers import GatedResidualBlock
+
+__all__ = [
+    "WaveNetTrainer",
+    "build_wavenet",
+    "flops_per_sample",
+    "receptive_field",
+    "silence_class",
+    "teacher_forcing_inputs",
+    "wavenet_weights",
+]
 
 
 def receptive_field(cfg: WaveNetConfig) -> int:
@@ -99,13 +109,17 @@ def wavenet_weights(model: keras.Model, cfg: WaveNetConfig) -> dict[str, tf.Tens
     h1, h2 = model.get_layer("head_1"), model.get_layer("head_2")
     return {
         "embedding": tf.convert_to_tensor(model.get_layer("embedding").embeddings),
-        "w_past": w_dil[:, :r], "w_now": w_dil[:, r:],
+        "w_past": w_dil[:, :r],
+        "w_now": w_dil[:, r:],
         "b_dil": tf.stack([tf.convert_to_tensor(b.b_dil) for b in blocks]),
-        "w_res": w_out[:, :, :r], "b_res": b_out[:, :r],
+        "w_res": w_out[:, :, :r],
+        "b_res": b_out[:, :r],
         "w_skip": tf.reshape(w_out[:, :, r:], [n_layers * dch, -1]),
         "b_skip": tf.reduce_sum(b_out[:, r:], axis=0),
-        "w_h1": tf.convert_to_tensor(h1.kernel), "b_h1": tf.convert_to_tensor(h1.bias),
-        "w_h2": tf.convert_to_tensor(h2.kernel), "b_h2": tf.convert_to_tensor(h2.bias),
+        "w_h1": tf.convert_to_tensor(h1.kernel),
+        "b_h1": tf.convert_to_tensor(h1.bias),
+        "w_h2": tf.convert_to_tensor(h2.kernel),
+        "b_h2": tf.convert_to_tensor(h2.bias),
     }
 
 
@@ -114,3 +128,51 @@ def flops_per_sample(cfg: WaveNetConfig) -> int:
     r, d, s, q = cfg.residual_channels, cfg.dilation_channels, cfg.skip_channels, cfg.quantization
     per_layer = 2 * r * 2 * d + d * (r + s)
     return 2 * (len(cfg.dilations) * per_layer + s * s + s * q)
+
+
+class WaveNetTrainer(keras.Model):
+    """Teacher-forcing training of a WaveNet: cross-entropy of the next mu-law class.
+
+    ``train_step((inputs [B, T], targets [B, T]))`` (int32, see :func:`teacher_forcing_inputs`)
+    makes one Adam update of ``self.wavenet`` and returns ``{"loss": mean over B and T}``.
+
+    Examples
+    --------
+    >>> from beatlib.config import wavenet_profile
+    >>> cfg = wavenet_profile("tiny")
+    >>> t = WaveNetTrainer(cfg)
+    >>> t.compile()
+    >>> x = tf.fill([cfg.batch_size, 50], silence_class(cfg))
+    >>> sorted(t.train_step((x, x)))
+    ['loss']
+    """
+
+    def __init__(self, cfg: WaveNetConfig, wavenet: keras.Model | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.cfg = cfg
+        self.wavenet = wavenet if wavenet is not None else build_wavenet(cfg)
+        self.loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+
+    def compile(self, optimizer=None, **kwargs):
+        """Adam(``cfg.learning_rate``) unless given; its slot variables are built at once."""
+        super().compile(optimizer=optimizer or keras.optimizers.Adam(self.cfg.learning_rate), **kwargs)
+        self.optimizer.build(self.wavenet.trainable_variables)
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker]
+
+    def call(self, inputs, training=False):
+        return self.wavenet(inputs, training=training)  # [B, T] -> [B, T, Q]
+
+    def train_step(self, data):
+        """One update on ``(inputs [B, T], targets [B, T])``; returns ``{"loss": scalar}``."""
+        inputs, targets = data
+        with tf.GradientTape() as tape:
+            logits = self.wavenet(inputs, training=True)  # [B, T] -> [B, T, Q]
+            loss = self.loss_fn(targets, logits)  # mean over [B, T]
+        variables = self.wavenet.trainable_variables
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.loss_tracker.update_state(loss)
+        return {"loss": loss}
