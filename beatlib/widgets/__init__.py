@@ -8,8 +8,12 @@ a live kernel (papermill, nbconvert): static parts render, nothing hangs or rais
 * :mod:`~beatlib.widgets.audition`: batch audition and latent walk (notebook 04).
 * :mod:`~beatlib.widgets.similarity`: the similarity report (notebook 05).
 * :mod:`~beatlib.widgets.sequencer`: beats, arrangements and the step sequencer (notebook 06).
+
+Importing this package (the first cell of every notebook) hides TensorFlow's start-up lines
+in the kernel (:func:`beatlib.quiet.quiet_tensorflow`); it changes nothing else.
 """
 
+from beatlib.quiet import quiet_tensorflow
 from beatlib.widgets.audition import Audition, LatentWalk, audition_sources, show_batch
 from beatlib.widgets.display import (
     call_or_report,
@@ -58,3 +62,5 @@ __all__ = [
     "show_similarity_summary",
     "show_table",
 ]
+
+quiet_tensorflow()  # the notebook face: before any cell loads TensorFlow

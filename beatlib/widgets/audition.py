@@ -12,10 +12,9 @@ import ipywidgets as W
 import numpy as np
 from IPython.display import HTML, display
 
-from beatlib import generate, metrics, similarity
+from beatlib import batches, generate, metrics, similarity, tempo
 from beatlib.audio import load_audio
 from beatlib.errors import BeatlibError, CheckpointError, ConfigError
-from beatlib.files import batch_dirs
 from beatlib.paths import INSTRUMENTS, ProjectPaths
 from beatlib.widgets.display import call_or_report, clip_figure, esc, plain_text, player, show_figure, show_in
 
@@ -37,9 +36,9 @@ def audition_sources(
 
     ``out_dir`` is the folder generation wrote to (default: the project's ``generated_output``).
     """
-    root = generate.generated_root(project_dir, out_dir)
-    found = {f"wavenet/{i}": batch_dirs(root / "wavenet" / i) for i in INSTRUMENTS}
-    found["wavegan"] = batch_dirs(root / "wavegan")
+    root = batches.generated_root(project_dir, out_dir)
+    found = {f"wavenet/{i}": batches.batch_dirs(root / "wavenet" / i) for i in INSTRUMENTS}
+    found["wavegan"] = batches.batch_dirs(root / "wavegan")
     return {k: v for k, v in found.items() if v}
 
 
@@ -111,7 +110,7 @@ class Audition:
         self.next_button.on_click(lambda _b: self._safe(self.next))
         self.keep_button.on_click(lambda _b: self._safe(self.keep))
         if not labels:
-            root = generate.generated_root(self.paths.root, out_dir)
+            root = batches.generated_root(self.paths.root, out_dir)
             self._set_status(
                 f"No generated batches under {root} yet: run "
                 "beatlib.generate.generate_all (notebook 04) first."
@@ -153,7 +152,7 @@ class Audition:
         if batch is None:
             return
         self.batch = Path(batch)
-        self.clips = generate.batch_clips(self.batch)
+        self.clips = batches.batch_clips(self.batch)
         with self._controls():
             self.slider.value = 0
             self.slider.max = max(len(self.clips) - 1, 0)
@@ -209,7 +208,7 @@ class Audition:
         """Copy the clip on show into the favourites folder; returns the new file."""
         if self.current is None:
             raise BeatlibError("nothing to keep: no clip on show")
-        dest = generate.keep_clip(self.current, self.paths.favourites, _clip_group(self.label))
+        dest = batches.keep_clip(self.current, self.paths.favourites, _clip_group(self.label))
         self.kept.append(dest)
         self._set_status(f"kept {self.current.name} as <code>{esc(str(dest))}</code>")
         return dest
@@ -250,7 +249,7 @@ class Audition:
         """The batch manifest's entry for clip ``name`` (e.g. its latent seed), as ' · k v' text."""
         if self.batch not in self._manifests:
             try:
-                clips = generate.read_manifest(self.batch).get("clips", [])
+                clips = batches.read_manifest(self.batch).get("clips", [])
             except BeatlibError:
                 clips = []
             self._manifests[self.batch] = {c.get("file"): c for c in clips if isinstance(c, dict)}
@@ -293,10 +292,10 @@ class Audition:
 class LatentWalk:
     """WaveGAN latent walk: two seeds and a slider that blends their latent vectors.
 
-    The clip at position ``t`` is the generator's output for ``(1 - t) z_a + t z_b`` (the
-    latent vectors of the two seeds as the sampler draws them for a batch, so seed ``s``
-    gives the same clip as in a batch's manifest), played as a ``bars``-bar loop
-    (:func:`beatlib.generate.loop_from_clip`). Handlers are plain methods
+    The clip at position ``t`` is :func:`beatlib.generate.latent_walk`'s: the generator's
+    output for ``(1 - t) z_a + t z_b`` (the latent vectors of the two seeds as a batch draws
+    them, so seed ``s`` gives the same clip as in a batch's manifest), played as a
+    ``bars``-bar loop (:func:`beatlib.generate.loop_from_clip`). Handlers are plain methods
     (:meth:`set_seeds`, :meth:`move`, :meth:`render`). Without a checkpoint the widget
     shows how to train one instead of raising.
 
@@ -318,7 +317,7 @@ class LatentWalk:
 
         self.paths = ProjectPaths(project_dir)
         self.bars = int(bars)
-        self.bpm = float(bpm or generate.model_bpm(self.paths.wavegan_weights, self.paths.loops_npz))
+        self.bpm = float(bpm or tempo.model_bpm(self.paths.wavegan_weights, self.paths.loops_npz))
         self.generator = None
         self.cfg = None
         self.seed_a_box = W.BoundedIntText(
@@ -385,18 +384,13 @@ class LatentWalk:
             self._quiet = False
         self.render()
 
-    def latent(self, position: float | None = None) -> np.ndarray:
-        """The blended latent vector ``[latent_dim]``."""
-        t = float(self.slider.value if position is None else position)
-        za, zb = self.generator.latents([int(self.seed_a_box.value), int(self.seed_b_box.value)])
-        return ((1.0 - t) * za + t * zb).astype(np.float32)
-
     def clip(self, position: float | None = None) -> np.ndarray:
         """The generated clip ``[slice_len, channels]`` at ``position`` (default: the slider's)."""
         if self.generator is None:
             raise CheckpointError(f"{self.paths.wavegan_weights}: no WaveGAN generator loaded")
-        z = self.latent(position)[None]  # [1, latent_dim]
-        return np.asarray(self.generator.generate(z)[0], np.float32)  # [slice_len, C]
+        t = float(self.slider.value if position is None else position)
+        a, b = int(self.seed_a_box.value), int(self.seed_b_box.value)
+        return np.asarray(generate.latent_walk(self.generator, a, b, [t])[0], np.float32)  # [slice_len, C]
 
     def loop(self, position: float | None = None) -> np.ndarray:
         """The clip at ``position`` repeated into a ``bars``-bar loop ``[L, C]``."""
@@ -407,7 +401,7 @@ class LatentWalk:
     def keep(self) -> Path:
         """Save the loop at the slider's position into ``generated_output/keep/wavegan/``."""
         a, b, t = int(self.seed_a_box.value), int(self.seed_b_box.value), float(self.slider.value)
-        dest = generate.keep_audio(
+        dest = batches.keep_audio(
             self.loop(),
             self.paths.favourites,
             "wavegan",
@@ -454,8 +448,8 @@ def show_batch(batch_dir: str | os.PathLike, *, n: int = 3, title: str | None = 
     Plain output (no widgets), so it is visible in a saved or exported notebook too.
     """
 
-    clips = generate.batch_clips(batch_dir)[: max(int(n), 0)]
-    display(HTML(f"<b>{esc(title or str(batch_dir))}</b>: {len(generate.batch_clips(batch_dir))} clips"))
+    clips = batches.batch_clips(batch_dir)[: max(int(n), 0)]
+    display(HTML(f"<b>{esc(title or str(batch_dir))}</b>: {len(batches.batch_clips(batch_dir))} clips"))
     if not clips:
         return
     columns = []

@@ -8,7 +8,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import HTML, display
 
-from beatlib import training
 from beatlib.widgets.display import player, png
 
 __all__ = ["TrainingMonitor", "compare_clips", "plot_history"]
@@ -43,7 +42,9 @@ def plot_history(history_or_dir, keys=None, *, title: str = "") -> None:
     """
 
     if isinstance(history_or_dir, (str, os.PathLike)):
-        history_or_dir = training.read_history(history_or_dir)
+        from beatlib.training import read_history  # here: beatlib.training loads TensorFlow (seconds)
+
+        history_or_dir = read_history(history_or_dir)
     display(png(_history_figure(history_or_dir, keys, title)))
 
 
