@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from beatlib import audio, dsp, hints
+from beatlib import audio, dsp, hints, kits
 from beatlib.dsp import trim_to_onset
 from beatlib.errors import AudioError, ConfigError, DataError
 from beatlib.files import atomic_path, write_json
@@ -415,18 +415,19 @@ def prepare_oneshots(src_dir: str | os.PathLike, out_npz: str | os.PathLike, *,
         (20, 1600)
     """
     src = Path(src_dir)
-    out_npz = _check_output(Path(out_npz), src)
+    kit = kits.oneshot_files(src) if kits.is_kit(src) else None  # a kit: a file per sample and layer
+    out_npz = _check_output(Path(out_npz), kit.root if kit else src)
     seconds = dict(ONESHOT_SECONDS, **(lengths or {}))
     for inst, s in seconds.items():
         if not s > 0:
             raise ConfigError(f"length of {inst} must be > 0 s, got {s}")
-    files, skipped = _scan(src)
+    files, skipped = (kit.files, kit.skipped) if kit else _scan(src)
     max_len = int(round(max(seconds.values()) * sample_rate))
     rows, lens, insts, sources, used, details = _Rows(len(files), (max_len,)), [], [], [], [], {}
     for path in _progress(files, "one-shots", progress):
-        rel = str(path.relative_to(src))
+        rel = kit.source[path] if kit else str(path.relative_to(src))
         try:
-            inst = detect_instrument(path, src)
+            inst = kit.instrument[path] if kit else detect_instrument(path, src)
             if inst is None or inst not in seconds:
                 raise AudioError(path, "instrument unknown: put it in a kick/, snare/ or hihat/ folder "
                                        "or name it e.g. kick_01.wav")
@@ -445,7 +446,8 @@ def prepare_oneshots(src_dir: str | os.PathLike, out_npz: str | os.PathLike, *,
             insts.append(inst)
             sources.append(rel)
             used.append(rel)
-            details[rel] = {"instrument": inst, "sample_rate": sr, "length": n, **_notes(read)}
+            details[rel] = {"instrument": inst, "sample_rate": sr, "length": n, **_notes(read),
+                            **(kit.details[path] if kit else {})}
         except Exception as e:  # noqa: BLE001 - one bad file never stops the rest
             skipped.append((rel, _reason(e)))
     if not len(rows):

@@ -44,7 +44,7 @@ class Limits:
     max_member_bytes: int = 1024 * _MIB     # one unpacked archive member
     max_total_bytes: int = 4096 * _MIB      # all unpacked members of one archive
     max_in_memory_bytes: int = 1024 * _MIB  # tar archives are held in memory
-    max_ratio: float = 1000.0               # unpacked / packed size of one zip member
+    max_ratio: float = 100.0                # unpacked / packed size of one zip member (audio: < 10)
     max_text_bytes: int = 16 * _MIB         # one drumkit.xml, .dspreset or .sfz file
     max_includes: int = 64                  # #include files of one SFZ (also bounds their depth)
 
@@ -186,7 +186,7 @@ class Archive:
                 continue
             mode = info.external_attr >> 16
             name = self._check_name(info.filename)
-            if mode and not stat.S_ISREG(mode):
+            if stat.S_IFMT(mode) not in (0, stat.S_IFREG):
                 self.ignored.append((name, "not a regular file (ignored)"))
                 continue
             total = self._count(n, total, info.file_size, name)

@@ -149,8 +149,9 @@ def bytes_loader(read: Callable[[], bytes], source: str, start: int = 0, end: in
     def load() -> tuple[np.ndarray, int]:
         import soundfile as sf
 
+        data = read()                                  # DataError names the archive and the member
         try:
-            y, sr = sf.read(io.BytesIO(read()), dtype="float32", always_2d=True)
+            y, sr = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
         except Exception as e:  # noqa: BLE001 - any undecodable member
             raise AudioError(source, f"cannot be decoded as audio ({str(e).splitlines()[0]})") from None
         y = _slice(y, start, end)
