@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # CPU machines get tensorflow-cpu; GPU users: `make EXTRA=gpu install` or environment-gpu.yml.
 EXTRA  ?= cpu
 
-.PHONY: demo test install bench clean-demo
+.PHONY: demo test lint install bench clean-demo
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,15 @@ install: $(VENV)/.installed
 demo: install
 	$(BIN)/python -m beatlib demo
 
-test: install
-	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
+# Lint, format check, then unit tests, doctests of the library and notebook smoke runs.
+LINTED := beatlib tests benchmarks
+
+test: install lint
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --doctest-modules beatlib tests
+
+lint: install
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 bench: install
 	@for f in benchmarks/*.py; do echo "# $$f"; $(BIN)/python $$f || exit 1; done

@@ -1,4 +1,5 @@
 """``python -m beatlib`` is the same as the ``beatlib`` command."""
+
 import sys
 
 from beatlib.cli import main

@@ -10,14 +10,15 @@ Example:
     $ beatlib demo                 # the whole series, about 3-4 minutes on 2 CPU cores
     $ beatlib demo --only 05 06    # just some notebooks (they read what earlier ones wrote)
 """
+
 from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from beatlib.errors import BeatlibError
 from beatlib.paths import ProjectPaths
@@ -36,9 +37,16 @@ class Step:
 #: short while, so the loss curves move, then everything downstream runs at full size.
 DEMO_STEPS: tuple[Step, ...] = (
     Step("01_preprocess.ipynb", {}, 10),
-    Step("02_train_wavenet.ipynb", {"profile": "demo", "init_from": "weights/demo/wavenet", "more_steps": 100}, 90),
-    Step("03_train_wavegan.ipynb", {"profile": "cpu", "init_from": "weights/demo/wavegan", "steps": 2263,
-                                    "preview_every": 20}, 65),
+    Step(
+        "02_train_wavenet.ipynb",
+        {"profile": "demo", "init_from": "weights/demo/wavenet", "more_steps": 100},
+        90,
+    ),
+    Step(
+        "03_train_wavegan.ipynb",
+        {"profile": "cpu", "init_from": "weights/demo/wavegan", "steps": 2263, "preview_every": 20},
+        65,
+    ),
     Step("04_generate_batches.ipynb", {"wavenet_n": 1000, "wavegan_n": 40}, 35),
     Step("05_score_similarity.ipynb", {"model": "wavegan"}, 5),
     Step("06_sequence_beats.ipynb", {}, 5),
@@ -50,9 +58,15 @@ def notebooks_dir() -> Path:
     return Path(__file__).resolve().parents[1] / "notebooks"
 
 
-def run_series(project_dir: "str | os.PathLike" = ".", *, steps: Sequence[Step] = DEMO_STEPS,
-               only: Sequence[str] = (), out_dir: "str | os.PathLike | None" = None,
-               html: bool = True, log=print) -> list[Path]:
+def run_series(
+    project_dir: str | os.PathLike = ".",
+    *,
+    steps: Sequence[Step] = DEMO_STEPS,
+    only: Sequence[str] = (),
+    out_dir: str | os.PathLike | None = None,
+    html: bool = True,
+    log=print,
+) -> list[Path]:
     """Execute the notebooks in order; returns the executed notebook paths.
 
     Args:
@@ -69,8 +83,7 @@ def run_series(project_dir: "str | os.PathLike" = ".", *, steps: Sequence[Step] 
     out.mkdir(parents=True, exist_ok=True)
     chosen = [s for s in steps if not only or any(s.notebook.startswith(p) for p in only)]
     if not chosen:
-        raise BeatlibError(f"no notebook matches {list(only)}; choose from "
-                           f"{[s.notebook[:2] for s in steps]}")
+        raise BeatlibError(f"no notebook matches {list(only)}; choose from {[s.notebook[:2] for s in steps]}")
     src = notebooks_dir()
     done: list[Path] = []
     started = time.perf_counter()
@@ -82,14 +95,20 @@ def run_series(project_dir: "str | os.PathLike" = ".", *, steps: Sequence[Step] 
         tmp = target.with_name(f".{target.stem}.running.ipynb")
         try:
             pm.execute_notebook(
-                str(src / step.notebook), str(tmp),
+                str(src / step.notebook),
+                str(tmp),
                 parameters={"project_dir": str(paths.root), **step.parameters},
-                cwd=str(src), kernel_name="python3", progress_bar=True, log_output=False,
-                execution_timeout=900)  # no demo cell needs 15 min; bounds any lost reply (widgets.show_in)
+                cwd=str(src),
+                kernel_name="python3",
+                progress_bar=True,
+                log_output=False,
+                execution_timeout=900,
+            )  # no demo cell needs 15 min; bounds any lost reply (widgets.show_in)
         except pm.PapermillExecutionError as e:
             raise BeatlibError(
                 f"{step.notebook} failed in cell {e.exec_count}: {e.ename}: {e.evalue}. "
-                f"The executed notebook is {tmp}") from None
+                f"The executed notebook is {tmp}"
+            ) from None
         os.replace(tmp, target)
         if html:
             _export_html(target)
@@ -114,7 +133,7 @@ def _export_html(notebook: Path) -> Path | None:
     return target
 
 
-def where_everything_is(project_dir: "str | os.PathLike" = ".") -> str:
+def where_everything_is(project_dir: str | os.PathLike = ".") -> str:
     """A short listing of the outputs of the series, for the end of ``beatlib demo``."""
     p = ProjectPaths(project_dir)
     rows = [

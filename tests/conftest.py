@@ -1,4 +1,5 @@
 """Shared fixtures: a seeded rng, tiny configs, and a place for files."""
+
 from __future__ import annotations
 
 import os
@@ -29,9 +30,12 @@ def run_notebook(name: str, project_dir, **parameters):
     out = __import__("pathlib").Path(project_dir) / "runs" / name
     out.parent.mkdir(parents=True, exist_ok=True)
     return pm.execute_notebook(
-        str(REPO / "notebooks" / name), str(out),
+        str(REPO / "notebooks" / name),
+        str(out),
         parameters={"project_dir": str(project_dir), **parameters},
-        cwd=str(REPO / "notebooks"), kernel_name="python3", progress_bar=False,
+        cwd=str(REPO / "notebooks"),
+        kernel_name="python3",
+        progress_bar=False,
         # Seconds per cell: smoke cells take seconds. Also the most a lost wake-up for a cell's
         # execute_reply can cost (iopub_timeout does not cover it); beatlib's widgets avoid the
         # known trigger, capturing into an Output widget (see beatlib.widgets.show_in).

@@ -1,4 +1,5 @@
 """The faces start quietly: TensorFlow's start-up lines are hidden, real stderr output is not."""
+
 import subprocess
 import sys
 

@@ -1,4 +1,5 @@
 """Similarity scores: the vectorised matrix against a direct loop, and every special case."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -46,17 +47,19 @@ def test_cancellation_never_negative():
     m = metrics.similarity_matrix(x, x)
     assert (m >= 0).all() and np.all(np.isfinite(m))
     assert m[0, 0] < 1e-4 and m[0, 2] < 1e-4 and m[0, 1] == pytest.approx(4.0, rel=1e-5)
-    idx, best = metrics.nearest(x[:2], x)          # the refined best scores are exact
+    idx, best = metrics.nearest(x[:2], x)  # the refined best scores are exact
     assert best.tolist() == [0.0, 0.0]
 
 
 def test_chunking_gives_identical_results(rng):
     t = rng.standard_normal((9, 200, 2)).astype(np.float32)
-    g = np.concatenate([t[:3] + 0.05 * rng.standard_normal((3, 200, 2)),
-                        rng.standard_normal((8, 200, 2))]).astype(np.float32)
+    g = np.concatenate(
+        [t[:3] + 0.05 * rng.standard_normal((3, 200, 2)), rng.standard_normal((8, 200, 2))]
+    ).astype(np.float32)
     whole = metrics.similarity_matrix(g, t, chunk=1000)
-    reports = [metrics.evaluate(g, t, sample_rate=8000, shifts=[-2, 2], mel=False, chunk=c)
-               for c in (1000, 1, 3, 4)]
+    reports = [
+        metrics.evaluate(g, t, sample_rate=8000, shifts=[-2, 2], mel=False, chunk=c) for c in (1000, 1, 3, 4)
+    ]
     for chunk, r in zip((1000, 1, 3, 4), reports):
         # BLAS may block a 1-row product differently from a 1000-row one: the float32 matrix
         # agrees to rounding, and everything reported (refined in float64) is bit-identical.
@@ -76,8 +79,8 @@ def test_silent_training_clips_have_a_defined_score(rng):
     g = np.stack([t[0], np.zeros_like(t[0])])
     with np.errstate(all="raise"):  # no division by zero warnings either
         m = metrics.similarity_matrix(g, t)
-    assert m[0, 1] == np.inf          # sound vs silence: never similar
-    assert m[1, 1] == 0.0             # silence vs silence: identical
+    assert m[0, 1] == np.inf  # sound vs silence: never similar
+    assert m[1, 1] == 0.0  # silence vs silence: identical
     assert m[1, 0] == pytest.approx(1.0)  # silence vs sound: 1
     assert not np.isnan(m).any()
     assert metrics.score(t[1], t[1]) == 0.0 and metrics.score(t[0], t[1]) == np.inf
@@ -128,7 +131,16 @@ def test_zero_edges_match_direct_definition(rng):
 
 def test_beat_and_onset_shift_grids():
     assert metrics.beat_shifts(bpm=120, sample_rate=16000).tolist() == [
-        -8000, -6000, -4000, -2000, 0, 2000, 4000, 6000, 8000]
+        -8000,
+        -6000,
+        -4000,
+        -2000,
+        0,
+        2000,
+        4000,
+        6000,
+        8000,
+    ]
     assert metrics.onset_shifts(sample_rate=16000, max_ms=2).tolist() == [-32, -16, 0, 16, 32]
     with pytest.raises(ConfigError, match="bpm"):
         metrics.beat_shifts(bpm=0, sample_rate=16000)
@@ -153,13 +165,23 @@ def test_logmel_nearest_distances_leave_one_out(rng):
     f = metrics.logmel_features(t, sample_rate=16000)
     assert f.shape[0] == 6 and np.isfinite(f).all()
     import librosa  # the fast path must equal librosa's own log-mel (centred, constant padding)
-    ref = librosa.feature.melspectrogram(y=t.mean(axis=2), sr=16000, n_fft=2048, hop_length=128, power=1.0,
-                                         n_mels=128, fmin=40.0, fmax=7800.0, pad_mode="constant")
+
+    ref = librosa.feature.melspectrogram(
+        y=t.mean(axis=2),
+        sr=16000,
+        n_fft=2048,
+        hop_length=128,
+        power=1.0,
+        n_mels=128,
+        fmin=40.0,
+        fmax=7800.0,
+        pad_mode="constant",
+    )
     np.testing.assert_allclose(f, np.log(ref + 1e-6).reshape(6, -1), atol=1e-3)
     d_self = metrics.nearest_distances(f, f)
-    assert np.allclose(d_self, 0, atol=1e-2)            # each row finds itself
+    assert np.allclose(d_self, 0, atol=1e-2)  # each row finds itself
     d_loo = metrics.nearest_distances(f)
-    assert (d_loo > 1.0).all()                           # leave-one-out excludes itself
+    assert (d_loo > 1.0).all()  # leave-one-out excludes itself
     # direct computation of one value
     want = min(np.linalg.norm(f[0].astype(np.float64) - f[j]) for j in range(1, 6))
     assert d_loo[0] == pytest.approx(want, rel=1e-3)
@@ -167,21 +189,31 @@ def test_logmel_nearest_distances_leave_one_out(rng):
 
 def test_evaluate_report_and_summary(rng):
     t = (0.3 * rng.standard_normal((8, 2048, 2))).astype(np.float32)
-    g = np.concatenate([t[:2] + 0.01 * rng.standard_normal((2, 2048, 2)).astype(np.float32),
-                        (0.3 * rng.standard_normal((3, 2048, 2))).astype(np.float32)])
-    r = metrics.evaluate(g, t, sample_rate=14700, shifts=[-256, 0, 256],
-                         generated_names=[f"g{i}.wav" for i in range(5)],
-                         training_names=[f"t{i}.wav" for i in range(8)])
+    g = np.concatenate(
+        [
+            t[:2] + 0.01 * rng.standard_normal((2, 2048, 2)).astype(np.float32),
+            (0.3 * rng.standard_normal((3, 2048, 2))).astype(np.float32),
+        ]
+    )
+    r = metrics.evaluate(
+        g,
+        t,
+        sample_rate=14700,
+        shifts=[-256, 0, 256],
+        generated_names=[f"g{i}.wav" for i in range(5)],
+        training_names=[f"t{i}.wav" for i in range(8)],
+    )
     assert r.n_generated == 5 and r.n_training == 8
-    assert r.fraction_similar == pytest.approx(2 / 5)   # counts clips, not pairs
+    assert r.fraction_similar == pytest.approx(2 / 5)  # counts clips, not pairs
     assert r.nearest[:2].tolist() == [0, 1]
     assert r.similar.tolist() == [True, True, False, False, False]
     assert r.mel_ratio is not None and r.mel_ratio < 1.5
     assert r.diversity_generated == 0.0 and r.diversity_training == 0.0
     np.testing.assert_allclose(r.best_score, _loop_matrix(g, t).min(axis=1), rtol=1e-9)
     pairs = r.closest_pairs(2)
-    assert [p["generated_name"] for p in pairs] == ["g0.wav", "g1.wav"] or \
-           [p["generated_name"] for p in pairs] == ["g1.wav", "g0.wav"]
+    assert [p["generated_name"] for p in pairs] == ["g0.wav", "g1.wav"] or [
+        p["generated_name"] for p in pairs
+    ] == ["g1.wav", "g0.wav"]
     text = metrics.summarize(r)
     assert "2/5 = 40.0%" in text and "log-mel" in text and "near-duplicates" in text
     d = r.to_dict()
@@ -191,12 +223,12 @@ def test_evaluate_report_and_summary(rng):
 def test_fraction_counts_clips_not_pairs(rng):
     t = rng.standard_normal((6, 256, 2)).astype(np.float32)
     t[3] = t[0]
-    t[4] = t[0] * 1.02                       # three training clips all near generated clip 0
+    t[4] = t[0] * 1.02  # three training clips all near generated clip 0
     g = np.stack([t[0], rng.standard_normal((256, 2)).astype(np.float32)])
     m = metrics.similarity_matrix(g, t)
-    assert int((m <= 0.1).sum()) == 3          # 3 similar pairs ...
+    assert int((m <= 0.1).sum()) == 3  # 3 similar pairs ...
     r = metrics.evaluate(g, t, sample_rate=8000, mel=False, diversity=False)
-    assert r.fraction_similar == 0.5           # ... but 1 of 2 clips
+    assert r.fraction_similar == 0.5  # ... but 1 of 2 clips
 
 
 def test_bad_input_is_a_beatlib_error(rng):
@@ -226,13 +258,20 @@ def make_fake_project(root, rng, *, n_train=12, length=2048, sr=8000, bpm=120.0)
     paths = ProjectPaths(root)
     paths.data.mkdir(parents=True, exist_ok=True)
     t = np.clip(0.25 * rng.standard_normal((n_train, length, 2)), -1, 1).astype(np.float32)
-    np.savez(paths.loops_npz, audio=t, sample_rate=np.int64(sr),
-             source=np.array([f"loop_{j:02d}_{int(bpm)}bpm.wav" for j in range(n_train)]),
-             bpm=np.full(n_train, bpm))
+    np.savez(
+        paths.loops_npz,
+        audio=t,
+        sample_rate=np.int64(sr),
+        source=np.array([f"loop_{j:02d}_{int(bpm)}bpm.wav" for j in range(n_train)]),
+        bpm=np.full(n_train, bpm),
+    )
     shots = (0.5 * rng.standard_normal((10, 800))).astype(np.float32) * np.exp(-np.arange(800) / 150.0)
-    np.savez(paths.oneshots_npz, audio=shots.astype(np.float32),  # no sample_rate: 16 kHz assumed
-             instrument=np.array(["kick"] * 5 + ["snare"] * 5),
-             source=np.array([f"shot_{j}.wav" for j in range(10)]))
+    np.savez(
+        paths.oneshots_npz,
+        audio=shots.astype(np.float32),  # no sample_rate: 16 kHz assumed
+        instrument=np.array(["kick"] * 5 + ["snare"] * 5),
+        source=np.array([f"shot_{j}.wav" for j in range(10)]),
+    )
     batch = paths.generated_wavegan / "batch-001"
     step = int(round(60 / bpm * sr / 4))
     clips = [t[0], t[5], np.roll(t[7], step, axis=0)]
@@ -240,6 +279,7 @@ def make_fake_project(root, rng, *, n_train=12, length=2048, sr=8000, bpm=120.0)
     for k, y in enumerate(clips):
         save_audio(batch / f"{k:04d}.wav", y, sample_rate=sr)
     import soxr
+
     mono16k = soxr.resample(t[9].mean(axis=1), sr, 2 * sr)
     save_audio(batch / "0006.wav", mono16k, sample_rate=2 * sr)
     (batch / "loops").mkdir()
@@ -258,7 +298,7 @@ def test_score_folder_on_a_fake_project(tmp_path, rng):
     r = s.report
     assert s.batch_dir.name == "batch-001" and r.n_generated == 7 and r.n_training == 12
     assert s.generated.shape == (7, 2048, 2)
-    assert r.generated_names[0] == "0000.wav"      # the DAW loop in loops/ is not a clip
+    assert r.generated_names[0] == "0000.wav"  # the DAW loop in loops/ is not a clip
     assert r.nearest[:2].tolist() == [0, 5] and (r.best_score[:2] < 1e-6).all()
     assert r.similar.tolist() == [True, True, False, False, False, False, False]
     # the shifted copy is caught only by the shift-tolerant score (+1 16th = 1000 samples)
@@ -319,8 +359,13 @@ def test_write_examples_is_rerunnable_and_safe(tmp_path, rng):
     first = similarity.write_examples(s, out, n=4)
     assert [d.name for d in first] == ["ex1", "ex2", "ex3", "ex4"]
     ex1 = (out / "ex1" / "README.md").read_text()
-    assert "most similar" in ex1 and "SIMILAR" in ex1 and "beatlib score generated_output/wavegan/batch-001 " \
-        "data/loops.npz --threshold 0.1 --examples similarity_metric_examples" in ex1
+    assert (
+        "most similar" in ex1
+        and "SIMILAR" in ex1
+        and "beatlib score generated_output/wavegan/batch-001 "
+        "data/loops.npz --threshold 0.1 --examples similarity_metric_examples"
+        in ex1
+    )
     nearest = sorted((out / "ex1").glob("nearest_*.wav"))
     assert len(nearest) == 2 and (out / "ex1" / "generated.wav").exists()
     y, sr = load_audio(out / "ex1" / "generated.wav")
@@ -340,7 +385,9 @@ def test_write_examples_is_rerunnable_and_safe(tmp_path, rng):
     assert (out / "ex7" / "mine.wav").exists() and (out / "ex2").exists()
     # a fresh folder gets the explanatory README
     fresh = similarity.write_examples(s, tmp_path / "fresh", n=1)
-    assert len(fresh) == 1 and "# similarity_metric_examples" in (tmp_path / "fresh" / "README.md").read_text()
+    assert (
+        len(fresh) == 1 and "# similarity_metric_examples" in (tmp_path / "fresh" / "README.md").read_text()
+    )
 
 
 def test_cli_score(tmp_path, rng, capsys):
@@ -348,13 +395,27 @@ def test_cli_score(tmp_path, rng, capsys):
     from beatlib.files import read_json
 
     paths = make_fake_project(tmp_path, rng)
-    code = main(["score", str(paths.generated_wavegan), str(paths.loops_npz), "--threshold", "0.1",
-                 "--examples", str(tmp_path / "ex"), "--json", str(tmp_path / "r.json"), "--no-mel"])
+    code = main(
+        [
+            "score",
+            str(paths.generated_wavegan),
+            str(paths.loops_npz),
+            "--threshold",
+            "0.1",
+            "--examples",
+            str(tmp_path / "ex"),
+            "--json",
+            str(tmp_path / "r.json"),
+            "--no-mel",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0 and "similar (best score <= 0.1): 2/7" in out and "shift-tolerant" in out
     assert (tmp_path / "ex" / "ex1" / "README.md").exists()
     assert read_json(tmp_path / "r.json")["n_generated"] == 7
-    code = main(["score", str(paths.generated_wavenet("kick")), str(paths.oneshots_npz), "--instrument", "kick"])
+    code = main(
+        ["score", str(paths.generated_wavenet("kick")), str(paths.oneshots_npz), "--instrument", "kick"]
+    )
     assert code == 0 and "1/2 = 50.0%" in capsys.readouterr().out
     code = main(["score", str(tmp_path / "missing"), str(paths.loops_npz)])
     err = capsys.readouterr().err
@@ -363,6 +424,7 @@ def test_cli_score(tmp_path, rng, capsys):
 
 def test_committed_examples_readme_matches_the_writer():
     from conftest import REPO
+
     from beatlib.similarity import EXAMPLES_README
 
     assert (REPO / "similarity_metric_examples" / "README.md").read_text() == EXAMPLES_README

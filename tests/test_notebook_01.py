@@ -1,8 +1,9 @@
 """Smoke run of notebook 01 on a tiny demo kit."""
-from beatlib import data
-from beatlib.paths import ProjectPaths
 
 from conftest import run_notebook
+
+from beatlib import data
+from beatlib.paths import ProjectPaths
 
 
 def test_notebook_01_prepares_both_datasets(tmp_path):

@@ -1,13 +1,11 @@
 """Notebook 02 (train the WaveNets): papermill smoke run with the tiny profile, init_from and resume."""
+
 import numpy as np
 import pytest
-
 from conftest import notebook_text, run_notebook
 
 pytest.importorskip("papermill")
 pytestmark = pytest.mark.notebook
-
-
 
 
 def _oneshots(paths, length=800):
@@ -18,8 +16,13 @@ def _oneshots(paths, length=800):
     hats = [rng.uniform(-1, 1, length) * np.exp(-t * 200) for _ in range(4)]
     audio = np.stack(kicks + hats).astype(np.float32) * 0.9
     paths.data.mkdir(parents=True, exist_ok=True)
-    np.savez(paths.oneshots_npz, audio=audio, instrument=np.array(["kick"] * 4 + ["hihat"] * 4),
-             source=np.array([f"s{i}.wav" for i in range(8)]), sample_rate=np.array(16000))
+    np.savez(
+        paths.oneshots_npz,
+        audio=audio,
+        instrument=np.array(["kick"] * 4 + ["hihat"] * 4),
+        source=np.array([f"s{i}.wav" for i in range(8)]),
+        sample_rate=np.array(16000),
+    )
 
 
 def test_notebook_02_smoke_init_from_and_resume(tmp_path):
@@ -30,14 +33,36 @@ def test_notebook_02_smoke_init_from_and_resume(tmp_path):
     paths = ProjectPaths(tmp_path)
     _oneshots(paths)
     # "shipped" demo weights for kick only at step 2; hihat starts from scratch
-    train_wavenet(paths.oneshots_npz, "kick", tmp_path / "demo" / "kick", wavenet_profile("tiny"), max_steps=2,
-                  progress=False, verbose=False)
+    train_wavenet(
+        paths.oneshots_npz,
+        "kick",
+        tmp_path / "demo" / "kick",
+        wavenet_profile("tiny"),
+        max_steps=2,
+        progress=False,
+        verbose=False,
+    )
     (tmp_path / "demo" / "hihat").mkdir(parents=True)
-    train_wavenet(paths.oneshots_npz, "hihat", tmp_path / "demo" / "hihat", wavenet_profile("tiny"),
-                  max_steps=1, progress=False, verbose=False)
+    train_wavenet(
+        paths.oneshots_npz,
+        "hihat",
+        tmp_path / "demo" / "hihat",
+        wavenet_profile("tiny"),
+        max_steps=1,
+        progress=False,
+        verbose=False,
+    )
 
-    nb = run_notebook("02_train_wavenet.ipynb", tmp_path, instruments=["kick", "hihat"], profile="tiny",
-                      max_steps=4, threshold=0.0, n_preview=2, init_from="demo")
+    nb = run_notebook(
+        "02_train_wavenet.ipynb",
+        tmp_path,
+        instruments=["kick", "hihat"],
+        profile="tiny",
+        max_steps=4,
+        threshold=0.0,
+        n_preview=2,
+        init_from="demo",
+    )
     text = notebook_text(nb)
     assert "starting at step 2" in text and "starting at step 1" in text  # continued from the demo weights
     assert "one training step takes" in text
@@ -45,9 +70,18 @@ def test_notebook_02_smoke_init_from_and_resume(tmp_path):
     assert (paths.wavenet_weights("kick") / "ckpt-4.index").exists()
     assert (paths.wavenet_weights("hihat") / "ckpt-4.index").exists()
     assert not paths.generated.exists(), "previews are in memory only"
-    assert (tmp_path / "demo" / "kick" / "ckpt-2.index").exists() and not (tmp_path / "demo" / "kick" /
-                                                                          "ckpt-4.index").exists()
+    assert (tmp_path / "demo" / "kick" / "ckpt-2.index").exists() and not (
+        tmp_path / "demo" / "kick" / "ckpt-4.index"
+    ).exists()
 
-    nb = run_notebook("02_train_wavenet.ipynb", tmp_path, instruments=["kick"], profile="tiny", max_steps=5,
-                      threshold=0.0, n_preview=1, init_from="demo")
+    nb = run_notebook(
+        "02_train_wavenet.ipynb",
+        tmp_path,
+        instruments=["kick"],
+        profile="tiny",
+        max_steps=5,
+        threshold=0.0,
+        n_preview=1,
+        init_from="demo",
+    )
     assert "starting at step 4" in notebook_text(nb)  # resumes its own run, does not copy again

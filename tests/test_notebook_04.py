@@ -1,15 +1,12 @@
 """Papermill smoke runs of notebooks/04_generate_batches.ipynb."""
+
 import json
-from pathlib import Path
 
 import pytest
 import soundfile as sf
-
 from conftest import notebook_text, run_notebook
 
 pytestmark = pytest.mark.notebook
-
-
 
 
 def test_notebook_04_without_trained_models_explains(tmp_path):
@@ -35,17 +32,35 @@ def trained_project(tmp_path_factory, demo_kit_dir):
     paths = ProjectPaths(tmp_path_factory.mktemp("project04"))
     _cli("prepare-loops", demo_kit_dir / "loops", paths.loops_npz)
     _cli("prepare-oneshots", demo_kit_dir / "oneshots", paths.oneshots_npz)
-    _cli("train-wavenet", paths.oneshots_npz, "--instrument", "kick", "--out", paths.wavenet_weights("kick"),
-         "--profile", "tiny", "--max-steps", 2)
+    _cli(
+        "train-wavenet",
+        paths.oneshots_npz,
+        "--instrument",
+        "kick",
+        "--out",
+        paths.wavenet_weights("kick"),
+        "--profile",
+        "tiny",
+        "--max-steps",
+        2,
+    )
     _cli("train-wavegan", paths.loops_npz, "--out", paths.wavegan_weights, "--profile", "tiny", "--steps", 2)
     return paths
 
 
 def test_notebook_04_with_tiny_models(trained_project):
     paths = trained_project
-    nb = run_notebook("04_generate_batches.ipynb", paths.root, wavenet_n=4, wavegan_n=3,
-                      instruments=["kick", "snare"], loop_bars=[2, 4], resample_44k=True,
-                      preview_clips=1, walk_seeds=[3, 4])
+    nb = run_notebook(
+        "04_generate_batches.ipynb",
+        paths.root,
+        wavenet_n=4,
+        wavegan_n=3,
+        instruments=["kick", "snare"],
+        loop_bars=[2, 4],
+        resample_44k=True,
+        preview_clips=1,
+        walk_seeds=[3, 4],
+    )
     text = notebook_text(nb)
     # The untrained snare model is skipped with the way to train it; the rest ran.
     assert "skipped wavenet/snare" in text and "02_train_wavenet.ipynb" in text
@@ -77,7 +92,7 @@ def _assert_widget_views_saved(nb) -> None:
     leave nbclient waiting for the whole cell timeout (see ``beatlib.widgets.show_in``)."""
     state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     views = [m["state"].get("outputs", []) for m in state.values() if m["model_name"] == "OutputModel"]
-    assert len(views) == 3                                # two Audition widgets and the walk
+    assert len(views) == 3  # two Audition widgets and the walk
     for outputs in views:
         kinds = [k for o in outputs for k in o.get("data", {})]
         assert "image/png" in kinds and "<audio" in str(outputs)

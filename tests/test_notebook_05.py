@@ -1,11 +1,11 @@
 """Papermill smoke runs of notebook 05 on a tiny fake project (training clips + noise as WAVs)."""
+
 from __future__ import annotations
 
 import json
 
 import numpy as np
 import pytest
-
 from conftest import run_notebook
 from test_metrics import make_fake_project
 
@@ -28,7 +28,7 @@ def test_notebook_05_scores_and_writes_examples(tmp_path):
     nb = run_notebook("05_score_similarity.ipynb", tmp_path, n_examples=2)
     text = _text(nb)
     assert "similar (best score &lt;= 0.1): 2/7" in text or "similar (best score <= 0.1): 2/7" in text
-    assert "<audio" in text                          # players in the closest-pairs table
+    assert "<audio" in text  # players in the closest-pairs table
     assert "image/png" in json.dumps([c.get("outputs") for c in nb.cells])  # histogram, diversity
     for ex in ("ex1", "ex2"):
         assert (paths.examples / ex / "README.md").exists()

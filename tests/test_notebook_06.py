@@ -1,12 +1,13 @@
 """Smoke runs of notebooks/06_sequence_beats.ipynb (papermill, tiny parameters)."""
+
 import json
 
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import run_notebook
 
 from beatlib.paths import ProjectPaths
-from conftest import run_notebook
 
 NB = "06_sequence_beats.ipynb"
 TINY = dict(bars=1, presets=["simple-house", "breakbeat"], structures=["AABB", "ABAB"], sample_rate=22050)
@@ -29,7 +30,7 @@ def test_notebook_06_with_generated_sounds_and_wavegan_bars(tmp_path, demo_kit_d
     kick = paths.generated_wavenet("kick") / "batch-001"
     kick.mkdir(parents=True)
     t = np.arange(3200) / 16000
-    for i in range(6):                                    # generated kicks: 16 kHz, 0.2 s
+    for i in range(6):  # generated kicks: 16 kHz, 0.2 s
         sf.write(kick / f"{i:04d}.wav", (0.8 * np.sin(2 * np.pi * (50 + 5 * i) * t) * np.exp(-t * 20)), 16000)
     gan = paths.generated_wavegan / "batch-001"
     gan.mkdir(parents=True)

@@ -1,4 +1,5 @@
 """Notebooks are committed clean: no outputs, a `parameters` cell with `project_dir`, imports first."""
+
 import json
 from pathlib import Path
 
@@ -29,5 +30,6 @@ def test_notebook_is_clean_and_parameterised(name):
     assert code.index(tagged[0]) == 1, f"{name}: the parameters cell must be the second code cell"
     assert "project_dir" in "".join(tagged[0]["source"]), f"{name}: parameters lack project_dir"
     first = "".join(code[0]["source"]).strip().splitlines()
-    assert all(l.startswith(("import ", "from ", "#", "%")) or not l.strip() for l in first), \
+    assert all(line.startswith(("import ", "from ", "#", "%")) or not line.strip() for line in first), (
         f"{name}: the first code cell should hold imports only"
+    )

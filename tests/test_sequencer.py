@@ -1,4 +1,5 @@
 """The sequencer: patterns, exact placement, swing, policies, limiter, MIDI, arrangement, CLI."""
+
 import json
 
 import numpy as np
@@ -9,7 +10,7 @@ from beatlib import dsp
 from beatlib import sequencer as sq
 from beatlib.errors import BeatlibError, ConfigError, DataError
 
-SR = 48000      # at 120 bpm one 16th step is exactly 6000 samples
+SR = 48000  # at 120 bpm one 16th step is exactly 6000 samples
 BPM = 120
 STEP = 6000
 
@@ -19,14 +20,15 @@ def click(lead: int, length: int = 600, amp: float = 1.0) -> np.ndarray:
     quiet decaying tail (always below the impulse)."""
     y = np.zeros(length, np.float32)
     y[lead] = amp
-    y[lead + 1:] = amp * 0.2 * np.exp(-np.arange(length - lead - 1) / 50.0)
+    y[lead + 1 :] = amp * 0.2 * np.exp(-np.arange(length - lead - 1) / 50.0)
     return y
 
 
 def click_kit(n=8, leads=(0, 37, 211)):
     voices = ("kick", "snare", "hihat")
     return sq.Kit.from_arrays(
-        {v: [click(leads[i] + j) for j in range(n)] for i, v in enumerate(voices)}, sample_rate=SR)
+        {v: [click(leads[i] + j) for j in range(n)] for i, v in enumerate(voices)}, sample_rate=SR
+    )
 
 
 def impulse_positions(beat):
@@ -88,10 +90,12 @@ def test_length_formula(bars):
         b = sq.render(p, kit, BPM, bars, sample_rate=SR, tail=tail, seed=0)
         assert b.audio.shape == (expected, 2)
     # ring-out: exactly as far as the last sound reaches past the end
-    long_kit = sq.Kit.from_arrays({v: [click(0, length=20000) + 0 * j for j in range(64)]
-                                   for v in ("kick", "snare", "hihat")}, sample_rate=SR)
+    long_kit = sq.Kit.from_arrays(
+        {v: [click(0, length=20000) + 0 * j for j in range(64)] for v in ("kick", "snare", "hihat")},
+        sample_rate=SR,
+    )
     b = sq.render(p, long_kit, BPM, bars, sample_rate=SR, policy="random", seed=0)
-    last_hit = (bars * 16 - 2) * STEP          # the last hihat is on step 14 of the last bar
+    last_hit = (bars * 16 - 2) * STEP  # the last hihat is on step 14 of the last bar
     assert b.audio.shape[0] == last_hit + 20000 > expected
     # odd tempo: length is rounded once, not per bar
     b = sq.render(p, kit, 123.7, bars, sample_rate=44100, tail="cut", seed=0)
@@ -114,7 +118,7 @@ def test_onset_detection():
     rng = np.random.default_rng(0)
     y = np.concatenate([1e-4 * rng.standard_normal(500), np.hanning(64) * rng.standard_normal(64)])
     on = dsp.detect_onset(y.astype(np.float32))
-    assert 495 <= on <= 510                    # the attack, not the low noise before it
+    assert 495 <= on <= 510  # the attack, not the low noise before it
     stereo = np.zeros((100, 2), np.float32)
     stereo[40, 1] = 0.7
     assert dsp.detect_onset(stereo) == 40
@@ -128,8 +132,8 @@ def test_swing_moves_only_off_beats():
     a = np.array([h.position for h in straight.hits])
     b = np.array([h.position for h in swung.hits])
     assert (a == np.arange(16) * STEP).all()
-    assert (b[0::2] == a[0::2]).all()                     # on-beat 16ths never move
-    assert (b[1::2] == a[1::2] + STEP // 4).all()         # off-beats move by swing * step
+    assert (b[0::2] == a[0::2]).all()  # on-beat 16ths never move
+    assert (b[1::2] == a[1::2] + STEP // 4).all()  # off-beats move by swing * step
     assert impulse_positions(swung).tolist() == b.tolist()
     with pytest.raises(ConfigError, match="swing"):
         sq.render(p, kit, BPM, 1, sample_rate=SR, swing=0.7)
@@ -154,24 +158,25 @@ def test_humanize_stays_within_bounds_and_is_seeded():
 
 
 def test_resampled_sounds_land_within_a_sample_or_two():
-    low = {"kick": [click(20, 400)]}                        # a 16 kHz click ...
+    low = {"kick": [click(20, 400)]}  # a 16 kHz click ...
     kit = sq.Kit.from_arrays(low, sample_rate=16000)
     p = sq.Pattern.from_strings({"kick": "X...X...X...X..."})
-    b = sq.render(p, kit, BPM, 1, sample_rate=SR, policy="one-per-voice", seed=0)   # ... at 48 kHz
-    peaks = [int(np.argmax(np.abs(b.audio[i * 4 * STEP:(i * 4 + 1) * STEP, 0]))) for i in range(4)]
+    b = sq.render(p, kit, BPM, 1, sample_rate=SR, policy="one-per-voice", seed=0)  # ... at 48 kHz
+    peaks = [int(np.argmax(np.abs(b.audio[i * 4 * STEP : (i * 4 + 1) * STEP, 0]))) for i in range(4)]
     assert all(abs(pk) <= 2 for pk in peaks), peaks
 
 
 # ----------------------------------------------------------------------------- policies
 def test_unique_policy_never_reuses_and_says_how_many_are_needed():
     kit = click_kit(n=16)
-    p = sq.preset("simple-house")                  # 4 kicks, 2 snares, 4 hats per bar
+    p = sq.preset("simple-house")  # 4 kicks, 2 snares, 4 hats per bar
     b = sq.render(p, kit, BPM, 4, sample_rate=SR, seed=1)
     for v in ("kick", "snare", "hihat"):
         used = [h.sample for h in b.hits if h.voice == v]
         assert len(used) == len(set(used)) == {"kick": 16, "snare": 8, "hihat": 16}[v]
-    with pytest.raises(sq.NotEnoughSamplesError,
-                       match=r"kick needs 20 different samples, 16 exist.*hihat needs 20") as e:
+    with pytest.raises(
+        sq.NotEnoughSamplesError, match=r"kick needs 20 different samples, 16 exist.*hihat needs 20"
+    ) as e:
         sq.render(p, kit, BPM, 5, sample_rate=SR, seed=1)
     assert e.value.needed == {"kick": 20, "hihat": 20} and e.value.available["kick"] == 16
     assert isinstance(e.value, BeatlibError)
@@ -185,7 +190,7 @@ def test_other_policies():
     p = sq.Pattern.from_strings({"kick": "X...X...X...X...", "hihat": "..x...x...x...x."})
     rr = sq.render(p, kit, BPM, 2, sample_rate=SR, policy="round-robin", seed=2)
     kicks = [h.sample_index for h in rr.hits if h.voice == "kick"]
-    assert sorted(kicks[:3]) == [0, 1, 2] and kicks[3:6] == kicks[:3]   # all once before repeats
+    assert sorted(kicks[:3]) == [0, 1, 2] and kicks[3:6] == kicks[:3]  # all once before repeats
     one = sq.render(p, kit, BPM, 2, sample_rate=SR, policy="one-per-voice", seed=2)
     assert len({h.sample for h in one.hits if h.voice == "kick"}) == 1
     rnd = sq.render(p, kit, BPM, 2, sample_rate=SR, policy="random", seed=2)
@@ -200,7 +205,7 @@ def test_other_policies():
 def test_sixteen_loud_hits_at_once_never_clip(rng):
     voices = [f"v{i}" for i in range(16)]
     sounds = {v: [np.clip(rng.standard_normal((4000, 2)), -1, 1).astype(np.float32)] for v in voices}
-    sounds["v0"] = [np.ones((4000, 2), np.float32)]         # and a full-scale DC block
+    sounds["v0"] = [np.ones((4000, 2), np.float32)]  # and a full-scale DC block
     p = sq.Pattern.from_grid(np.tile([1.0] + [0.0] * 15, (16, 1)), voices)
     b = sq.render(p, sounds, BPM, 1, sample_rate=SR, gain_db=0.0, policy="random", seed=0)
     ceiling = 10 ** (-0.3 / 20)
@@ -213,12 +218,12 @@ def test_limiter_is_transparent_below_the_ceiling_and_smooth_above(rng):
     quiet = (0.5 * np.sin(np.arange(20000) / 10.0)).astype(np.float32)[:, None]
     np.testing.assert_array_equal(dsp.limit(quiet, sample_rate=SR), quiet)
     loud = quiet.copy()
-    loud[10000:10010] = 3.0                           # a burst 10 dB over
+    loud[10000:10010] = 3.0  # a burst 10 dB over
     out = dsp.limit(loud, sample_rate=SR, ceiling_db=-1.0)
     gain = out[:, 0] / np.where(np.abs(loud[:, 0]) > 1e-3, loud[:, 0], np.nan)
     assert np.nanmax(np.abs(out)) <= 10 ** (-1 / 20) + 1e-7
-    assert np.nanmax(np.abs(np.diff(gain[9000:11000]))) < 0.02     # a ramp, not a jump
-    np.testing.assert_array_equal(out[:9000], loud[:9000])           # far from the burst: untouched
+    assert np.nanmax(np.abs(np.diff(gain[9000:11000]))) < 0.02  # a ramp, not a jump
+    np.testing.assert_array_equal(out[:9000], loud[:9000])  # far from the burst: untouched
 
 
 def test_choke_cuts_to_one_step_with_a_fade():
@@ -228,17 +233,17 @@ def test_choke_cuts_to_one_step_with_a_fade():
     p = sq.Pattern.from_strings({"hihat": "X..............."})
     ring = sq.render(p, kit, BPM, 1, sample_rate=SR, policy="round-robin", seed=0)
     cut = sq.render(p, kit, BPM, 1, sample_rate=SR, policy="round-robin", choke=True, seed=0)
-    assert np.abs(ring.audio[STEP + 10:2 * STEP]).min() > 0.1
+    assert np.abs(ring.audio[STEP + 10 : 2 * STEP]).min() > 0.1
     assert np.abs(cut.audio[STEP:]).max() == 0.0
-    tail = np.abs(cut.audio[STEP - 200:STEP, 0])
-    assert tail[-1] < 0.01 and np.all(np.diff(tail) <= 1e-6)          # faded to silence, no step
+    tail = np.abs(cut.audio[STEP - 200 : STEP, 0])
+    assert tail[-1] < 0.01 and np.all(np.diff(tail) <= 1e-6)  # faded to silence, no step
 
 
 def test_wrap_tail_folds_ring_out_to_the_start():
     y = np.zeros(9000, np.float32)
     y[0], y[8000] = 0.5, 0.25
     kit = sq.Kit.from_arrays({"kick": [y]}, sample_rate=SR)
-    p = sq.Pattern.from_strings({"kick": "...............X"})       # last step, rings past the end
+    p = sq.Pattern.from_strings({"kick": "...............X"})  # last step, rings past the end
     b = sq.render(p, kit, BPM, 1, sample_rate=SR, tail="wrap", gain_db=0.0, policy="random", seed=0)
     assert b.audio.shape[0] == 16 * STEP
     assert b.audio[15 * STEP, 0] == 0.5 and b.audio[15 * STEP + 8000 - 16 * STEP, 0] == 0.25
@@ -253,11 +258,11 @@ def test_midi_round_trips_to_the_same_pattern(tmp_path):
         back = sq.read_midi(path)
         assert back.voices == pat.voices and back.n_steps == pat.n_steps
         np.testing.assert_allclose(back.grid(), pat.grid(), atol=1 / 254)
-    odd = sq.Pattern.from_strings({"cowbell": "x..x..x..", "woodblock": "..X..X..X"},
-                                  steps_per_beat=3, beats_per_bar=3, name="waltz")
+    odd = sq.Pattern.from_strings(
+        {"cowbell": "x..x..x..", "woodblock": "..X..X..X"}, steps_per_beat=3, beats_per_bar=3, name="waltz"
+    )
     back = sq.read_midi(sq.write_midi(odd, tmp_path / "odd.mid", bpm=90, bars=2))
-    assert (back.voices, back.steps_per_beat, back.beats_per_bar, back.name) == \
-        (odd.voices, 3, 3, "waltz")
+    assert (back.voices, back.steps_per_beat, back.beats_per_bar, back.name) == (odd.voices, 3, 3, "waltz")
     np.testing.assert_allclose(back.grid(), odd.tile(2).grid(), atol=1 / 254)
     # a standard file: GM drum notes on channel 10, the tempo, one note per hit
     mid = mido.MidiFile(tmp_path / "house.mid")
@@ -276,7 +281,7 @@ def test_read_midi_from_a_daw_file_without_beatlib_metadata(tmp_path):
     mid = mido.MidiFile(ticks_per_beat=96)
     track = mido.MidiTrack()
     mid.tracks.append(track)
-    for i in range(4):                                     # kick on every beat, snare on 2 and 4
+    for i in range(4):  # kick on every beat, snare on 2 and 4
         track.append(mido.Message("note_on", channel=9, note=36, velocity=127, time=0 if i == 0 else 72))
         if i % 2:
             track.append(mido.Message("note_on", channel=9, note=38, velocity=64, time=0))
@@ -292,26 +297,29 @@ def test_read_midi_from_a_daw_file_without_beatlib_metadata(tmp_path):
 
 # ----------------------------------------------------------------------------- arrangement
 def test_arrangement_structures():
-    L, sr, w = 1000, 10000, 50                     # crossfade 5 ms = 50 samples
+    L, sr, w = 1000, 10000, 50  # crossfade 5 ms = 50 samples
     rng = np.random.default_rng(0)
     a = rng.uniform(-0.5, 0.5, (L, 2)).astype(np.float32)
     b = rng.uniform(-0.5, 0.5, (L, 2)).astype(np.float32)
-    np.testing.assert_array_equal(sq.arrange([a, b], "AAAA", sample_rate=sr, crossfade_ms=5),
-                                  np.tile(a, (4, 1)))
+    np.testing.assert_array_equal(
+        sq.arrange([a, b], "AAAA", sample_rate=sr, crossfade_ms=5), np.tile(a, (4, 1))
+    )
     for structure in sq.STRUCTURES:
         y = sq.arrange([a, b], structure, sample_rate=sr, crossfade_ms=5)
         assert y.shape == (4 * L, 2)
         for k, letter in enumerate(structure):
             src = a if letter == "A" else b
             nxt = structure[(k + 1) % 4]
-            end = L - w if nxt != letter else L        # the crossfade sits before a change
-            np.testing.assert_array_equal(y[k * L:k * L + end], src[:end])
-            if nxt != letter:                           # from this bar's end into the next's end
+            end = L - w if nxt != letter else L  # the crossfade sits before a change
+            np.testing.assert_array_equal(y[k * L : k * L + end], src[:end])
+            if nxt != letter:  # from this bar's end into the next's end
                 other = a if nxt == "A" else b
-                region = y[k * L + end:(k + 1) * L]
+                region = y[k * L + end : (k + 1) * L]
                 assert not np.array_equal(region, src[end:])
                 t = (np.arange(w) + 0.5) / w
-                ref = src[end:] * np.cos(np.pi / 2 * t)[:, None] + other[end:] * np.sin(np.pi / 2 * t)[:, None]
+                ref = (
+                    src[end:] * np.cos(np.pi / 2 * t)[:, None] + other[end:] * np.sin(np.pi / 2 * t)[:, None]
+                )
                 np.testing.assert_allclose(region, ref, atol=1e-6)
     with pytest.raises(DataError, match="needs 2 distinct bars, got 1"):
         sq.arrange([a], "AABB", sample_rate=sr)
@@ -322,7 +330,7 @@ def test_arrangement_structures():
     # a fractional bar length keeps every bar start on round(k * length)
     y = sq.arrange([a, b], "ABAB", sample_rate=sr, bar_length=999.5, crossfade_ms=0)
     assert y.shape[0] == round(4 * 999.5)
-    np.testing.assert_array_equal(y[round(2 * 999.5):round(2 * 999.5) + 10], a[:10])
+    np.testing.assert_array_equal(y[round(2 * 999.5) : round(2 * 999.5) + 10], a[:10])
 
 
 def test_arrange_folder_uses_latest_batch_and_its_bpm(tmp_path):
@@ -338,7 +346,7 @@ def test_arrange_folder_uses_latest_batch_and_its_bpm(tmp_path):
     arr = sq.arrange_folder(root, "AABB", seed=0, sample_rate=14700)
     assert all("batch-002" in s and "loops" not in s for s in arr.sources.values())
     assert arr.sources["A"] != arr.sources["B"]
-    assert arr.bar_length == 14112                  # 2 whole beats at 125 bpm, 14.7 kHz
+    assert arr.bar_length == 14112  # 2 whole beats at 125 bpm, 14.7 kHz
     assert arr.audio.shape == (4 * 14112, 2)
     hi = sq.arrange_folder(root, "ABAB", seed=0, sample_rate=44100)
     assert hi.audio.shape[0] == 3 * 4 * 14112 and hi.sample_rate == 44100
@@ -421,7 +429,7 @@ def test_save_beat_writes_wav_midi_and_manifest(tmp_path):
     assert len(m["hits"]) == len(b.hits) and m["settings"]["seed"] == 5
     assert {"voice", "step", "bar", "position", "time_s", "velocity", "sample"} <= set(m["hits"][0])
     assert m["hits"][0]["sample"].startswith(m["hits"][0]["voice"])
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))== []
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
     with pytest.raises(ConfigError, match="bits must be 16 or 24"):
         sq.save_beat(b, tmp_path / "x.wav", bits=8)
 
@@ -438,9 +446,11 @@ def test_save_new_beat_never_overwrites_also_with_concurrent_writers(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
     kit = click_kit()
-    beats = [sq.render(sq.preset("house").select(["kick"]), kit, BPM, 1, sample_rate=SR, seed=s,
-                       policy="random") for s in range(8)]
-    (tmp_path / "house-120bpm-001.json").write_text("{}")          # a leftover side file: 001 is taken
+    beats = [
+        sq.render(sq.preset("house").select(["kick"]), kit, BPM, 1, sample_rate=SR, seed=s, policy="random")
+        for s in range(8)
+    ]
+    (tmp_path / "house-120bpm-001.json").write_text("{}")  # a leftover side file: 001 is taken
     with ThreadPoolExecutor(8) as pool:
         written = list(pool.map(lambda b: sq.save_new_beat(b, tmp_path), beats))
     names = sorted(w["wav"].name for w in written)
@@ -448,10 +458,12 @@ def test_save_new_beat_never_overwrites_also_with_concurrent_writers(tmp_path):
     for b, w in zip(beats, written):
         assert w["midi"] == w["wav"].with_suffix(".mid") and w["manifest"] == w["wav"].with_suffix(".json")
         assert json.loads(w["manifest"].read_text())["settings"]["seed"] == b.settings["seed"]
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]   # no temporary files left
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left
     arr = sq.arrange_folder(write_loops(tmp_path / "loops"), "ABAB", sample_rate=14700)
     assert [sq.save_new_arrangement(arr, tmp_path)["wav"].name for _ in range(2)] == [
-        "arrangement-ABAB-001.wav", "arrangement-ABAB-002.wav"]
+        "arrangement-ABAB-001.wav",
+        "arrangement-ABAB-002.wav",
+    ]
 
 
 def test_parallel_cli_sequence_runs_write_distinct_beats(tmp_path):
@@ -460,10 +472,27 @@ def test_parallel_cli_sequence_runs_write_distinct_beats(tmp_path):
     import sys
 
     kit = write_kit(tmp_path / "kit", n=16)
-    cmd = [sys.executable, "-m", "beatlib", "sequence", "--sounds", str(kit), "--project", str(tmp_path),
-           "--pattern", "simple-house", "--bars", "1", "--sample-rate", "22050", "--midi"]
-    runs = [subprocess.Popen(cmd + ["--seed", str(seed)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            for seed in range(4)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "beatlib",
+        "sequence",
+        "--sounds",
+        str(kit),
+        "--project",
+        str(tmp_path),
+        "--pattern",
+        "simple-house",
+        "--bars",
+        "1",
+        "--sample-rate",
+        "22050",
+        "--midi",
+    ]
+    runs = [
+        subprocess.Popen(cmd + ["--seed", str(seed)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for seed in range(4)
+    ]
     for r in runs:
         _, err = r.communicate(timeout=120)
         assert r.returncode == 0, err.decode()
@@ -475,8 +504,9 @@ def test_parallel_cli_sequence_runs_write_distinct_beats(tmp_path):
         manifest = json.loads(wav.with_suffix(".json").read_text())
         assert manifest["wav"] == str(wav) and manifest["midi"] == str(wav.with_suffix(".mid"))
         seeds.add(manifest["settings"]["seed"])
-        again = sq.render(sq.preset("simple-house"), kit, 124, 1, sample_rate=22050,
-                          seed=manifest["settings"]["seed"])
+        again = sq.render(
+            sq.preset("simple-house"), kit, 124, 1, sample_rate=22050, seed=manifest["settings"]["seed"]
+        )
         audio, _ = sf.read(wav, dtype="float32", always_2d=True)
         assert audio.shape == again.audio.shape and np.abs(audio - again.audio).max() < 1e-4
     assert seeds == {0, 1, 2, 3}
@@ -485,7 +515,7 @@ def test_parallel_cli_sequence_runs_write_distinct_beats(tmp_path):
 def write_loops(root, n=2):
     root.mkdir(parents=True)
     for i in range(n):
-        sf.write(root / f"{i}.wav", np.random.default_rng(i).uniform(-.3, .3, (8000, 2)), 14700)
+        sf.write(root / f"{i}.wav", np.random.default_rng(i).uniform(-0.3, 0.3, (8000, 2)), 14700)
     return root
 
 
@@ -494,9 +524,29 @@ def test_cli_sequence_and_arrange(tmp_path, capsys):
 
     kit = write_kit(tmp_path / "kit", n=16)
     out = tmp_path / "beats" / "b.wav"
-    rc = main(["sequence", "--sounds", str(kit), "--pattern", "simple-house", "--bpm", "124",
-               "--bars", "2", "--swing", "0.1", "--out", str(out), "--midi", str(tmp_path / "b.mid"),
-               "--seed", "3", "--bits", "24"])
+    rc = main(
+        [
+            "sequence",
+            "--sounds",
+            str(kit),
+            "--pattern",
+            "simple-house",
+            "--bpm",
+            "124",
+            "--bars",
+            "2",
+            "--swing",
+            "0.1",
+            "--out",
+            str(out),
+            "--midi",
+            str(tmp_path / "b.mid"),
+            "--seed",
+            "3",
+            "--bits",
+            "24",
+        ]
+    )
     assert rc == 0
     assert sf.info(out).subtype == "PCM_24" and (tmp_path / "b.mid").exists()
     assert out.with_suffix(".json").exists()
@@ -508,9 +558,20 @@ def test_cli_sequence_and_arrange(tmp_path, capsys):
     loops = tmp_path / "loops"
     loops.mkdir()
     for i in range(2):
-        sf.write(loops / f"{i}.wav", np.random.default_rng(i).uniform(-.3, .3, (8000, 2)), 14700)
-    rc = main(["arrange", "--loops", str(loops), "--structure", "ABAB", "--out", str(tmp_path / "a.wav"),
-               "--sample-rate", "14700"])
+        sf.write(loops / f"{i}.wav", np.random.default_rng(i).uniform(-0.3, 0.3, (8000, 2)), 14700)
+    rc = main(
+        [
+            "arrange",
+            "--loops",
+            str(loops),
+            "--structure",
+            "ABAB",
+            "--out",
+            str(tmp_path / "a.wav"),
+            "--sample-rate",
+            "14700",
+        ]
+    )
     assert rc == 0 and sf.info(tmp_path / "a.wav").frames == 4 * 8000
 
 
@@ -525,7 +586,7 @@ def test_sequencer_grid_builds_and_its_handlers_run_headless():
     assert grid.toggle("snare", 7) is True
     assert grid.pattern.grid()[1, 7] == 1.0
     grid.swing_slider.value = 0.25
-    grid.render_button.click()                          # the button's callback, as in a browser
+    grid.render_button.click()  # the button's callback, as in a browser
     beat = grid.last_beat
     assert beat is not None and beat.settings["swing"] == 0.25 and beat.settings["seed"] == 0
     assert any(h.voice == "snare" and h.step == 7 for h in beat.hits)

@@ -1,4 +1,5 @@
 """The audition widgets of notebook 04, driven headless through their handler methods."""
+
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,13 @@ def _batch(root: Path, clips: list[np.ndarray], sr: int) -> Path:
     with new_batch_dir(root) as d:
         for i, y in enumerate(clips):
             save_audio(d / f"{i:04d}.wav", y, sample_rate=sr)
-        write_json(d / "manifest.json", {"n": len(clips), "clips": [
-            {"file": f"{i:04d}.wav", "latent_seed": 100 + i} for i in range(len(clips))]})
+        write_json(
+            d / "manifest.json",
+            {
+                "n": len(clips),
+                "clips": [{"file": f"{i:04d}.wav", "latent_seed": 100 + i} for i in range(len(clips))],
+            },
+        )
     return sorted(root.glob("batch-*"))[-1]
 
 
@@ -34,14 +40,17 @@ def project(tmp_path, rng):
     train_kick = rng.uniform(-0.5, 0.5, (6, 3200)).astype(np.float32)
     train_hat = rng.uniform(-0.5, 0.5, (2, 3200)).astype(np.float32)
     paths.data.mkdir(parents=True)
-    np.savez(paths.oneshots_npz, audio=np.concatenate([train_kick, train_hat]),
-             instrument=np.array(["kick"] * 6 + ["hihat"] * 2),
-             source=np.array([f"kick/{i}.wav" for i in range(6)] + ["hat/0.wav", "hat/1.wav"]),
-             sample_rate=np.array(16000))
+    np.savez(
+        paths.oneshots_npz,
+        audio=np.concatenate([train_kick, train_hat]),
+        instrument=np.array(["kick"] * 6 + ["hihat"] * 2),
+        source=np.array([f"kick/{i}.wav" for i in range(6)] + ["hat/0.wav", "hat/1.wav"]),
+        sample_rate=np.array(16000),
+    )
     _batch(paths.generated_wavenet("kick"), [rng.uniform(-0.5, 0.5, 3200) for _ in range(2)], 16000)
     kicks = [rng.uniform(-0.5, 0.5, 3200) for _ in range(4)]
     kicks[2] = train_kick[3].copy()
-    _batch(paths.generated_wavenet("kick"), kicks, 16000)                    # newest: batch-002
+    _batch(paths.generated_wavenet("kick"), kicks, 16000)  # newest: batch-002
     _batch(paths.generated_wavegan, [rng.uniform(-0.3, 0.3, (16384, 2)) for _ in range(2)], 14700)
     return paths
 
@@ -59,32 +68,33 @@ def test_audition_navigates_and_compares(project):
     assert list(a.sources) == ["wavenet/kick", "wavegan"]
     assert a.label == "wavenet/kick" and a.batch.name == "batch-002" and a.index == 0
     assert [b.name for _, b in a.batch_box.options] == ["batch-002", "batch-001"]
-    a.prev()                                            # stays on the first clip
+    a.prev()  # stays on the first clip
     assert a.index == 0
-    a.next(); a.next()
+    a.next()
+    a.next()
     assert a.index == 2 and a.current.name == "0002.wav"
     # clip 2 is training row 3, saved as 16-bit: the nearest clip, with a score near 0
     assert "kick/3.wav" in a.status.value and "similar" in a.status.value
     assert "score 0.000" in a.status.value
-    bundle = a._repr_mimebundle_()                     # what a saved notebook shows as text
+    bundle = a._repr_mimebundle_()  # what a saved notebook shows as text
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["text/plain"].startswith("Audition · wavenet/kick batch-002: clip 3 of 4 0002.wav")
-    assert "latent seed 102" in a.status.value         # the manifest's entry for the clip
+    assert "latent seed 102" in a.status.value  # the manifest's entry for the clip
     a.show(99)
     assert a.index == 3 and a.slider.value == 3
     a.next()
     assert a.index == 3
-    a.next_button.click()                               # the button calls the same handler
+    a.next_button.click()  # the button calls the same handler
     a.prev_button.click()
     assert a.index == 2
-    a.slider.value = 1                                  # moving the slider shows that clip
+    a.slider.value = 1  # moving the slider shows that clip
     assert "clip 2 of 4" in a.status.value
     a.batch_box.value = project.generated_wavenet("kick") / "batch-001"
     assert a.batch.name == "batch-001" and len(a.clips) == 2 and a.index == 0
     assert a.slider.max == 1
     a.select("wavegan")
     assert a.source_box.value == "wavegan" and a.slider.max == 1
-    assert "no comparison" in a.status.value and "loops.npz" in a.status.value   # no loop dataset
+    assert "no comparison" in a.status.value and "loops.npz" in a.status.value  # no loop dataset
 
 
 def test_audition_keep_never_overwrites(project):
@@ -120,7 +130,7 @@ def test_audition_bad_source_goes_to_the_status_line(project):
     a = widgets.Audition(project.root)
     with pytest.raises(BeatlibError, match="cowbell"):
         a.select("cowbell")
-    a._safe(a.select, "cowbell")                        # what a callback does: no raise
+    a._safe(a.select, "cowbell")  # what a callback does: no raise
     assert "cowbell" in a.status.value
 
 
@@ -130,7 +140,7 @@ def test_latent_walk_without_checkpoint_says_how_to_train(tmp_path):
     assert walk.slider.disabled
     assert "03_train_wavegan" in walk._repr_mimebundle_()["text/plain"]
     before = walk.status.value
-    walk.slider.value = 0.2                             # a callback on a dead widget does nothing
+    walk.slider.value = 0.2  # a callback on a dead widget does nothing
     assert walk.status.value == before and walk.view.outputs == () and walk.generator is None
 
 
@@ -163,18 +173,18 @@ def test_latent_walk_blends_the_two_seeds(tmp_path, monkeypatch):
     gen = _LinearGenerator(cfg)
     monkeypatch.setattr(generate, "load_generator", lambda d: gen, raising=False)
     walk = widgets.LatentWalk(tmp_path, seed_a=3, seed_b=8, position=0.0, bars=2, bpm=125)
-    assert gen.calls == 1                               # rendered once on construction
+    assert gen.calls == 1  # rendered once on construction
     za, zb = latents_from_seeds([3, 8], cfg.latent_dim)
     np.testing.assert_allclose(walk.clip()[0, 0], za.mean(), rtol=1e-6)
     walk.move(1.0)
     np.testing.assert_allclose(walk.clip()[0, 0], zb.mean(), rtol=1e-6)
     walk.move(0.25)
     np.testing.assert_allclose(walk.clip()[0, 0], (0.75 * za + 0.25 * zb).mean(), rtol=1e-5)
-    assert walk.loop().shape == (8 * 7056, cfg.channels)   # 2 bars at 125 bpm, 14.7 kHz
+    assert walk.loop().shape == (8 * 7056, cfg.channels)  # 2 bars at 125 bpm, 14.7 kHz
     calls = gen.calls
     walk.set_seeds(5, 6)
     assert gen.calls == calls + 1 and "seed 5 → 6" in walk.status.value
-    walk.slider.value = 0.5                             # the slider re-renders
+    walk.slider.value = 0.5  # the slider re-renders
     assert gen.calls == calls + 2
 
 
@@ -183,7 +193,7 @@ def test_show_batch_runs_headless(project, monkeypatch):
 
     shown = []
 
-    def collect(*objs, **_kw):                          # stands in for IPython's display()
+    def collect(*objs, **_kw):  # stands in for IPython's display()
         shown.extend(objs)
 
     monkeypatch.setattr(audition, "display", collect)
@@ -193,7 +203,9 @@ def test_show_batch_runs_headless(project, monkeypatch):
     assert kinds.count("Audio") == 2 and kinds.count("Figure") == 1
     assert shown[0].data == "<b>loops</b>: 2 clips"
     assert [o.data for o in shown[1:] if type(o).__name__ == "HTML"] == [
-        "<small>0000.wav</small>", "<small>0001.wav</small>"]
+        "<small>0000.wav</small>",
+        "<small>0001.wav</small>",
+    ]
     shown.clear()
     widgets.show_batch(project.generated_wavenet("kick") / "batch-001", n=0)
     assert [type(o).__name__ for o in shown] == ["HTML"] and "2 clips" in shown[0].data
