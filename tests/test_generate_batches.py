@@ -5,24 +5,25 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from beatlib import generate
+from beatlib import generate, tempo
 from beatlib.audio import save_audio
 from beatlib.errors import BeatlibError, CheckpointError, ConfigError
-from beatlib.files import new_batch_dir, read_json, write_json
+from beatlib.batches import new_batch_dir
+from beatlib.files import read_json, write_json
 from beatlib.paths import ProjectPaths
 
 SR = 14700
 
 
 # ----------------------------------------------------------------------------- loops
-def test_beats_in_clip():
-    assert generate.beats_in_clip(16384, sample_rate=SR, bpm=125) == 2
-    assert generate.beats_in_clip(16384, sample_rate=SR, bpm=124) == 2
-    assert generate.beats_in_clip(14112, sample_rate=SR, bpm=125) == 2   # exactly 2 beats
-    assert generate.beats_in_clip(14111, sample_rate=SR, bpm=125) == 1
-    assert generate.beats_in_clip(32768, sample_rate=SR, bpm=125) == 4
+def test_beats_that_fit():
+    assert tempo.beats_that_fit(16384, sample_rate=SR, bpm=125) == 2
+    assert tempo.beats_that_fit(16384, sample_rate=SR, bpm=124) == 2
+    assert tempo.beats_that_fit(14112, sample_rate=SR, bpm=125) == 2   # exactly 2 beats
+    assert tempo.beats_that_fit(14111, sample_rate=SR, bpm=125) == 1
+    assert tempo.beats_that_fit(32768, sample_rate=SR, bpm=125) == 4
     with pytest.raises(ConfigError, match="bpm"):
-        generate.beats_in_clip(16384, sample_rate=SR, bpm=0)
+        tempo.beats_that_fit(16384, sample_rate=SR, bpm=0)
 
 
 @pytest.mark.parametrize("bpm", [124, 125, 124.5])
@@ -191,18 +192,18 @@ def test_require_checkpoint(tmp_path):
 
 
 def _fake_generators(monkeypatch, calls):
-    def fake_wavenet(weights_dir, n, out_root, *, temperature=1.0, seed=0):
+    def fake_wavenet(weights_dir, n, out_root, *, temperature=1.0, seed=0, **_settings):
         calls.append(("wavenet", Path(weights_dir).name, n, temperature, seed))
         if Path(weights_dir).name == "snare":
             raise CheckpointError(f"{weights_dir}/ckpt-5: cannot be restored (shape mismatch)")
         return _fake_batch(Path(out_root), n, sr=16000, length=3200, channels=1)
 
-    def fake_wavegan(weights_dir, n, out_root, *, seed=0):
+    def fake_wavegan(weights_dir, n, out_root, *, seed=0, **_settings):
         calls.append(("wavegan", n, seed))
         return _fake_batch(Path(out_root), n)
 
-    monkeypatch.setattr(generate, "generate_wavenet", fake_wavenet, raising=False)
-    monkeypatch.setattr(generate, "generate_wavegan", fake_wavegan, raising=False)
+    monkeypatch.setattr(generate.all, "generate_wavenet", fake_wavenet)
+    monkeypatch.setattr(generate.all, "generate_wavegan", fake_wavegan)
 
 
 def test_generate_all_runs_every_trained_model_and_reports_the_rest(tmp_path, monkeypatch):
