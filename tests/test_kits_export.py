@@ -120,3 +120,17 @@ def test_export_refuses_bad_settings(tmp_path, clips):
         kits.export_kit(project=tmp_path / "empty")
     many = kits.export_kit({"kick": clips["kick"] * 6}, out_root=tmp_path, formats=("sfz",), max_variations=16)
     assert many.counts == {"kick": 16} and "the first 16 of 18" in many.notes[0]
+
+
+def test_sequencer_loads_an_exported_kit_and_plays_it(tmp_path, clips):
+    from beatlib.sequencer import Pattern, load_kit, render
+
+    report = kits.export_kit(clips, out_root=tmp_path)
+    kit = load_kit(report.files["sfz"], sample_rate=44100)
+    assert {v: kit.count(v) for v in kit.voices} == {"kick": 3, "snare": 2, "hihat": 4}
+    assert np.array_equal(kit.sound("snare", 1).audio, _expected(clips)["snare"][1])
+    beat = render(Pattern.from_strings({"kick": "X..." * 4, "snare": "..X." * 4, "hihat": "xx" * 8}), kit, 120, 1,
+                  sample_rate=44100, policy="round-robin")
+    assert beat.audio.shape[0] > 0 and np.abs(beat.audio).max() > 0.1
+    with pytest.raises(DataError, match="no sounds for voices"):
+        load_kit(report.files["hydrogen"].parent, voices=["kick", "cowbell"])

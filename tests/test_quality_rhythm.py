@@ -111,3 +111,19 @@ def test_evaluators_on_the_demo_weights(demo_data):
     net = ev.wavenet_evaluator(demo_data / "oneshots.npz", n=6)(weights / "wavenet" / "hihat")
     assert set(net) >= {"hihat/type_share", "hihat/two_sample", "hihat/copies", ev.SELECTION}
     assert net["hihat/type_share"] >= 0.8 and 0 <= net[ev.SELECTION] <= 1
+
+
+def test_quality_command_writes_a_json_report(demo_data, tmp_path, capsys):
+    pytest.importorskip("tensorflow")
+    import json
+    from pathlib import Path
+
+    from beatlib.cli import main
+
+    weights = Path(__file__).resolve().parents[1] / "weights" / "demo" / "wavegan"
+    out = tmp_path / "q.json"
+    assert main(["quality", str(weights), str(demo_data / "loops.npz"), "--n", "4", "--out", str(out)]) == 0
+    rep = json.loads(out.read_text())
+    assert rep["kind"] == "loops" and rep["n_generated"] == 4 and "on grid median" in capsys.readouterr().out
+    assert main(["quality", str(tmp_path / "nothing"), str(demo_data / "loops.npz"), "--out", str(out)]) == 2
+    assert "no such weights or batch folder" in capsys.readouterr().err

@@ -1,6 +1,5 @@
 """WaveNet one-shot quality: the finishing options of sample_wavenet, and the shipped demo weights
-measured against the demo kit (benchmarks/wavenet_quality.py computes the same figures)."""
-import importlib.util
+measured against the demo kit with beatlib.quality (benchmarks/wavenet_quality.py prints the figures)."""
 from pathlib import Path
 
 import numpy as np
@@ -11,18 +10,13 @@ tf = pytest.importorskip("tensorflow")
 from beatlib.config import wavenet_profile  # noqa: E402
 from beatlib.errors import ConfigError  # noqa: E402
 from beatlib.generate import finish_oneshots, generate_wavenet, sample_wavenet  # noqa: E402
+from beatlib.quality import descriptors  # noqa: E402
+from beatlib.quality.evaluate import teacher_forced_nll  # noqa: E402
 from beatlib.training import train_wavenet  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "weights" / "demo" / "wavenet"
 SR = 16000
-
-
-def _quality_module():
-    spec = importlib.util.spec_from_file_location("wavenet_quality", ROOT / "benchmarks" / "wavenet_quality.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 # ------------------------------------------------------------------ finish_oneshots
@@ -105,27 +99,24 @@ def test_demo_weights_generalise(instrument, demo_oneshots):
     from beatlib.generate import load_wavenet
     from beatlib.training import load_training_clips
 
-    q = _quality_module()
     model, cfg, _ = load_wavenet(DEMO / instrument)
-    seen = q.teacher_forced_nll(model, cfg, load_training_clips(demo_oneshots[0], instrument))
-    unseen = q.teacher_forced_nll(model, cfg, load_training_clips(demo_oneshots[1], instrument))
+    seen = teacher_forced_nll(model, cfg, load_training_clips(demo_oneshots[0], instrument))
+    unseen = teacher_forced_nll(model, cfg, load_training_clips(demo_oneshots[1], instrument))
     assert unseen < 1.15 * seen + 0.05, (seen, unseen)  # before (20 clips, 6000-9000 steps): 2-6x
 
 
 def test_demo_kicks_do_not_get_stuck():
     """Few kicks end on a flat line (raw model output), and the default finishing removes the
     offsets the rest wander off to."""
-    q = _quality_module()
     raw = sample_wavenet(DEMO / "kick", 60, seed=1, dc_block_hz=0, fade_out_ms=0)
-    assert np.mean(q.flat(raw.audio)) < 0.1  # before (20 training clips): 0.62
+    assert np.mean(descriptors.flat(raw.audio)) < 0.1  # before (20 training clips): 0.62
     done = sample_wavenet(DEMO / "kick", 60, seed=1)
-    assert np.mean(q.dc_tail(done.audio, sample_rate=SR, ms=100.0) > 0.05) < 0.25  # before, raw: 0.72
+    assert np.mean(descriptors.dc_tail(done.audio, sample_rate=SR, ms=100.0) > 0.05) < 0.25  # before, raw: 0.72
 
 
 def test_demo_hihats_decay():
     """Raw model output at temperature 1: hi-hats fall 20 dB within the clip, as the training
     clips do (median 61 ms after the peak)."""
-    q = _quality_module()
     res = sample_wavenet(DEMO / "hihat", 60, seed=1, dc_block_hz=0, fade_out_ms=0)
-    assert np.mean(q.decays_20db(res.audio)) > 0.8  # before: 0.19
-    assert np.median(q.t20_ms(res.audio, sample_rate=SR)) < 80  # before: 95 (censored at the clip end)
+    assert np.mean(descriptors.decays_20db(res.audio, sample_rate=SR)) > 0.8  # before: 0.19
+    assert np.median(descriptors.t20_ms(res.audio, sample_rate=SR)) < 80  # before: 95 (censored at the clip end)

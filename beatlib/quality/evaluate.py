@@ -46,7 +46,7 @@ from beatlib.quality.report import LoopReport, OneShotReport, loop_report, onesh
 from beatlib.quality.twosample import TypeClassifier
 
 __all__ = ["SELECTION", "evaluate_wavegan", "evaluate_wavenet", "loop_scalars", "oneshot_scalars",
-           "wavegan_evaluator", "wavenet_evaluator", "wavenet_runs"]
+           "teacher_forced_nll", "wavegan_evaluator", "wavenet_evaluator", "wavenet_runs"]
 
 #: The key of the selection score in an evaluator's result (higher is better).
 SELECTION = "selection"
@@ -83,6 +83,25 @@ def loop_scalars(report: LoopReport) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------- WaveNet
+def teacher_forced_nll(model, cfg, clips: np.ndarray, *, batch: int = 20) -> float:
+    """Mean cross-entropy (nats per sample) of ``clips [N, T]`` under teacher forcing.
+
+    On clips the model never saw, a loss far above the training loss means memorised clips.
+    """
+    import tensorflow as tf  # only here: the rest of beatlib.quality is numpy
+
+    from beatlib.audio import mu_law_encode
+    from beatlib.models.wavenet import teacher_forcing_inputs
+
+    total, count = 0.0, 0
+    for s in range(0, len(clips), int(batch)):
+        q = mu_law_encode(np.asarray(clips[s:s + batch]), cfg.quantization).astype(np.int32)  # [b, T]
+        logits = model(teacher_forcing_inputs(q, cfg), training=False)                      # [b, T, Q]
+        total += float(tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(q, logits)))
+        count += q.size
+    return total / count
+
+
 def wavenet_runs(weights: "str | os.PathLike") -> dict[str, Path]:
     """The WaveNet run folders under ``weights``: itself (one run) or its subfolders, by instrument.
 

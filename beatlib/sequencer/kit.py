@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from beatlib import kits
 from beatlib.audio import find_audio_files, load_audio, resample, validate_audio
 from beatlib.batches import batch_clips, latest_batch_dir
 from beatlib.dsp import detect_onset
@@ -121,7 +122,7 @@ def voice_files(folder: str | os.PathLike) -> list[Path]:
 def load_kit(
     folder: str | os.PathLike, *, sample_rate: int = 44100, voices: Sequence[str] | None = None
 ) -> Kit:
-    """A kit from a folder holding one sub-folder of sounds per voice.
+    """A kit from a folder holding one sub-folder of sounds per voice, or from a kit file or folder.
 
     Works for ``generated_output/wavenet`` (``<instrument>/batch-NNN/*.wav``: the latest batch
     is used) and for the demo kit's ``oneshots/{kick,snare,hihat}``.
@@ -133,6 +134,9 @@ def load_kit(
         >>> kit = load_kit("generated_output/wavenet")          # doctest: +SKIP
     """
     folder = Path(folder)
+    if kits.is_kit(folder):  # a Hydrogen, SFZ, Decent Sampler or SoundFont kit: its sounds per GM voice
+        sounds, origin = kits.kit_sounds(folder, sample_rate=sample_rate, voices=voices)
+        return Kit(sounds, sample_rate=sample_rate, source_rate=sample_rate, origin=origin)
     if not folder.is_dir():
         raise DataError(f"{folder}: sounds folder not found")
     subdirs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "batch-")))
