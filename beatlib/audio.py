@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from beatlib import dsp
-from beatlib.errors import AudioError
-from beatlib.files import atomic_path
+from beatlib.errors import AudioError, OutputError
+from beatlib.files import atomic_path, os_reason
 
 __all__ = ["AUDIO_EXTENSIONS", "DC_BLOCK_HZ", "SILENCE_PEAK", "Decoded", "audio_seconds", "find_audio_files",
            "load_audio",
@@ -82,7 +82,7 @@ def scan_audio(root: str | os.PathLike) -> tuple[list[Path], list[tuple[Path, st
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as e:
-            skipped.append((folder, f"folder not read: {_os_reason(e)}"))
+            skipped.append((folder, f"folder not read: {os_reason(e)}"))
             continue
         for entry in entries:
             if entry.name.startswith("."):
@@ -95,7 +95,7 @@ def scan_audio(root: str | os.PathLike) -> tuple[list[Path], list[tuple[Path, st
                 skipped.append((path, "dangling symbolic link"))
                 continue
             except OSError as e:
-                skipped.append((path, _os_reason(e)))
+                skipped.append((path, os_reason(e)))
                 continue
             if stat.S_ISDIR(st.st_mode):
                 real = os.path.realpath(path)
@@ -115,11 +115,6 @@ def scan_audio(root: str | os.PathLike) -> tuple[list[Path], list[tuple[Path, st
 def find_audio_files(root: str | os.PathLike) -> list[Path]:
     """All audio files under ``root`` (recursive, sorted, hidden files skipped; see :func:`scan_audio`)."""
     return scan_audio(root)[0]
-
-
-def _os_reason(e: OSError) -> str:
-    """``permission denied``, ``input/output error``: the OS's own words, in lower case."""
-    return (e.strerror or type(e).__name__).lower()
 
 
 def _file_kind(mode: int) -> str:
@@ -254,7 +249,7 @@ def _check_readable(path: Path) -> None:
     except FileNotFoundError:
         raise AudioError(path, "dangling symbolic link" if path.is_symlink() else "no such file") from None
     except OSError as e:
-        raise AudioError(path, _os_reason(e)) from None
+        raise AudioError(path, os_reason(e)) from None
     if stat.S_ISDIR(st.st_mode):
         raise AudioError(path, "is a folder, not a file")
     if not stat.S_ISREG(st.st_mode):
@@ -263,7 +258,7 @@ def _check_readable(path: Path) -> None:
         with open(path, "rb"):
             pass
     except OSError as e:
-        raise AudioError(path, _os_reason(e)) from None
+        raise AudioError(path, os_reason(e)) from None
 
 
 def _decode(path: Path, max_seconds: float | None) -> tuple[np.ndarray, int, list[str]]:
@@ -309,7 +304,7 @@ def save_audio(path: str | os.PathLike, y: np.ndarray, *, sample_rate: int,
     Samples are clipped to [-1, 1]; ``subtype`` is a soundfile subtype (PCM_16, PCM_24, FLOAT).
 
     Raises:
-        AudioError: ``y`` holds NaN or Inf (nothing is written).
+        AudioError: ``y`` holds NaN or Inf (nothing is written). OutputError: it cannot be written.
     """
     import soundfile as sf
 
@@ -318,7 +313,10 @@ def save_audio(path: str | os.PathLike, y: np.ndarray, *, sample_rate: int,
         raise AudioError(path, "not written: the audio contains NaN or Inf samples")
     y = np.clip(y, -1.0, 1.0)
     with atomic_path(path) as tmp:
-        sf.write(str(tmp), y, int(sample_rate), subtype=subtype, format="WAV")
+        try:
+            sf.write(str(tmp), y, int(sample_rate), subtype=subtype, format="WAV")
+        except sf.LibsndfileError as e:  # e.g. the disk is full: libsndfile's words, one line
+            raise OutputError(f"{path}: cannot write: {str(e).splitlines()[0]}") from None
     return Path(path)
 
 

@@ -36,7 +36,7 @@ import numpy as np
 
 from beatlib.audio import save_audio
 from beatlib.errors import BeatlibError, ConfigError
-from beatlib.files import place_unique, read_json, write_json
+from beatlib.files import clean_stale_temps, place_unique, read_json, write_json
 from beatlib.paths import ProjectPaths
 
 __all__ = [
@@ -86,7 +86,8 @@ def new_batch_dir(root: str | os.PathLike) -> Iterator[BatchPath]:
     The number is one more than the highest existing batch, so earlier batches are never
     overwritten, also when several writers finish at once (:func:`beatlib.files.place_unique`);
     the yielded path's ``.final`` then names this block's batch. If the block raises, the
-    temporary folder is deleted and nothing appears.
+    temporary folder is deleted and nothing appears; temporary folders that killed writers
+    left behind are removed first (:func:`beatlib.files.clean_stale_temps`).
 
     Example:
         >>> import tempfile
@@ -98,6 +99,7 @@ def new_batch_dir(root: str | os.PathLike) -> Iterator[BatchPath]:
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
+    clean_stale_temps(root)
     tmp = BatchPath(root / f".batch-tmp{os.getpid()}-{uuid.uuid4().hex[:8]}")  # hidden, unique per block
     tmp.mkdir()
     try:

@@ -34,7 +34,7 @@ import numpy as np
 from beatlib import audio, dsp, hints, kits
 from beatlib.dsp import trim_to_onset
 from beatlib.errors import AudioError, ConfigError, DataError
-from beatlib.files import atomic_path, write_json
+from beatlib.files import atomic_paths, check_writable, os_reason, write_json
 from beatlib.paths import INSTRUMENTS
 from beatlib.tempo import (  # noqa: F401
     BARE_BPM_RANGE,
@@ -114,7 +114,10 @@ def _check_output(out_npz: Path, src_dir: Path) -> Path:
     if src == out_npz.resolve().parent or src in out_npz.resolve().parents:
         raise ConfigError(f"{out_npz}: refusing to write inside the source folder {src_dir} "
                           "(beatlib never modifies user folders)")
-    return out_npz
+    if not src_dir.is_dir():
+        raise DataError(f"{src_dir}: no such folder")
+    check_writable(out_npz.with_suffix(".json"))  # before the work, not after it
+    return check_writable(out_npz)
 
 
 def _scan(src: Path) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -132,7 +135,7 @@ def _reason(e: Exception) -> str:
     if isinstance(e, AudioError):
         return e.reason
     if isinstance(e, OSError):
-        return (e.strerror or type(e).__name__).lower()
+        return os_reason(e)
     return f"failed ({type(e).__name__}: {e})"
 
 
@@ -286,11 +289,11 @@ def _write_dataset(out_npz: Path, arrays: dict[str, np.ndarray], config: dict[st
                    used: list[str], skipped: list[tuple[str, str]], details: dict) -> PrepareReport:
     if not np.all(np.isfinite(arrays["audio"])):  # load_audio rejects NaN/Inf; never write one
         raise DataError(f"{out_npz}: internal error, non-finite samples in the dataset (not written)")
-    with atomic_path(out_npz) as tmp:
-        np.savez(tmp, **arrays)
-    manifest = write_json(out_npz.with_suffix(".json"), {
-        "config": config, "rows": int(len(arrays["audio"])), "files": details,
-        "skipped": [{"file": f, "reason": r} for f, r in skipped]})
+    manifest = out_npz.with_suffix(".json")
+    with atomic_paths(out_npz, manifest) as (tmp_npz, tmp_json):  # one unit: both or neither
+        np.savez(tmp_npz, **arrays)
+        write_json(tmp_json, {"config": config, "rows": int(len(arrays["audio"])), "files": details,
+                              "skipped": [{"file": f, "reason": r} for f, r in skipped]})
     notes = tuple((f, n) for f, d in details.items() for n in d.get("notes", ()))
     return PrepareReport(out_npz, manifest, int(len(arrays["audio"])), tuple(used), tuple(skipped), notes)
 

@@ -11,16 +11,158 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import re
 import shutil
+import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from beatlib.errors import BeatlibError
+from beatlib.errors import BeatlibError, OutputError
 
-__all__ = ["atomic_path", "place_unique", "read_json", "write_json"]
+__all__ = ["atomic_path", "atomic_paths", "check_writable", "clean_stale_temps", "os_reason", "place_unique",
+           "read_json", "temp_sibling", "write_json"]
+
+# Hidden temporary names of beatlib's writers, old and new: ".x.tmp123.npz", ".x.tmp123-1a2b3c4d.npz",
+# ".batch-tmp123-1a2b3c4d", ".keep-tmp123-1a2b3c4d.wav" (the number is the writer's PID).
+_TEMP_RE = re.compile(r"^\..*[.-]tmp(\d+)(?:-[0-9a-f]{8})?(?:\.[A-Za-z0-9]+)?$")
+_CLEANED: set[str] = set()
+
+
+def os_reason(e: OSError) -> str:
+    """The OS's words for ``e`` in lower case: ``permission denied``, ``no space left on device``.
+
+    Example:
+        >>> os_reason(PermissionError(13, "Permission denied"))
+        'permission denied'
+    """
+    return (e.strerror or str(e) or type(e).__name__).lower()
+
+
+def temp_sibling(path: str | os.PathLike, label: str | None = None) -> Path:
+    """A hidden, unique temporary name beside ``path`` that keeps its suffix (``.x.tmpPID-HEX.npz``).
+
+    At most ~60 characters whatever the length of ``path``'s name (so a valid long name never
+    fails for its temporary twin), and recognised by :func:`clean_stale_temps`.
+
+    Example:
+        >>> t = temp_sibling("/data/" + "a" * 240 + ".wav")
+        >>> t.name.startswith(".aaaa") and t.suffix == ".wav" and len(t.name) < 70
+        True
+    """
+    path = Path(path)
+    stem = (label or path.stem)[:40]
+    return path.with_name(f".{stem}.tmp{os.getpid()}-{uuid.uuid4().hex[:8]}{path.suffix}")
+
+
+def clean_stale_temps(folder: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files and folders that killed beatlib writers left in ``folder``.
+
+    Only hidden names of beatlib's temporary pattern whose writer (the PID in the name) is no
+    longer running are removed; each folder is looked at once per process. Returns what was
+    removed.
+
+    Example:
+        >>> import tempfile
+        >>> d = Path(tempfile.mkdtemp()); _ = (d / ".loops.tmp999999999.npz").write_bytes(b"half")
+        >>> [p.name for p in clean_stale_temps(d)], sorted(d.iterdir())
+        (['.loops.tmp999999999.npz'], [])
+    """
+    folder = Path(folder)
+    key = os.path.realpath(folder)
+    if key in _CLEANED:
+        return []
+    _CLEANED.add(key)
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TEMP_RE.match(entry.name)
+        if not m or _pid_alive(int(m.group(1))):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+            removed.append(Path(entry.path))
+        except OSError:
+            pass  # not ours to remove after all (permissions): leave it
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # running, as another user
+    except (OverflowError, ValueError):
+        return False  # no such PID can exist
+    return True
+
+
+def check_writable(path: str | os.PathLike) -> Path:
+    """Make sure the file ``path`` can be written, BEFORE the work that produces it.
+
+    Creates missing parent folders and writes (and removes) a tiny probe file beside
+    ``path``, so a read-only folder, a file where a folder should be, a folder where the file
+    should be, or a name longer than the file system allows fail at once.
+
+    Raises:
+        OutputError: naming ``path`` and the reason.
+
+    Example:
+        >>> import tempfile
+        >>> d = Path(tempfile.mkdtemp())
+        >>> check_writable(d / "new" / "x.npz").parent.is_dir()
+        True
+        >>> check_writable(d)
+        Traceback (most recent call last):
+        beatlib.errors.OutputError: ...: cannot write there: it is a folder
+    """
+    path = Path(path)
+    if os.path.isdir(path):
+        raise OutputError(f"{path}: cannot write there: it is a folder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        limit, size = os.pathconf(path.parent, "PC_NAME_MAX"), len(os.fsencode(path.name))
+        if size > limit:
+            raise OSError(errno.ENAMETOOLONG, f"file name too long ({size} > {limit} bytes)")
+        probe = temp_sibling(path, "probe")
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, b"\0")
+        finally:
+            os.close(fd)
+            os.unlink(probe)
+    except (FileExistsError, NotADirectoryError):
+        raise OutputError(f"{path}: cannot write there: a file is in the way of its folder") from None
+    except OSError as e:
+        raise OutputError(f"{path}: cannot write there: {os_reason(e)}") from None
+    return path
+
+
+def _fsync(path: Path) -> None:
+    flags = os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot sync a folder
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -29,17 +171,56 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
     On an exception the temporary file is removed and ``path`` is left as it was, so a
     reader never sees a half-written file. The suffix is kept so that writers that look at
-    the extension (soundfile, numpy) still work.
+    the extension (soundfile, numpy) still work. The data is on disk (fsync) before the
+    rename; stale temporary files of killed writers in the folder are removed first
+    (:func:`clean_stale_temps`).
+
+    Raises:
+        OutputError: the file cannot be written (naming ``path`` and the OS's reason).
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
-    try:
+    with atomic_paths(path) as (tmp,):
         yield tmp
-        os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def atomic_paths(*paths: str | os.PathLike) -> Iterator[tuple[Path, ...]]:
+    """:func:`atomic_path` for files that belong together (a dataset and its manifest).
+
+    Every file is written to its temporary twin first; only when all are complete and on
+    disk are they renamed into place, one after the other, so a failure while writing leaves
+    all the old files as they were.
+
+    Example:
+        >>> import tempfile
+        >>> d = Path(tempfile.mkdtemp())
+        >>> with atomic_paths(d / "a.txt", d / "a.json") as (t1, t2):
+        ...     _ = t1.write_text("1"), t2.write_text("2")
+        >>> sorted(p.name for p in d.iterdir())
+        ['a.json', 'a.txt']
+    """
+    finals = [Path(p) for p in paths]
+    tmps: list[Path] = []
+    try:
+        for final in finals:
+            if os.path.isdir(final):
+                raise OutputError(f"{final}: cannot write there: it is a folder")
+            final.parent.mkdir(parents=True, exist_ok=True)
+            clean_stale_temps(final.parent)
+            tmps.append(temp_sibling(final))
+        yield tuple(tmps)
+        for tmp in tmps:
+            _fsync(tmp)
+        for tmp, final in zip(tmps, finals):
+            os.replace(tmp, final)
+        for folder in {f.parent for f in finals}:
+            _fsync(folder)
+    except OSError as e:
+        bad = next((f for f, t in zip(finals, tmps) if e.filename in (str(t), str(f))), finals[0])
+        raise OutputError(f"{bad}: cannot write: {os_reason(e)}") from None
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        for tmp in tmps:
+            if tmp.exists():
+                tmp.unlink()
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> Path:
