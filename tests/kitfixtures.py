@@ -5,6 +5,7 @@ or ``layer`` directly under ``instrument`` (older). SoundFont 2.01: ``RIFF sfbk`
 sdta (smpl, sm24) and pdta (phdr pbag pmod pgen inst ibag imod igen shdr, each with a terminal
 record). SFZ and Decent Sampler texts are written inline by the tests.
 """
+
 from __future__ import annotations
 
 import struct
@@ -34,24 +35,47 @@ def write_wav(path: Path, y: np.ndarray, sr: int = 16000, subtype: str = "PCM_16
 def hydrogen_xml(instruments, *, layout: str = "new", name: str = "Test Kit") -> str:
     """``instruments``: (name, midiOutNote or None, [(filename, min, max)], algo)."""
     out = ['<?xml version="1.0" encoding="UTF-8"?>']
-    out.append('<drumkit_info xmlns="http://www.hydrogen-music.org/drumkit">' if layout == "new"
-               else "<drumkit_info>")
-    out += [f"<name>{name}</name>", "<author>tests</author>", "<info>fixture</info>", "<license>CC0</license>"]
+    out.append(
+        '<drumkit_info xmlns="http://www.hydrogen-music.org/drumkit">'
+        if layout == "new"
+        else "<drumkit_info>"
+    )
+    out += [
+        f"<name>{name}</name>",
+        "<author>tests</author>",
+        "<info>fixture</info>",
+        "<license>CC0</license>",
+    ]
     if layout == "new":
-        out.append("<componentList><drumkitComponent><id>0</id><name>Main</name><volume>1</volume>"
-                   "</drumkitComponent></componentList>")
+        out.append(
+            "<componentList><drumkitComponent><id>0</id><name>Main</name><volume>1</volume>"
+            "</drumkitComponent></componentList>"
+        )
     out.append("<instrumentList>")
     for i, (iname, note, layers, algo) in enumerate(instruments):
-        out += ["<instrument>", f"<id>{i}</id>", f"<name>{iname}</name>", "<volume>1</volume>",
-                "<isMuted>false</isMuted>", "<Attack>0</Attack>", "<someFutureTag>1</someFutureTag>"]
+        out += [
+            "<instrument>",
+            f"<id>{i}</id>",
+            f"<name>{iname}</name>",
+            "<volume>1</volume>",
+            "<isMuted>false</isMuted>",
+            "<Attack>0</Attack>",
+            "<someFutureTag>1</someFutureTag>",
+        ]
         if note is not None:
             out.append(f"<midiOutNote>{note}</midiOutNote>")
         out.append(f"<sampleSelectionAlgo>{algo}</sampleSelectionAlgo>")
-        body = [f"<layer><filename>{f}</filename><min>{lo}</min><max>{hi}</max><gain>1</gain>"
-                f"<pitch>0</pitch></layer>" for f, lo, hi in layers]
+        body = [
+            f"<layer><filename>{f}</filename><min>{lo}</min><max>{hi}</max><gain>1</gain>"
+            f"<pitch>0</pitch></layer>"
+            for f, lo, hi in layers
+        ]
         if layout == "new":
-            out += ["<instrumentComponent><component_id>0</component_id><gain>1</gain>", *body,
-                    "</instrumentComponent>"]
+            out += [
+                "<instrumentComponent><component_id>0</component_id><gain>1</gain>",
+                *body,
+                "</instrumentComponent>",
+            ]
         else:
             out += body
         out.append("</instrument>")
@@ -84,10 +108,11 @@ def write_sf2(path: Path, samples, instruments, presets, *, sm24: bool = False) 
     for name, data, rate, stype, link in samples:
         data = np.asarray(data, np.int64)
         hi = (data >> 8).astype("<i2") if sm24 else data.astype("<i2")
-        smpl += hi.tobytes() + b"\0\0" * 46                       # 46 zero points after each sample
+        smpl += hi.tobytes() + b"\0\0" * 46  # 46 zero points after each sample
         low += (data & 0xFF).astype(np.uint8).tobytes() + b"\0" * 46 if sm24 else b""
-        shdr += _name20(name) + struct.pack("<IIIIIBbHH", pos, pos + len(data), pos, pos + len(data), rate,
-                                            60, 0, link, stype)
+        shdr += _name20(name) + struct.pack(
+            "<IIIIIBbHH", pos, pos + len(data), pos, pos + len(data), rate, 60, 0, link, stype
+        )
         pos += len(data) + 46
     shdr += _name20("EOS") + struct.pack("<IIIIIBbHH", 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
@@ -114,16 +139,31 @@ def write_sf2(path: Path, samples, instruments, presets, *, sm24: bool = False) 
         mod += b"\0" * 10
         return hdr, bag, gen, mod
 
-    phdr, pbag, pgen, pmod = hydra(presets, "EOP", lambda p, nbag: _name20(p[0]) + struct.pack(
-        "<HHHIII", p[1], p[2], nbag, 0, 0, 0))
-    inst, ibag, igen, imod = hydra([(n, z) for n, z in instruments], "EOI",
-                                   lambda i, nbag: _name20(i[0]) + struct.pack("<H", nbag))
-    info = _list(b"INFO", _chunk(b"ifil", struct.pack("<HH", 2, 1)), _chunk(b"isng", b"EMU8000\0"),
-                 _chunk(b"INAM", b"Test Font\0"))
+    phdr, pbag, pgen, pmod = hydra(
+        presets, "EOP", lambda p, nbag: _name20(p[0]) + struct.pack("<HHHIII", p[1], p[2], nbag, 0, 0, 0)
+    )
+    inst, ibag, igen, imod = hydra(
+        [(n, z) for n, z in instruments], "EOI", lambda i, nbag: _name20(i[0]) + struct.pack("<H", nbag)
+    )
+    info = _list(
+        b"INFO",
+        _chunk(b"ifil", struct.pack("<HH", 2, 1)),
+        _chunk(b"isng", b"EMU8000\0"),
+        _chunk(b"INAM", b"Test Font\0"),
+    )
     sdta = _list(b"sdta", _chunk(b"smpl", smpl), *([_chunk(b"sm24", low)] if sm24 else []))
-    pdta = _list(b"pdta", _chunk(b"phdr", phdr), _chunk(b"pbag", pbag), _chunk(b"pmod", pmod),
-                 _chunk(b"pgen", pgen), _chunk(b"inst", inst), _chunk(b"ibag", ibag), _chunk(b"imod", imod),
-                 _chunk(b"igen", igen), _chunk(b"shdr", shdr))
+    pdta = _list(
+        b"pdta",
+        _chunk(b"phdr", phdr),
+        _chunk(b"pbag", pbag),
+        _chunk(b"pmod", pmod),
+        _chunk(b"pgen", pgen),
+        _chunk(b"inst", inst),
+        _chunk(b"ibag", ibag),
+        _chunk(b"imod", imod),
+        _chunk(b"igen", igen),
+        _chunk(b"shdr", shdr),
+    )
     body = b"sfbk" + info + sdta + pdta
     path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
     return path

@@ -1,4 +1,5 @@
 """Exporting generated sounds as kits, and reading them back: the same clips, to the bit."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,9 +14,11 @@ from beatlib.paths import ProjectPaths
 
 @pytest.fixture
 def clips():
-    return {"kick": [(drum("kick", seed=i), 16000) for i in range(3)],
-            "snare": [(drum("snare", seed=i), 16000) for i in range(2)],
-            "hihat": [(drum("hihat", n=1600, seed=i), 16000) for i in range(4)]}
+    return {
+        "kick": [(drum("kick", seed=i), 16000) for i in range(3)],
+        "snare": [(drum("snare", seed=i), 16000) for i in range(2)],
+        "hihat": [(drum("hihat", n=1600, seed=i), 16000) for i in range(4)],
+    }
 
 
 def _expected(clips, rate=44100):
@@ -35,7 +38,7 @@ def _expected(clips, rate=44100):
 def test_export_writes_every_format_at_44k1_24bit_in_a_new_folder(tmp_path, clips):
     r1 = kits.export_kit(clips, out_root=tmp_path / "kits")
     r2 = kits.export_kit(clips, out_root=tmp_path / "kits")
-    assert (r1.folder.name, r2.folder.name) == ("batch-001", "batch-002")     # never overwritten
+    assert (r1.folder.name, r2.folder.name) == ("batch-001", "batch-002")  # never overwritten
     assert set(r1.files) == {"sfz", "decentsampler", "hydrogen", "h2drumkit"}
     assert r1.counts == {"kick": 3, "snare": 2, "hihat": 4}
     info = sf.info(str(r1.folder / "samples" / "kick_01.wav"))
@@ -43,7 +46,7 @@ def test_export_writes_every_format_at_44k1_24bit_in_a_new_folder(tmp_path, clip
     sfz = r1.files["sfz"].read_text()
     assert "<group> group_label=kick key=36 seq_length=3" in sfz and "key=38" in sfz and "key=42" in sfz
     assert "<region> sample=samples/snare_02.wav seq_position=2" in sfz
-    assert not list((tmp_path / "kits").glob(".*"))                       # no temporary left over
+    assert not list((tmp_path / "kits").glob(".*"))  # no temporary left over
 
 
 @pytest.mark.parametrize("fmt", ["sfz", "decentsampler", "hydrogen", "h2drumkit"])
@@ -54,10 +57,10 @@ def test_round_trip_export_import_same_clips(tmp_path, clips, fmt):
     assert imp.counts() == {"kick": 3, "snare": 2, "hihat": 4}
     for voice, want in expected.items():
         got = [s for s in imp.samples if s.voice == voice]
-        assert [s.rr for s in got] == list(range(1, len(want) + 1))          # round robins in order
+        assert [s.rr for s in got] == list(range(1, len(want) + 1))  # round robins in order
         for s, w in zip(got, want):
             y, sr = s.read()
-            assert sr == 44100 and np.array_equal(y, w), (fmt, s.source)   # the same bits
+            assert sr == 44100 and np.array_equal(y, w), (fmt, s.source)  # the same bits
 
 
 def test_round_trip_through_prepare_oneshots(tmp_path, clips):
@@ -88,7 +91,9 @@ def test_sfz_export_read_by_sfzen(tmp_path, clips):
 
 
 def test_random_round_robins(tmp_path, clips):
-    report = kits.export_kit({"snare": clips["snare"]}, out_root=tmp_path, formats=("sfz",), round_robin="random")
+    report = kits.export_kit(
+        {"snare": clips["snare"]}, out_root=tmp_path, formats=("sfz",), round_robin="random"
+    )
     text = report.files["sfz"].read_text()
     assert "lorand=0.000000 hirand=0.500000" in text and "lorand=0.500000 hirand=1.000000" in text
     assert "seq_" not in text
@@ -106,7 +111,11 @@ def test_project_sources_favourites_first_then_latest_batch(tmp_path):
     assert [p.name for p in found["snare"]] == ["best.wav"]
     assert [p.parent.name for p in found["kick"]] == ["batch-002"] * 3
     report = kits.export_kit(project=tmp_path, formats=("decentsampler",))
-    assert report.folder.parent == paths.generated / "kits" and report.counts == {"kick": 3, "snare": 1, "hihat": 3}
+    assert report.folder.parent == paths.generated / "kits" and report.counts == {
+        "kick": 3,
+        "snare": 1,
+        "hihat": 3,
+    }
 
 
 def test_export_refuses_bad_settings(tmp_path, clips):
@@ -118,7 +127,9 @@ def test_export_refuses_bad_settings(tmp_path, clips):
         kits.export_kit({"laser": clips["kick"]}, out_root=tmp_path)
     with pytest.raises(DataError, match="no kick sounds to export"):
         kits.export_kit(project=tmp_path / "empty")
-    many = kits.export_kit({"kick": clips["kick"] * 6}, out_root=tmp_path, formats=("sfz",), max_variations=16)
+    many = kits.export_kit(
+        {"kick": clips["kick"] * 6}, out_root=tmp_path, formats=("sfz",), max_variations=16
+    )
     assert many.counts == {"kick": 16} and "the first 16 of 18" in many.notes[0]
 
 
@@ -129,8 +140,14 @@ def test_sequencer_loads_an_exported_kit_and_plays_it(tmp_path, clips):
     kit = load_kit(report.files["sfz"], sample_rate=44100)
     assert {v: kit.count(v) for v in kit.voices} == {"kick": 3, "snare": 2, "hihat": 4}
     assert np.array_equal(kit.sound("snare", 1).audio, _expected(clips)["snare"][1])
-    beat = render(Pattern.from_strings({"kick": "X..." * 4, "snare": "..X." * 4, "hihat": "xx" * 8}), kit, 120, 1,
-                  sample_rate=44100, policy="round-robin")
+    beat = render(
+        Pattern.from_strings({"kick": "X..." * 4, "snare": "..X." * 4, "hihat": "xx" * 8}),
+        kit,
+        120,
+        1,
+        sample_rate=44100,
+        policy="round-robin",
+    )
     assert beat.audio.shape[0] > 0 and np.abs(beat.audio).max() > 0.1
     with pytest.raises(DataError, match="no sounds for voices"):
         load_kit(report.files["hydrogen"].parent, voices=["kick", "cowbell"])

@@ -1,4 +1,5 @@
 """Importing kits of each format from fixtures written here (see tests/kitfixtures.py)."""
+
 from __future__ import annotations
 
 import tarfile
@@ -21,14 +22,25 @@ def _by_source(kit):
 def hydrogen_kit(tmp_path):
     kit = tmp_path / "GMTest"
     ref = {}
-    for name, kind, seed in [("kick_soft.wav", "kick", 1), ("kick_hard.wav", "kick", 2),
-                             ("sn1.wav", "snare", 3), ("sn2.wav", "snare", 4), ("sn3.wav", "snare", 5),
-                             ("hhc.flac", "hihat", 6), ("hho.wav", "hihat", 7), ("crash.wav", "hihat", 8)]:
+    for name, kind, seed in [
+        ("kick_soft.wav", "kick", 1),
+        ("kick_hard.wav", "kick", 2),
+        ("sn1.wav", "snare", 3),
+        ("sn2.wav", "snare", 4),
+        ("sn3.wav", "snare", 5),
+        ("hhc.flac", "hihat", 6),
+        ("hho.wav", "hihat", 7),
+        ("crash.wav", "hihat", 8),
+    ]:
         ref[name] = write_wav(kit / name, drum(kind, seed=seed), subtype="PCM_24" if seed == 2 else "PCM_16")
     instruments = [
         ("Kick", 36, [("kick_soft.wav", 0.0, 0.5), ("kick_hard.wav", 0.5, 1.0)], "VELOCITY"),
-        ("Snare Jazz", 38, [("sn1.wav", 0, 1), ("sn2.wav", 0, 1), ("sn3.wav", 0, 1), ("missing.wav", 0, 1)],
-         "ROUND_ROBIN"),
+        (
+            "Snare Jazz",
+            38,
+            [("sn1.wav", 0, 1), ("sn2.wav", 0, 1), ("sn3.wav", 0, 1), ("missing.wav", 0, 1)],
+            "ROUND_ROBIN",
+        ),
         ("Hat Closed", 42, [("hhc.flac", 0, 1)], "VELOCITY"),
         ("Hat Open", 46, [("hho.wav", 0, 1)], "VELOCITY"),
         ("Crash", 49, [("crash.wav", 0, 1)], "VELOCITY"),
@@ -52,7 +64,7 @@ def test_hydrogen_layouts_map_layers_and_skip_missing(hydrogen_kit, layout):
         assert imp.skipped == (("Snare Jazz: missing.wav", "sample file missing.wav not found in the kit"),)
         for name, clip in ref.items():
             y, sr = s[name].read()
-            assert sr == 16000 and np.array_equal(y, clip), name       # bit-exact
+            assert sr == 16000 and np.array_equal(y, clip), name  # bit-exact
         assert "<someFutureTag>" in imp.ignored
 
 
@@ -62,12 +74,16 @@ def test_hydrogen_oldest_layout_and_note_fallback(tmp_path):
     write_wav(kit / "b.wav", drum("snare"))
     (kit / "drumkit.xml").write_text(
         "<drumkit_info><name>Old</name><instrumentList>"
-        "<instrument><id>0</id><name>Instrument 1</name><filename>a.wav</filename><midiOutNote>36</midiOutNote>"
-        "</instrument><instrument><id>1</id><name>Instrument 2</name><filename>b.wav</filename>"
-        "<midiOutNote>40</midiOutNote></instrument></instrumentList></drumkit_info>")
+        "<instrument><id>0</id><name>Instrument 1</name><filename>a.wav</filename>"
+        "<midiOutNote>36</midiOutNote></instrument>"
+        "<instrument><id>1</id><name>Instrument 2</name><filename>b.wav</filename>"
+        "<midiOutNote>40</midiOutNote></instrument></instrumentList></drumkit_info>"
+    )
     imp = kits.open_kit(kit)
-    assert [(s.voice, s.how) for s in imp.samples] == [("kick", "key 36 (Bass Drum 1)"),
-                                                       ("snare", "key 40 (Electric Snare)")]
+    assert [(s.voice, s.how) for s in imp.samples] == [
+        ("kick", "key 36 (Bass Drum 1)"),
+        ("snare", "key 40 (Electric Snare)"),
+    ]
 
 
 def test_h2drumkit_archive_reads_the_same_clips(hydrogen_kit, tmp_path):
@@ -80,7 +96,7 @@ def test_h2drumkit_archive_reads_the_same_clips(hydrogen_kit, tmp_path):
     assert imp.counts() == {"kick": 2, "snare": 3, "hihat": 2}
     s = _by_source(imp)
     assert np.array_equal(s["GMTest/sn2.wav"].read()[0], ref["sn2.wav"])
-    assert s["GMTest/sn2.wav"].file is None                   # in the archive, not on disk
+    assert s["GMTest/sn2.wav"].file is None  # in the archive, not on disk
 
 
 SFZ_COMMON = """// shared settings
@@ -110,9 +126,16 @@ SFZ_MAIN = """/* a GM kit
 def sfz_kit(tmp_path):
     kit = tmp_path / "SfzKit"
     ref = {}
-    for i, (name, kind) in enumerate([("Kick Take 1.wav", "kick"), ("Kick Take 2.wav", "kick"),
-                                      ("smp 03.wav", "snare"), ("smp 04.wav", "snare"), ("smp 05.wav", "hihat"),
-                                      ("smp 06.wav", "hihat")]):
+    for i, (name, kind) in enumerate(
+        [
+            ("Kick Take 1.wav", "kick"),
+            ("Kick Take 2.wav", "kick"),
+            ("smp 03.wav", "snare"),
+            ("smp 04.wav", "snare"),
+            ("smp 05.wav", "hihat"),
+            ("smp 06.wav", "hihat"),
+        ]
+    ):
         ref[name] = write_wav(kit / "Samples" / name, drum(kind, seed=i))
     (kit / "kit.sfz").write_text(SFZ_MAIN)
     (kit / "common.sfz").write_text(SFZ_COMMON)
@@ -127,16 +150,20 @@ def test_sfz_headers_defines_includes_notes_and_layers(sfz_kit):
     k1, k2 = s["Samples/Kick Take 1.wav"], s["Samples/Kick Take 2.wav"]
     assert (k1.note, k1.rr, k1.rr_count, k2.rr) == (36, 1, 2, 2)
     soft, hard = s["Samples/smp 03.wav"], s["Samples/smp 04.wav"]
-    assert (soft.voice, soft.how, soft.layer, hard.layer) == ("snare", "key 38 (Acoustic Snare)",
-                                                              "vel 1-63", "vel 64-127")
+    assert (soft.voice, soft.how, soft.layer, hard.layer) == (
+        "snare",
+        "key 38 (Acoustic Snare)",
+        "vel 1-63",
+        "vel 64-127",
+    )
     assert s["Samples/smp 05.wav"].voice == "hihat"
     assert np.array_equal(k2.read()[0], ref["Kick Take 2.wav"])
-    assert np.array_equal(hard.read()[0], ref["smp 04.wav"][100:1100])     # offset..end, end inclusive
+    assert np.array_equal(hard.read()[0], ref["smp 04.wav"][100:1100])  # offset..end, end inclusive
     reasons = dict(imp.skipped)
     assert "release-trigger" in reasons["region 6: smp 06.wav"]
     assert "built-in generator" in reasons["region 7: *sine"]
     assert "not found" in reasons["region 8: nothing_here.wav"]
-    assert imp.ignored == ("amp_veltrack", "ampeg_release", "loop_mode", "my_unknown_opcode")   # once each
+    assert imp.ignored == ("amp_veltrack", "ampeg_release", "loop_mode", "my_unknown_opcode")  # once each
     assert any("follow General MIDI" in n for n in imp.notes)
 
 
@@ -146,9 +173,9 @@ def test_sfz_kit_folder_allows_samples_beside_programs(tmp_path):
     (kit / "Programs").mkdir()
     (kit / "Programs" / "kit.sfz").write_text("<region> sample=../Samples/snare.wav lokey=38 hikey=38")
     assert kits.find_kit_file(kit) == kit / "Programs" / "kit.sfz"
-    imp = kits.open_kit(kit)                                     # the folder is the kit's root
+    imp = kits.open_kit(kit)  # the folder is the kit's root
     assert imp.counts()["snare"] == 1 and np.array_equal(imp.samples[0].read()[0], ref)
-    alone = kits.open_kit(kit / "Programs" / "kit.sfz")           # the file's folder is the root
+    alone = kits.open_kit(kit / "Programs" / "kit.sfz")  # the file's folder is the root
     assert alone.samples == () and "outside the kit folder" in alone.skipped[0][1]
 
 
@@ -156,8 +183,9 @@ def test_sfz_keys_that_do_not_follow_gm_map_by_name(tmp_path):
     kit = tmp_path / "k"
     for name in ("kick.wav", "snare.wav", "hat.wav"):
         write_wav(kit / name, drum("snare"))
-    (kit / "k.sfz").write_text("<region> key=c3 sample=kick.wav\n<region> key=c#3 sample=snare.wav\n"
-                               "<region> key=d3 sample=hat.wav\n")
+    (kit / "k.sfz").write_text(
+        "<region> key=c3 sample=kick.wav\n<region> key=c#3 sample=snare.wav\n<region> key=d3 sample=hat.wav\n"
+    )
     imp = kits.open_kit(kit / "k.sfz")
     assert [s.voice for s in imp.samples] == ["kick", "snare", "hihat"]
     assert any("do not follow General MIDI" in n for n in imp.notes)
@@ -187,9 +215,12 @@ DSPRESET = """<?xml version="1.0" encoding="UTF-8"?>
 
 def test_decent_sampler_preset_and_library(tmp_path):
     kit = tmp_path / "DS"
-    ref = {n: write_wav(kit / "Samples" / f"{n}.wav", drum(k, seed=i))
-           for i, (n, k) in enumerate([("k1", "kick"), ("k2", "kick"), ("s1", "snare"), ("s2", "snare"),
-                                       ("h1", "hihat")])}
+    ref = {
+        n: write_wav(kit / "Samples" / f"{n}.wav", drum(k, seed=i))
+        for i, (n, k) in enumerate(
+            [("k1", "kick"), ("k2", "kick"), ("s1", "snare"), ("s2", "snare"), ("h1", "hihat")]
+        )
+    }
     (kit / "Drums.dspreset").write_text(DSPRESET)
     imp = kits.open_kit(kit)
     assert imp.format == "decentsampler" and imp.counts() == {"kick": 2, "snare": 2, "hihat": 1}
@@ -209,16 +240,40 @@ def test_decent_sampler_preset_and_library(tmp_path):
 
 def _sf2_kit(path, *, sm24=False):
     scale = 1 << (23 if sm24 else 15)
-    waves = {n: np.round(drum(k, n=600 + 50 * min(i, 4), seed=i) * (scale - 1)).astype(np.int64)
-             for i, (n, k) in enumerate([("Kick", "kick"), ("Snr Soft", "snare"), ("Snr Hard", "snare"),
-                                         ("Closed", "hihat"), ("Ride L", "hihat"), ("Ride R", "hihat")])}
+    waves = {
+        n: np.round(drum(k, n=600 + 50 * min(i, 4), seed=i) * (scale - 1)).astype(np.int64)
+        for i, (n, k) in enumerate(
+            [
+                ("Kick", "kick"),
+                ("Snr Soft", "snare"),
+                ("Snr Hard", "snare"),
+                ("Closed", "hihat"),
+                ("Ride L", "hihat"),
+                ("Ride R", "hihat"),
+            ]
+        )
+    }
     names = list(waves)
-    samples = [(n, waves[n], 22050, {"Ride L": 4, "Ride R": 2}.get(n, 1),
-                {"Ride L": names.index("Ride R"), "Ride R": names.index("Ride L")}.get(n, 0)) for n in names]
-    zones = [{43: (36, 36), 53: 0}, {43: (35, 35), 53: 0},                  # one kick on two keys
-             {43: (38, 38), 44: (0, 63), 53: 1}, {43: (38, 38), 44: (64, 127), 53: 2},
-             {43: (42, 42), 53: 3}, {43: (51, 51), 53: 4, 17: -500}, {43: (51, 51), 53: 5, 17: 500},
-             {43: (60, 60), 53: 3, 1: -100}]                                # a shortened zone on a bongo key
+    samples = [
+        (
+            n,
+            waves[n],
+            22050,
+            {"Ride L": 4, "Ride R": 2}.get(n, 1),
+            {"Ride L": names.index("Ride R"), "Ride R": names.index("Ride L")}.get(n, 0),
+        )
+        for n in names
+    ]
+    zones = [
+        {43: (36, 36), 53: 0},
+        {43: (35, 35), 53: 0},  # one kick on two keys
+        {43: (38, 38), 44: (0, 63), 53: 1},
+        {43: (38, 38), 44: (64, 127), 53: 2},
+        {43: (42, 42), 53: 3},
+        {43: (51, 51), 53: 4, 17: -500},
+        {43: (51, 51), 53: 5, 17: 500},
+        {43: (60, 60), 53: 3, 1: -100},
+    ]  # a shortened zone on a bongo key
     instruments = [("Standard Kit", [{48: 10}, *zones]), ("Piano", [{43: (0, 127), 53: 3}])]
     presets = [("Piano", 0, 0, [{41: 1}]), ("Power", 16, 128, [{41: 0}]), ("Standard", 0, 128, [{41: 0}])]
     write_sf2(path, samples, instruments, presets, sm24=sm24)
@@ -230,7 +285,7 @@ def test_soundfont_percussion_preset_by_key(tmp_path, sm24):
     ref = _sf2_kit(tmp_path / "gm.sf2", sm24=sm24)
     imp = kits.open_kit(tmp_path / "gm.sf2")
     assert imp.format == "soundfont" and imp.name == "Test Font / Standard"
-    assert imp.counts() == {"kick": 1, "snare": 2, "hihat": 1}             # the kick on 35 and 36 once
+    assert imp.counts() == {"kick": 1, "snare": 2, "hihat": 1}  # the kick on 35 and 36 once
     by = {s.source.split("/")[-1]: s for s in imp.samples}
     assert by["Kick (key 36)"].how == "key 36 (Bass Drum 1)"
     assert (by["Snr Soft (key 38)"].layer, by["Snr Hard (key 38)"].layer) == ("vel 0-63", "vel 64-127")
@@ -259,8 +314,12 @@ def test_soundfont_fixture_agrees_with_sf2utils(tmp_path):
 
 
 def test_soundfont_without_drums_is_refused(tmp_path):
-    write_sf2(tmp_path / "p.sf2", [("A", np.zeros(10, np.int64), 44100, 1, 0)],
-              [("Piano", [{53: 0}])], [("Piano", 0, 0, [{41: 0}])])
+    write_sf2(
+        tmp_path / "p.sf2",
+        [("A", np.zeros(10, np.int64), 44100, 1, 0)],
+        [("Piano", [{53: 0}])],
+        [("Piano", 0, 0, [{41: 0}])],
+    )
     with pytest.raises(DataError, match="no drum kit"):
         kits.open_kit(tmp_path / "p.sf2")
 
@@ -271,7 +330,7 @@ def test_kit_detection_and_errors(tmp_path, sfz_kit):
     write_wav(plain / "kick" / "a.wav", drum("kick"))
     assert kits.is_kit(kit / "kit.sfz") and not kits.is_kit(plain) and not kits.is_kit(tmp_path / "nope")
     with pytest.raises(DataError, match="holds 2 kits"):
-        kits.open_kit(kit)                                          # kit.sfz and common.sfz
+        kits.open_kit(kit)  # kit.sfz and common.sfz
     (tmp_path / "bad.sfz").write_text("just text")
     with pytest.raises(DataError, match="bad.sfz: no <region>"):
         kits.open_kit(tmp_path / "bad.sfz")
@@ -300,7 +359,8 @@ def test_oneshot_files_decode_archived_samples_and_list_others(hydrogen_kit, tmp
         assert [of.instrument[f] for f in of.files] == ["kick"] * 2 + ["snare"] * 3 + ["hihat"] * 2
         first = of.files[0]
         import soundfile as sf
+
         assert np.array_equal(sf.read(str(first), dtype="float32", always_2d=True)[0], ref["kick_soft.wav"])
         assert of.details[first]["layer"] == "vel 0-64" and of.source[first] == "GMTest/kick_soft.wav"
         assert ("GMTest/crash.wav", "crash is not kick, snare or hihat") in of.skipped
-    assert not first.exists()                                        # temporary files removed
+    assert not first.exists()  # temporary files removed

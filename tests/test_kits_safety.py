@@ -1,4 +1,5 @@
 """Bad and hostile kits: nothing outside the kit is read, archives and XML have limits."""
+
 from __future__ import annotations
 
 import io
@@ -21,14 +22,24 @@ def secret(tmp_path):
     return write_wav(tmp_path / "secret.wav", drum("kick")) is not None and tmp_path / "secret.wav"
 
 
-@pytest.mark.parametrize("name", ["/etc/passwd", "C:\\Windows\\x.wav", "\\\\server\\share\\x.wav", "~/x.wav",
-                                  "../secret.wav", "a/../../secret.wav", "Samples\\..\\..\\secret.wav"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "/etc/passwd",
+        "C:\\Windows\\x.wav",
+        "\\\\server\\share\\x.wav",
+        "~/x.wav",
+        "../secret.wav",
+        "a/../../secret.wav",
+        "Samples\\..\\..\\secret.wav",
+    ],
+)
 def test_absolute_and_escaping_sample_paths_are_refused(tmp_path, secret, name):
     kit = tmp_path / "kit"
     write_wav(kit / "kick.wav", drum("kick"))
     (kit / "k.sfz").write_text(f"<region> key=36 sample=kick.wav\n<region> key=38 sample={name}\n")
     imp = kits.open_kit(kit / "k.sfz")
-    assert [s.source for s in imp.samples] == ["kick.wav"]            # the rest loads
+    assert [s.source for s in imp.samples] == ["kick.wav"]  # the rest loads
     assert len(imp.skipped) == 1 and imp.skipped[0][1].startswith("refused:")
 
 
@@ -97,7 +108,7 @@ def test_zip_bomb_and_size_limits(tmp_path):
     bomb = tmp_path / "bomb.dslibrary"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("a.dspreset", "<DecentSampler/>")
-        zf.writestr("zeros.wav", b"\0" * (8 << 20))                   # 8 MiB packs to ~8 KiB
+        zf.writestr("zeros.wav", b"\0" * (8 << 20))  # 8 MiB packs to ~8 KiB
     with pytest.raises(DataError, match="compressed .*:1 .*zip bomb"):
         kits.open_kit(bomb)
     with pytest.raises(DataError, match="unpacks to"):
@@ -112,15 +123,17 @@ def test_zip_bomb_and_size_limits(tmp_path):
 
 def test_lying_zip_sizes_are_caught(tmp_path):
     path = tmp_path / "lie.dslibrary"
-    preset = ('<DecentSampler><groups><group name="Kick"><sample path="k.wav" rootNote="36"/>'
-              "</group></groups></DecentSampler>")
+    preset = (
+        '<DecentSampler><groups><group name="Kick"><sample path="k.wav" rootNote="36"/>'
+        "</group></groups></DecentSampler>"
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr("a.dspreset", preset)
         zf.writestr("k.wav", b"y" * 100)
     data = bytearray(path.read_bytes())
     # shrink the central directory's uncompressed size of k.wav to 10 bytes
     cd = data.rfind(b"PK\x01\x02")
-    data[cd + 24:cd + 28] = (10).to_bytes(4, "little")
+    data[cd + 24 : cd + 28] = (10).to_bytes(4, "little")
     path.write_bytes(bytes(data))
     imp = kits.open_kit(path)
     with pytest.raises(DataError, match="not the size its header says|cannot be read"):
@@ -166,11 +179,16 @@ def test_missing_and_broken_samples_skip_with_a_reason(tmp_path):
     kit = tmp_path / "kit"
     write_wav(kit / "good.wav", drum("snare"))
     (kit / "broken.wav").write_bytes(b"RIFF1234WAVEnot audio")
-    (kit / "drumkit.xml").write_text(hydrogen_xml([
-        ("Snare", 38, [("good.wav", 0, 1), ("gone.wav", 0, 1)], "ROUND_ROBIN"),
-        ("Kick", 36, [("broken.wav", 0, 1)], "VELOCITY")]))
+    (kit / "drumkit.xml").write_text(
+        hydrogen_xml(
+            [
+                ("Snare", 38, [("good.wav", 0, 1), ("gone.wav", 0, 1)], "ROUND_ROBIN"),
+                ("Kick", 36, [("broken.wav", 0, 1)], "VELOCITY"),
+            ]
+        )
+    )
     with kits.oneshot_files(kit) as of:
-        assert [of.source[f] for f in of.files] == ["good.wav", "broken.wav"]   # decoded when prepared
+        assert [of.source[f] for f in of.files] == ["good.wav", "broken.wav"]  # decoded when prepared
     assert ("Snare: gone.wav", "sample file gone.wav not found in the kit") in kits.open_kit(kit).skipped
     with pytest.raises(Exception, match="broken.wav"):
         kits.open_kit(kit).samples[1].read()

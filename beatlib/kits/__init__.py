@@ -13,6 +13,7 @@ Example:
     >>> is_kit("no/such/folder"), VOICE_NOTES["kick"], VOICE_NOTES["hihat"]
     (False, 36, 42)
 """
+
 from __future__ import annotations
 
 from beatlib.kits.export import FORMATS, ExportReport, export_kit, project_clips
@@ -22,7 +23,25 @@ from beatlib.kits.reader import find_kit_file, is_kit, kit_format, kit_sounds, o
 from beatlib.kits.safety import DEFAULT_LIMITS, Limits
 from beatlib.kits.sample import KitImport, KitSample
 
-__all__ = ["FORMATS", "ExportReport", "export_kit", "project_clips", "GM_DRUM_NAMES", "GM_NOTE_VOICES",
-           "VOICE_NOTES", "instrument_of", "voice_from_name", "OneshotFiles", "oneshot_files", "find_kit_file",
-           "is_kit", "kit_format", "kit_sounds", "open_kit", "DEFAULT_LIMITS", "Limits", "KitImport",
-           "KitSample"]
+__all__ = [
+    "FORMATS",
+    "ExportReport",
+    "export_kit",
+    "project_clips",
+    "GM_DRUM_NAMES",
+    "GM_NOTE_VOICES",
+    "VOICE_NOTES",
+    "instrument_of",
+    "voice_from_name",
+    "OneshotFiles",
+    "oneshot_files",
+    "find_kit_file",
+    "is_kit",
+    "kit_format",
+    "kit_sounds",
+    "open_kit",
+    "DEFAULT_LIMITS",
+    "Limits",
+    "KitImport",
+    "KitSample",
+]

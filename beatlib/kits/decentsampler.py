@@ -11,10 +11,11 @@ Example:
     >>> b'seqMode="round_robin"' in xml and b'rootNote="36"' in xml
     True
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
-from typing import Sequence
 from xml.sax.saxutils import quoteattr
 
 from beatlib.errors import DataError
@@ -25,8 +26,20 @@ from beatlib.kits.storage import KitFiles
 
 __all__ = ["read_dspreset", "write_dspreset"]
 
-_INHERITED = ("rootNote", "loNote", "hiNote", "loVel", "hiVel", "seqPosition", "seqLength", "seqMode",
-              "start", "end", "tags", "trigger")
+_INHERITED = (
+    "rootNote",
+    "loNote",
+    "hiNote",
+    "loVel",
+    "hiVel",
+    "seqPosition",
+    "seqLength",
+    "seqMode",
+    "start",
+    "end",
+    "tags",
+    "trigger",
+)
 
 
 def _int(attrs: dict, name: str, default):
@@ -69,7 +82,11 @@ def read_dspreset(files: KitFiles, key: str, *, label: str) -> KitImport:
                     hi = _int(attrs, "hiNote", root_note if root_note is not None else 127)
                     lovel, hivel = _int(attrs, "loVel", 0), _int(attrs, "hiVel", 127)
                     start, end = _int(attrs, "start", 0), _int(attrs, "end", None)
-                    seq = _int(attrs, "seqPosition", None) if attrs.get("seqMode", "always") != "always" else None
+                    seq = (
+                        _int(attrs, "seqPosition", None)
+                        if attrs.get("seqMode", "always") != "always"
+                        else None
+                    )
                     seq_len = _int(attrs, "seqLength", None) if seq is not None else None
                     found = files.find(path, base)
                 except ValueError as e:
@@ -91,24 +108,50 @@ def read_dspreset(files: KitFiles, key: str, *, label: str) -> KitImport:
     for found, names, keys, lovel, hivel, seq, seq_len, start, end, gname in prepared:
         voice, how = classify(names, keys, keys_first=gm, folders=files.folders(found))
         src = files.relative(found)
-        samples.append(KitSample(src, voice, how, files.loader(found, src, start, end),
-                                 note=keys[0] if len(keys) == 1 else None, lovel=lovel, hivel=hivel,
-                                 rr=seq, rr_count=seq_len, group=gname, file=files.disk_file(found, start, end)))
-    return KitImport(Path(label), "decentsampler", Path(label).stem, tuple(samples), tuple(skipped), (),
-                     (note,) if prepared else ())
+        samples.append(
+            KitSample(
+                src,
+                voice,
+                how,
+                files.loader(found, src, start, end),
+                note=keys[0] if len(keys) == 1 else None,
+                lovel=lovel,
+                hivel=hivel,
+                rr=seq,
+                rr_count=seq_len,
+                group=gname,
+                file=files.disk_file(found, start, end),
+            )
+        )
+    return KitImport(
+        Path(label),
+        "decentsampler",
+        Path(label).stem,
+        tuple(samples),
+        tuple(skipped),
+        (),
+        (note,) if prepared else (),
+    )
 
 
 def write_dspreset(groups: Sequence[tuple[str, int, Sequence[str]]]) -> bytes:
     """A ``.dspreset`` with one ``<group>`` per (name, GM key, sample paths), the samples as round robins."""
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<DecentSampler minVersion="1.0.0">',
-           '  <groups attack="0.0" decay="0.0" sustain="1.0" release="0.5">']
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<DecentSampler minVersion="1.0.0">',
+        '  <groups attack="0.0" decay="0.0" sustain="1.0" release="0.5">',
+    ]
     for name, key, paths in groups:
         n = len(paths)
         mode = "round_robin" if n > 1 else "always"
-        out.append(f'    <group name={quoteattr(name)} seqMode="{mode}" seqLength="{n}" tags={quoteattr(name)}>')
+        out.append(
+            f'    <group name={quoteattr(name)} seqMode="{mode}" seqLength="{n}" tags={quoteattr(name)}>'
+        )
         for i, p in enumerate(paths):
-            out.append(f'      <sample path={quoteattr(p)} rootNote="{key}" loNote="{key}" hiNote="{key}" '
-                       f'loVel="0" hiVel="127" seqPosition="{i + 1}"/>')
+            out.append(
+                f'      <sample path={quoteattr(p)} rootNote="{key}" loNote="{key}" hiNote="{key}" '
+                f'loVel="0" hiVel="127" seqPosition="{i + 1}"/>'
+            )
         out.append("    </group>")
     out += ["  </groups>", "</DecentSampler>", ""]
     return "\n".join(out).encode("utf-8")

@@ -14,14 +14,16 @@ Example:
     >>> sorted(p.name for p in r.folder.iterdir())
     ['beatlib-kit.sfz', 'manifest.json', 'samples']
 """
+
 from __future__ import annotations
 
 import dataclasses
 import os
 import shutil
 import tarfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -53,16 +55,21 @@ class ExportReport:
     notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
-        lines = [f"exported {sum(self.counts.values())} sounds "
-                 f"({', '.join(f'{k}: {v}' for k, v in self.counts.items())}) to {self.folder}"]
+        lines = [
+            f"exported {sum(self.counts.values())} sounds "
+            f"({', '.join(f'{k}: {v}' for k, v in self.counts.items())}) to {self.folder}"
+        ]
         lines += [f"  {fmt}: {path}" for fmt, path in self.files.items()]
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
 
-def project_clips(project: "str | os.PathLike | ProjectPaths" = ".", *,
-                  instruments: Sequence[str] = INSTRUMENTS, favourites: bool = True
-                  ) -> tuple[dict[str, list[Path]], list[str]]:
+def project_clips(
+    project: str | os.PathLike | ProjectPaths = ".",
+    *,
+    instruments: Sequence[str] = INSTRUMENTS,
+    favourites: bool = True,
+) -> tuple[dict[str, list[Path]], list[str]]:
     """The clips to export per instrument: kept favourites, else the latest generated batch.
 
     Raises:
@@ -71,16 +78,24 @@ def project_clips(project: "str | os.PathLike | ProjectPaths" = ".", *,
     paths = project if isinstance(project, ProjectPaths) else ProjectPaths(project)
     clips, notes = {}, []
     for inst in instruments:
-        kept = audio.find_audio_files(paths.favourites / inst) if favourites and (
-            paths.favourites / inst).is_dir() else []
+        kept = (
+            audio.find_audio_files(paths.favourites / inst)
+            if favourites and (paths.favourites / inst).is_dir()
+            else []
+        )
         if kept:
-            clips[inst], _ = kept, notes.append(f"{inst}: {len(kept)} kept favourites from {paths.favourites / inst}")
+            clips[inst], _ = (
+                kept,
+                notes.append(f"{inst}: {len(kept)} kept favourites from {paths.favourites / inst}"),
+            )
             continue
         batch = batches.latest_batch_dir(paths.generated_wavenet(inst))
         found = batches.batch_clips(batch) if batch is not None else []
         if not found:
-            raise DataError(f"no {inst} sounds to export: nothing kept in {paths.favourites / inst} and no "
-                            f"generated batch in {paths.generated_wavenet(inst)}")
+            raise DataError(
+                f"no {inst} sounds to export: nothing kept in {paths.favourites / inst} and no "
+                f"generated batch in {paths.generated_wavenet(inst)}"
+            )
         clips[inst] = found
         notes.append(f"{inst}: the latest batch {batch}")
     return clips, notes
@@ -95,10 +110,18 @@ def _read(clip: Any, rate: int) -> np.ndarray:
     return np.clip(audio.resample(y, orig_sr=int(sr), target_sr=rate), -1.0, 1.0)
 
 
-def export_kit(clips: "Mapping[str, Sequence[Any]] | None" = None, *, project: "str | os.PathLike" = ".",
-               out_root: "str | os.PathLike | None" = None, formats: Sequence[str] = FORMATS,
-               name: str = "beatlib-kit", sample_rate: int = 44100, max_variations: int = MAX_LAYERS,
-               round_robin: str = "sequence", favourites: bool = True) -> ExportReport:
+def export_kit(
+    clips: Mapping[str, Sequence[Any]] | None = None,
+    *,
+    project: str | os.PathLike = ".",
+    out_root: str | os.PathLike | None = None,
+    formats: Sequence[str] = FORMATS,
+    name: str = "beatlib-kit",
+    sample_rate: int = 44100,
+    max_variations: int = MAX_LAYERS,
+    round_robin: str = "sequence",
+    favourites: bool = True,
+) -> ExportReport:
     """Write ``clips`` (default: :func:`project_clips` of ``project``) as a kit in each of ``formats``.
 
     Args:
@@ -120,8 +143,10 @@ def export_kit(clips: "Mapping[str, Sequence[Any]] | None" = None, *, project: "
     if not 8000 <= int(sample_rate) <= 192000:
         raise ConfigError(f"sample_rate must be 8000..192000 Hz, got {sample_rate}")
     if not 1 <= int(max_variations) <= (MAX_LAYERS if "hydrogen" in formats else 10_000):
-        raise ConfigError(f"max_variations must be 1..{MAX_LAYERS if 'hydrogen' in formats else 10_000} "
-                          f"(Hydrogen plays at most {MAX_LAYERS} layers), got {max_variations}")
+        raise ConfigError(
+            f"max_variations must be 1..{MAX_LAYERS if 'hydrogen' in formats else 10_000} "
+            f"(Hydrogen plays at most {MAX_LAYERS} layers), got {max_variations}"
+        )
     if round_robin not in ("sequence", "random"):
         raise ConfigError(f"round_robin must be 'sequence' or 'random', got {round_robin!r}")
     if not name or any(c in name for c in '/\\:*?"<>|') or name.startswith("."):
@@ -132,9 +157,15 @@ def export_kit(clips: "Mapping[str, Sequence[Any]] | None" = None, *, project: "
         clips, notes = project_clips(paths, favourites=favourites)
     unknown = [v for v in clips if v not in VOICE_NOTES]
     if unknown:
-        raise ConfigError(f"no General MIDI note for voices {unknown} (use e.g. kick, snare, hihat, open-hat)")
+        raise ConfigError(
+            f"no General MIDI note for voices {unknown} (use e.g. kick, snare, hihat, open-hat)"
+        )
     out_root = Path(out_root) if out_root is not None else paths.generated / "kits"
-    counts, groups, manifest = {}, [], {"name": name, "sample_rate": int(sample_rate), "bits": 24, "voices": {}}
+    counts, groups, manifest = (
+        {},
+        [],
+        {"name": name, "sample_rate": int(sample_rate), "bits": 24, "voices": {}},
+    )
     with batches.new_batch_dir(out_root) as tmp:
         for voice, items in clips.items():
             items = list(items)
@@ -146,27 +177,39 @@ def export_kit(clips: "Mapping[str, Sequence[Any]] | None" = None, *, project: "
             names = []
             for i, clip in enumerate(items):
                 rel = f"samples/{voice}_{i + 1:02d}.wav"
-                audio.save_audio(tmp / rel, _read(clip, int(sample_rate)), sample_rate=int(sample_rate),
-                                 subtype="PCM_24")
+                audio.save_audio(
+                    tmp / rel, _read(clip, int(sample_rate)), sample_rate=int(sample_rate), subtype="PCM_24"
+                )
                 names.append(rel)
             counts[voice] = len(names)
             groups.append((voice, VOICE_NOTES[voice], names))
-            manifest["voices"][voice] = {"note": VOICE_NOTES[voice], "samples": names,
-                                         "from": [c if not isinstance(c, tuple) else "array" for c in items]}
+            manifest["voices"][voice] = {
+                "note": VOICE_NOTES[voice],
+                "samples": names,
+                "from": [c if not isinstance(c, tuple) else "array" for c in items],
+            }
         if not groups:
             raise DataError("no clips to export")
         files = {}
         if "sfz" in formats:
-            files["sfz"] = _write(tmp, f"{name}.sfz", write_sfz(groups, round_robin=round_robin, title=name).encode())
+            files["sfz"] = _write(
+                tmp, f"{name}.sfz", write_sfz(groups, round_robin=round_robin, title=name).encode()
+            )
         if "decentsampler" in formats:
             files["decentsampler"] = _write(tmp, f"{name}.dspreset", write_dspreset(groups))
         if "hydrogen" in formats:
             files.update(_write_hydrogen(tmp, name, groups))
-        manifest.update(formats=list(formats), round_robin=round_robin, notes=notes,
-                        files={k: str(v.relative_to(tmp)) for k, v in files.items()})
+        manifest.update(
+            formats=list(formats),
+            round_robin=round_robin,
+            notes=notes,
+            files={k: str(v.relative_to(tmp)) for k, v in files.items()},
+        )
         write_json(tmp / "manifest.json", manifest)
     final = tmp.final
-    return ExportReport(final, {k: final / v.relative_to(tmp) for k, v in files.items()}, counts, tuple(notes))
+    return ExportReport(
+        final, {k: final / v.relative_to(tmp) for k, v in files.items()}, counts, tuple(notes)
+    )
 
 
 def _write(folder: Path, rel: str, data: bytes) -> Path:
@@ -183,8 +226,9 @@ def _write_hydrogen(tmp: Path, name: str, groups) -> dict[str, Path]:
     for voice, note, rels in groups:
         for rel in rels:
             shutil.copyfile(tmp / rel, kit / Path(rel).name)
-        instruments.append((_TITLES.get(voice, voice.replace("-", " ").title()), note,
-                            [Path(r).name for r in rels]))
+        instruments.append(
+            (_TITLES.get(voice, voice.replace("-", " ").title()), note, [Path(r).name for r in rels])
+        )
     _write(kit, "drumkit.xml", write_drumkit_xml(name, instruments))
     archive = tmp / f"{name}.h2drumkit"
     with atomic_path(archive) as t, tarfile.open(t, "w:gz") as tar:

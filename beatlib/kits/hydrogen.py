@@ -14,10 +14,11 @@ Example:
     >>> b"<sampleSelectionAlgo>ROUND_ROBIN</sampleSelectionAlgo>" in xml
     True
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
-from typing import Sequence
 from xml.sax.saxutils import escape
 
 from beatlib.errors import DataError
@@ -31,8 +32,17 @@ __all__ = ["MAX_LAYERS", "read_hydrogen", "write_drumkit_xml"]
 #: Hydrogen's layer limit per instrument component.
 MAX_LAYERS = 16
 
-_USED = {"id", "name", "midiOutNote", "sampleSelectionAlgo", "instrumentComponent", "layer", "filename",
-         "min", "max"}
+_USED = {
+    "id",
+    "name",
+    "midiOutNote",
+    "sampleSelectionAlgo",
+    "instrumentComponent",
+    "layer",
+    "filename",
+    "min",
+    "max",
+}
 
 
 def _text(el, tag: str, default: str = "") -> str:
@@ -56,8 +66,9 @@ def read_hydrogen(files: KitFiles, xml_key: str, *, label: str) -> KitImport:
     """
     root = parse_xml(files.read_bytes(xml_key), label)
     if root.tag != "drumkit_info":
-        raise DataError(f"{label}: not a Hydrogen drumkit (the root element is <{root.tag}>, "
-                        "expected <drumkit_info>)")
+        raise DataError(
+            f"{label}: not a Hydrogen drumkit (the root element is <{root.tag}>, expected <drumkit_info>)"
+        )
     parent = str(PurePosixPath(files.relative(xml_key)).parent)
     base = "" if parent == "." else parent
     instruments = root.findall("./instrumentList/instrument")
@@ -69,9 +80,11 @@ def read_hydrogen(files: KitFiles, xml_key: str, *, label: str) -> KitImport:
         note_text = _text(inst, "midiOutNote")
         notes = [int(note_text)] if note_text.lstrip("-").isdigit() else []
         layers = inst.findall("./instrumentComponent/layer") + inst.findall("./layer")
-        entries = [(_text(la, "filename"), _float(la, "min", 0.0, label), _float(la, "max", 1.0, label))
-                   for la in layers]
-        if not layers and _text(inst, "filename"):          # the oldest layout: one file per instrument
+        entries = [
+            (_text(la, "filename"), _float(la, "min", 0.0, label), _float(la, "max", 1.0, label))
+            for la in layers
+        ]
+        if not layers and _text(inst, "filename"):  # the oldest layout: one file per instrument
             entries = [(_text(inst, "filename"), 0.0, 1.0)]
         ranges: dict[tuple[int, int], int] = {}
         for _, lo, hi in entries:
@@ -94,24 +107,75 @@ def read_hydrogen(files: KitFiles, xml_key: str, *, label: str) -> KitImport:
             seen[vel] = seen.get(vel, 0) + 1
             rr = (seen[vel], ranges[vel]) if ranges[vel] > 1 else (None, None)
             voice, how = classify([name, Path(fname).stem], notes, folders=files.folders(key))
-            samples.append(KitSample(files.relative(key), voice, how, files.loader(key, files.relative(key)),
-                                     note=notes[0] if notes else None, lovel=vel[0], hivel=vel[1],
-                                     rr=rr[0], rr_count=rr[1], group=name, file=files.disk_file(key)))
+            samples.append(
+                KitSample(
+                    files.relative(key),
+                    voice,
+                    how,
+                    files.loader(key, files.relative(key)),
+                    note=notes[0] if notes else None,
+                    lovel=vel[0],
+                    hivel=vel[1],
+                    rr=rr[0],
+                    rr_count=rr[1],
+                    group=name,
+                    file=files.disk_file(key),
+                )
+            )
     unknown = sorted({el.tag for inst in instruments for el in inst} - _USED - _KNOWN_INSTRUMENT_TAGS)
-    return KitImport(Path(label), "hydrogen", _text(root, "name", Path(label).stem), tuple(samples),
-                     tuple(skipped), tuple(f"<{t}>" for t in unknown))
+    return KitImport(
+        Path(label),
+        "hydrogen",
+        _text(root, "name", Path(label).stem),
+        tuple(samples),
+        tuple(skipped),
+        tuple(f"<{t}>" for t in unknown),
+    )
 
 
 _KNOWN_INSTRUMENT_TAGS = {
-    "volume", "isMuted", "isSoloed", "pan_L", "pan_R", "pan", "randomPitchFactor", "gain", "applyVelocity",
-    "filterActive", "filterCutoff", "filterResonance", "Attack", "Decay", "Sustain", "Release", "muteGroup",
-    "midiOutChannel", "isStopNote", "isHihat", "lower_cc", "higher_cc", "FX1Level", "FX2Level", "FX3Level",
-    "FX4Level", "drumkit", "drumkitPath", "pitchOffset", "type", "exclude"}
+    "volume",
+    "isMuted",
+    "isSoloed",
+    "pan_L",
+    "pan_R",
+    "pan",
+    "randomPitchFactor",
+    "gain",
+    "applyVelocity",
+    "filterActive",
+    "filterCutoff",
+    "filterResonance",
+    "Attack",
+    "Decay",
+    "Sustain",
+    "Release",
+    "muteGroup",
+    "midiOutChannel",
+    "isStopNote",
+    "isHihat",
+    "lower_cc",
+    "higher_cc",
+    "FX1Level",
+    "FX2Level",
+    "FX3Level",
+    "FX4Level",
+    "drumkit",
+    "drumkitPath",
+    "pitchOffset",
+    "type",
+    "exclude",
+}
 
 
-def write_drumkit_xml(name: str, instruments: Sequence[tuple[str, int, Sequence[str]]], *,
-                      author: str = "beatlib", info: str = "Generated with beatlib",
-                      license: str = "") -> bytes:
+def write_drumkit_xml(
+    name: str,
+    instruments: Sequence[tuple[str, int, Sequence[str]]],
+    *,
+    author: str = "beatlib",
+    info: str = "Generated with beatlib",
+    license: str = "",
+) -> bytes:
     """A ``drumkit.xml`` (current layout) for ``instruments``: (name, GM note, sample file names).
 
     The samples of an instrument are round robins (all velocities, ``ROUND_ROBIN``); at most
@@ -120,31 +184,67 @@ def write_drumkit_xml(name: str, instruments: Sequence[tuple[str, int, Sequence[
     Raises:
         ValueError: more than :data:`MAX_LAYERS` samples for one instrument.
     """
+
     def el(tag: str, value) -> str:
         return f"<{tag}>{escape(str(value))}</{tag}>"
 
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           '<drumkit_info xmlns="http://www.hydrogen-music.org/drumkit" '
-           'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">',
-           " " + el("name", name), " " + el("author", author), " " + el("info", info),
-           " " + el("license", license), " <image></image>", " <imageLicense></imageLicense>",
-           " <componentList>", "  <drumkitComponent>" + el("id", 0) + el("name", "Main") + el("volume", 1)
-           + "</drumkitComponent>", " </componentList>", " <instrumentList>"]
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<drumkit_info xmlns="http://www.hydrogen-music.org/drumkit" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">',
+        " " + el("name", name),
+        " " + el("author", author),
+        " " + el("info", info),
+        " " + el("license", license),
+        " <image></image>",
+        " <imageLicense></imageLicense>",
+        " <componentList>",
+        "  <drumkitComponent>" + el("id", 0) + el("name", "Main") + el("volume", 1) + "</drumkitComponent>",
+        " </componentList>",
+        " <instrumentList>",
+    ]
     for i, (inst_name, note, files) in enumerate(instruments):
         if len(files) > MAX_LAYERS:
             raise ValueError(f"Hydrogen plays at most {MAX_LAYERS} layers per instrument, got {len(files)}")
-        fields = [("id", i), ("name", inst_name), ("volume", 1), ("isMuted", "false"), ("pan_L", 1),
-                  ("pan_R", 1), ("randomPitchFactor", 0), ("gain", 1), ("applyVelocity", "true"),
-                  ("filterActive", "false"), ("filterCutoff", 1), ("filterResonance", 0), ("Attack", 0),
-                  ("Decay", 0), ("Sustain", 1), ("Release", 1000), ("muteGroup", -1), ("midiOutChannel", -1),
-                  ("midiOutNote", note), ("isStopNote", "false"),
-                  ("sampleSelectionAlgo", "ROUND_ROBIN" if len(files) > 1 else "VELOCITY"),
-                  ("isHihat", -1), ("lower_cc", 0), ("higher_cc", 127)]
+        fields = [
+            ("id", i),
+            ("name", inst_name),
+            ("volume", 1),
+            ("isMuted", "false"),
+            ("pan_L", 1),
+            ("pan_R", 1),
+            ("randomPitchFactor", 0),
+            ("gain", 1),
+            ("applyVelocity", "true"),
+            ("filterActive", "false"),
+            ("filterCutoff", 1),
+            ("filterResonance", 0),
+            ("Attack", 0),
+            ("Decay", 0),
+            ("Sustain", 1),
+            ("Release", 1000),
+            ("muteGroup", -1),
+            ("midiOutChannel", -1),
+            ("midiOutNote", note),
+            ("isStopNote", "false"),
+            ("sampleSelectionAlgo", "ROUND_ROBIN" if len(files) > 1 else "VELOCITY"),
+            ("isHihat", -1),
+            ("lower_cc", 0),
+            ("higher_cc", 127),
+        ]
         out.append("  <instrument>")
         out += ["   " + el(t, v) for t, v in fields]
         out.append("   <instrumentComponent>" + el("component_id", 0) + el("gain", 1))
-        out += ["    <layer>" + el("filename", f) + el("min", 0) + el("max", 1) + el("gain", 1)
-                + el("pitch", 0) + "</layer>" for f in files]
+        out += [
+            "    <layer>"
+            + el("filename", f)
+            + el("min", 0)
+            + el("max", 1)
+            + el("gain", 1)
+            + el("pitch", 0)
+            + "</layer>"
+            for f in files
+        ]
         out += ["   </instrumentComponent>", "  </instrument>"]
     out += [" </instrumentList>", "</drumkit_info>", ""]
     return "\n".join(out).encode("utf-8")

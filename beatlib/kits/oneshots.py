@@ -11,6 +11,7 @@ Example:
     >>> of.instrument[of.files[0]], of.details[of.files[0]]["layer"]   # doctest: +SKIP
     ('kick', 'vel 0-127')
 """
+
 from __future__ import annotations
 
 import os
@@ -51,8 +52,9 @@ class OneshotFiles:
         for i, s in enumerate(kit.samples):
             name = s.source if s.source not in seen else f"{s.source} [{s.layer}]"
             if s.instrument is None:
-                self.skipped.append((name, f"{s.voice} is not kick, snare or hihat" if s.voice
-                                     else f"unknown drum: {s.how}"))
+                self.skipped.append(
+                    (name, f"{s.voice} is not kick, snare or hihat" if s.voice else f"unknown drum: {s.how}")
+                )
                 continue
             if s.file is not None and any(self.details[f]["file"] == str(s.file) for f in self.files):
                 self.skipped.append((name, "the same file again (used once)"))
@@ -66,8 +68,12 @@ class OneshotFiles:
             self.files.append(path)
             self.source[path] = name
             self.instrument[path] = s.instrument
-            self.details[path] = {"kit": str(kit.path), "kit_format": kit.format, **s.describe(),
-                                  "file": str(s.file) if s.file is not None else None}
+            self.details[path] = {
+                "kit": str(kit.path),
+                "kit_format": kit.format,
+                **s.describe(),
+                "file": str(s.file) if s.file is not None else None,
+            }
 
     def _decode(self, i: int, sample) -> Path:
         if self._tmp is None:
@@ -81,13 +87,13 @@ class OneshotFiles:
             self._tmp.cleanup()
             self._tmp = None
 
-    def __enter__(self) -> "OneshotFiles":
+    def __enter__(self) -> OneshotFiles:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
 
-def oneshot_files(path: "str | os.PathLike", **kwargs: Any) -> OneshotFiles:
+def oneshot_files(path: str | os.PathLike, **kwargs: Any) -> OneshotFiles:
     """Open a kit (:func:`~beatlib.kits.open_kit`) and list its one-shot files (see the module)."""
     return OneshotFiles(open_kit(path, **kwargs))

@@ -9,11 +9,13 @@ Example:
     >>> kit_format("kit.sfz"), kit_format("Acoustic.h2drumkit"), kit_format("notes.txt")
     ('sfz', 'hydrogen', None)
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -30,11 +32,16 @@ from beatlib.kits.storage import ArchiveFiles, FolderFiles
 __all__ = ["KIT_SUFFIXES", "kit_format", "find_kit_file", "is_kit", "open_kit", "kit_sounds"]
 
 #: File endings of kits (``drumkit.xml`` is recognised by its name).
-KIT_SUFFIXES = {".h2drumkit": "hydrogen", ".sfz": "sfz", ".dspreset": "decentsampler",
-                ".dslibrary": "decentsampler", ".sf2": "soundfont"}
+KIT_SUFFIXES = {
+    ".h2drumkit": "hydrogen",
+    ".sfz": "sfz",
+    ".dspreset": "decentsampler",
+    ".dslibrary": "decentsampler",
+    ".sf2": "soundfont",
+}
 
 
-def kit_format(path: "str | os.PathLike") -> str | None:
+def kit_format(path: str | os.PathLike) -> str | None:
     """The kit format a file name says (``hydrogen``, ``sfz``, ``decentsampler``, ``soundfont``) or None."""
     p = Path(path)
     if p.name.lower() == "drumkit.xml":
@@ -42,7 +49,7 @@ def kit_format(path: "str | os.PathLike") -> str | None:
     return KIT_SUFFIXES.get(p.suffix.lower())
 
 
-def find_kit_file(folder: "str | os.PathLike") -> Path | None:
+def find_kit_file(folder: str | os.PathLike) -> Path | None:
     """The kit file of a kit folder (see the module docstring), or None for a plain folder.
 
     Raises:
@@ -52,17 +59,24 @@ def find_kit_file(folder: "str | os.PathLike") -> Path | None:
     if (folder / "drumkit.xml").is_file():
         return folder / "drumkit.xml"
     for depth in ("*", "*/*"):
-        found = sorted(p for p in folder.glob(depth) if p.is_file() and kit_format(p)
-                       and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+        found = sorted(
+            p
+            for p in folder.glob(depth)
+            if p.is_file()
+            and kit_format(p)
+            and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        )
         if len(found) == 1:
             return found[0]
         if found:
-            raise DataError(f"{folder}: holds {len(found)} kits; give one of them: "
-                            + ", ".join(str(p.relative_to(folder)) for p in found[:10]))
+            raise DataError(
+                f"{folder}: holds {len(found)} kits; give one of them: "
+                + ", ".join(str(p.relative_to(folder)) for p in found[:10])
+            )
     return None
 
 
-def is_kit(path: "str | os.PathLike") -> bool:
+def is_kit(path: str | os.PathLike) -> bool:
     """Whether ``path`` is a kit file or a kit folder (False for a plain folder of one-shots)."""
     p = Path(path)
     if p.is_file():
@@ -75,8 +89,9 @@ def is_kit(path: "str | os.PathLike") -> bool:
         return True
 
 
-def open_kit(path: "str | os.PathLike", *, preset: "int | str | None" = None,
-             limits: Limits = DEFAULT_LIMITS) -> KitImport:
+def open_kit(
+    path: str | os.PathLike, *, preset: int | str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> KitImport:
     """Read a kit (any supported format) without decoding its audio.
 
     Args:
@@ -98,8 +113,9 @@ def open_kit(path: "str | os.PathLike", *, preset: "int | str | None" = None,
     kit_file = find_kit_file(path) if path.is_dir() else path
     fmt = kit_format(kit_file) if kit_file is not None else None
     if fmt is None:
-        raise DataError(f"{path}: not a kit (expected drumkit.xml, .h2drumkit, .sfz, .dspreset, .dslibrary "
-                        "or .sf2)")
+        raise DataError(
+            f"{path}: not a kit (expected drumkit.xml, .h2drumkit, .sfz, .dspreset, .dslibrary or .sf2)"
+        )
     label = str(kit_file)
     if fmt == "soundfont":
         return read_sf2(kit_file, preset=preset)
@@ -108,25 +124,38 @@ def open_kit(path: "str | os.PathLike", *, preset: "int | str | None" = None,
         archive = open_archive(kit_file, limits)
         files = ArchiveFiles(archive)
         want = "drumkit.xml" if suffix == ".h2drumkit" else ".dspreset"
-        inner = [n for n in archive.names if (PurePosixPath(n).name == want if want == "drumkit.xml"
-                                              else n.lower().endswith(want))]
+        inner = [
+            n
+            for n in archive.names
+            if (PurePosixPath(n).name == want if want == "drumkit.xml" else n.lower().endswith(want))
+        ]
         if preset is not None:
             inner = [n for n in inner if PurePosixPath(n).stem == str(preset) or n == str(preset)]
         if len(inner) != 1:
-            raise DataError(f"{kit_file}: expected one {want} inside, found "
-                            f"{len(inner) if inner else 'none'}{': ' + ', '.join(inner[:10]) if inner else ''}"
-                            f"{' (choose with preset=)' if len(inner) > 1 else ''}")
+            raise DataError(
+                f"{kit_file}: expected one {want} inside, found "
+                f"{len(inner) if inner else 'none'}{': ' + ', '.join(inner[:10]) if inner else ''}"
+                f"{' (choose with preset=)' if len(inner) > 1 else ''}"
+            )
         kit = (read_hydrogen if fmt == "hydrogen" else read_dspreset)(files, inner[0], label=label)
-        return KitImport(kit.path, kit.format, kit.name, kit.samples, kit.skipped + tuple(archive.ignored),
-                         kit.ignored, kit.notes)
+        return KitImport(
+            kit.path,
+            kit.format,
+            kit.name,
+            kit.samples,
+            kit.skipped + tuple(archive.ignored),
+            kit.ignored,
+            kit.notes,
+        )
     files = FolderFiles(root, limits)
     key = str(kit_file.resolve())
     reader = {"hydrogen": read_hydrogen, "sfz": read_sfz, "decentsampler": read_dspreset}[fmt]
     return reader(files, key, label=label)
 
 
-def kit_sounds(path: "str | os.PathLike", *, sample_rate: int, voices: Sequence[str] | None = None,
-               **kwargs: Any) -> tuple[dict[str, list[np.ndarray]], dict[str, str]]:
+def kit_sounds(
+    path: str | os.PathLike, *, sample_rate: int, voices: Sequence[str] | None = None, **kwargs: Any
+) -> tuple[dict[str, list[np.ndarray]], dict[str, str]]:
     """The sounds of a kit per voice, decoded and resampled to ``sample_rate`` (for the sequencer).
 
     Returns:

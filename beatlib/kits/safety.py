@@ -19,6 +19,7 @@ Example:
     ...     print(e.reason)
     refused: ../secret.wav leads outside the kit folder
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -30,8 +31,17 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from beatlib.errors import DataError
 
-__all__ = ["Limits", "DEFAULT_LIMITS", "PathRefused", "inside", "member_name", "read_limited", "parse_xml",
-           "Archive", "open_archive"]
+__all__ = [
+    "Limits",
+    "DEFAULT_LIMITS",
+    "PathRefused",
+    "inside",
+    "member_name",
+    "read_limited",
+    "parse_xml",
+    "Archive",
+    "open_archive",
+]
 
 _MIB = 1 << 20
 
@@ -40,13 +50,13 @@ _MIB = 1 << 20
 class Limits:
     """How much a kit may make beatlib read (the defaults fit the largest real drum libraries)."""
 
-    max_members: int = 50_000               # files in one archive
-    max_member_bytes: int = 1024 * _MIB     # one unpacked archive member
-    max_total_bytes: int = 4096 * _MIB      # all unpacked members of one archive
+    max_members: int = 50_000  # files in one archive
+    max_member_bytes: int = 1024 * _MIB  # one unpacked archive member
+    max_total_bytes: int = 4096 * _MIB  # all unpacked members of one archive
     max_in_memory_bytes: int = 1024 * _MIB  # tar archives are held in memory
-    max_ratio: float = 100.0                # unpacked / packed size of one zip member (audio: < 10)
-    max_text_bytes: int = 16 * _MIB         # one drumkit.xml, .dspreset or .sfz file
-    max_includes: int = 64                  # #include files of one SFZ (also bounds their depth)
+    max_ratio: float = 100.0  # unpacked / packed size of one zip member (audio: < 10)
+    max_text_bytes: int = 16 * _MIB  # one drumkit.xml, .dspreset or .sfz file
+    max_includes: int = 64  # #include files of one SFZ (also bounds their depth)
 
 
 DEFAULT_LIMITS = Limits()
@@ -80,7 +90,7 @@ def _clean(name: str, base: str = "") -> PurePosixPath:
     return PurePosixPath(*parts)
 
 
-def inside(root: "str | os.PathLike", name: str, base: str = "") -> Path:
+def inside(root: str | os.PathLike, name: str, base: str = "") -> Path:
     """The file ``name`` (relative to ``root/base``) as a resolved path that stays inside ``root``.
 
     Raises:
@@ -98,7 +108,7 @@ def member_name(name: str, base: str = "") -> str:
     return str(_clean(name, base))
 
 
-def read_limited(path: "str | os.PathLike", limit: int) -> bytes:
+def read_limited(path: str | os.PathLike, limit: int) -> bytes:
     """The bytes of a small file (a kit's text), refusing more than ``limit`` bytes."""
     path = Path(path)
     try:
@@ -111,7 +121,7 @@ def read_limited(path: "str | os.PathLike", limit: int) -> bytes:
     return data
 
 
-def parse_xml(data: bytes, source: "str | os.PathLike"):
+def parse_xml(data: bytes, source: str | os.PathLike):
     """Parse XML safely (defusedxml, no DTD): an ElementTree root with namespaces removed from tags.
 
     Raises:
@@ -140,10 +150,10 @@ class Archive:
     bytes. Nothing is written to disk.
     """
 
-    def __init__(self, path: "str | os.PathLike", limits: Limits = DEFAULT_LIMITS):
+    def __init__(self, path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS):
         self.path = Path(path)
         self.limits = limits
-        self.ignored: list[tuple[str, str]] = []     # links, devices: never followed
+        self.ignored: list[tuple[str, str]] = []  # links, devices: never followed
         self._zip_infos: dict[str, zipfile.ZipInfo] = {}
         self._data: dict[str, bytes] = {}
         if zipfile.is_zipfile(self.path):
@@ -191,8 +201,10 @@ class Archive:
                 continue
             total = self._count(n, total, info.file_size, name)
             if info.file_size > _MIB and info.file_size > self.limits.max_ratio * max(info.compress_size, 1):
-                raise self._refuse(f"member {name} is compressed {info.file_size / max(info.compress_size, 1):.0f}:1 "
-                                   f"(limit {self.limits.max_ratio:.0f}:1, a zip bomb?)")
+                raise self._refuse(
+                    f"member {name} is compressed {info.file_size / max(info.compress_size, 1):.0f}:1 "
+                    f"(limit {self.limits.max_ratio:.0f}:1, a zip bomb?)"
+                )
             self._zip_infos[name] = info
 
     def _scan_tar(self) -> None:
@@ -244,6 +256,6 @@ class Archive:
         return name in (self._zip_infos or self._data)
 
 
-def open_archive(path: "str | os.PathLike", limits: Limits = DEFAULT_LIMITS) -> Archive:
+def open_archive(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS) -> Archive:
     """Check and open an archive (see :class:`Archive`)."""
     return Archive(path, limits)

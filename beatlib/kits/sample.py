@@ -10,13 +10,14 @@ Example:
     >>> s.instrument, s.layer
     ('kick', 'vel 0-127')
 """
+
 from __future__ import annotations
 
 import dataclasses
 import io
 from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -49,7 +50,7 @@ class KitSample:
     rr: int | None = None
     rr_count: int | None = None
     group: str = ""
-    file: Path | None = None        # the whole sample is this file on disk (else: in an archive, a slice)
+    file: Path | None = None  # the whole sample is this file on disk (else: in an archive, a slice)
 
     @property
     def instrument(self) -> str | None:
@@ -67,9 +68,19 @@ class KitSample:
 
     def describe(self) -> dict:
         """The manifest entry of this sample."""
-        return {"source": self.source, "voice": self.voice, "instrument": self.instrument, "by": self.how,
-                "note": self.note, "layer": self.layer, "lovel": self.lovel, "hivel": self.hivel,
-                "rr": self.rr, "rr_count": self.rr_count, "group": self.group}
+        return {
+            "source": self.source,
+            "voice": self.voice,
+            "instrument": self.instrument,
+            "by": self.how,
+            "note": self.note,
+            "layer": self.layer,
+            "lovel": self.lovel,
+            "hivel": self.hivel,
+            "rr": self.rr,
+            "rr_count": self.rr_count,
+            "group": self.group,
+        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,9 +111,12 @@ class KitImport:
     def describe(self, *, limit: int = 40) -> str:
         """What ``beatlib kit-info`` prints: counts, how each group maps, skipped and ignored."""
         counts = self.counts()
-        lines = [f"{self.path}: {self.format} kit {self.name!r}, {len(self.samples)} samples",
-                 "  " + ", ".join(f"{k}: {v}" for k, v in counts.items())
-                 + f", other: {len(self.samples) - sum(counts.values())}"]
+        lines = [
+            f"{self.path}: {self.format} kit {self.name!r}, {len(self.samples)} samples",
+            "  "
+            + ", ".join(f"{k}: {v}" for k, v in counts.items())
+            + f", other: {len(self.samples) - sum(counts.values())}",
+        ]
         lines += [f"  note: {n}" for n in self.notes]
         rows: dict[tuple, list[KitSample]] = {}
         for s in self.samples:
@@ -111,10 +125,12 @@ class KitImport:
         for (group, voice, how), ss in list(rows.items())[:limit]:
             layers = sorted({s.layer for s in ss})
             inst = instrument_of(voice)
-            lines.append(f"    {group or ss[0].source!s:<28} -> {voice or '?'}"
-                         f"{f' [{inst}]' if inst else ''} by {how}; {len(ss)} sample(s), "
-                         f"{len(layers)} layer(s){': ' + ', '.join(layers[:4]) if len(layers) > 1 else ''}"
-                         f"{' ...' if len(layers) > 4 else ''}")
+            lines.append(
+                f"    {group or ss[0].source!s:<28} -> {voice or '?'}"
+                f"{f' [{inst}]' if inst else ''} by {how}; {len(ss)} sample(s), "
+                f"{len(layers)} layer(s){': ' + ', '.join(layers[:4]) if len(layers) > 1 else ''}"
+                f"{' ...' if len(layers) > 4 else ''}"
+            )
         if len(rows) > limit:
             lines.append(f"    ... {len(rows) - limit} more")
         if self.skipped:
@@ -130,26 +146,29 @@ class KitImport:
 def _slice(y: np.ndarray, start: int, end: int | None) -> np.ndarray:
     """Frames ``start`` .. ``end`` (inclusive, None: to the end) of ``y [T, C]``."""
     stop = None if end is None else int(end) + 1
-    return y[max(0, int(start)):stop]
+    return y[max(0, int(start)) : stop]
 
 
 def file_loader(path: Path, source: str, start: int = 0, end: int | None = None) -> Loader:
     """A loader of a sample file on disk (frames ``start``..``end`` inclusive)."""
+
     def load() -> tuple[np.ndarray, int]:
         y, sr = audio.load_audio(path, allow_silent=True)
         y = _slice(y, start, end)
         if not len(y):
             raise AudioError(source, f"no frames between start {start} and end {end}")
         return y, sr
+
     return load
 
 
 def bytes_loader(read: Callable[[], bytes], source: str, start: int = 0, end: int | None = None) -> Loader:
     """A loader of a sample held in an archive (``read`` returns the file's bytes)."""
+
     def load() -> tuple[np.ndarray, int]:
         import soundfile as sf
 
-        data = read()                                  # DataError names the archive and the member
+        data = read()  # DataError names the archive and the member
         try:
             y, sr = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
         except Exception as e:  # noqa: BLE001 - any undecodable member
@@ -158,6 +177,7 @@ def bytes_loader(read: Callable[[], bytes], source: str, start: int = 0, end: in
         if not len(y):
             raise AudioError(source, f"no frames between start {start} and end {end}")
         return np.clip(y, -1.0, 1.0), int(sr)
+
     return load
 
 
@@ -168,8 +188,9 @@ def _key_voice(notes: Sequence[int]) -> tuple[str | None, int | None]:
     return None, None
 
 
-def classify(names: Sequence[str], notes: Sequence[int] = (), *, keys_first: bool = False,
-             folders: Sequence[str] = ()) -> tuple[str | None, str]:
+def classify(
+    names: Sequence[str], notes: Sequence[int] = (), *, keys_first: bool = False, folders: Sequence[str] = ()
+) -> tuple[str | None, str]:
     """The voice of a sample from its names (kit order: label, file name), keys and folder names.
 
     With ``keys_first`` a General MIDI key decides before the names (SoundFont drum presets and
@@ -179,6 +200,7 @@ def classify(names: Sequence[str], notes: Sequence[int] = (), *, keys_first: boo
         >>> classify(["Snare Jazz"], [36]), classify(["Snare Jazz"], [36], keys_first=True)
         (('snare', "name 'Snare Jazz'"), ('kick', 'key 36 (Bass Drum 1)'))
     """
+
     def by_name(candidates: Sequence[str]):
         for n in candidates:
             v = voice_from_name(n)
@@ -190,7 +212,7 @@ def classify(names: Sequence[str], notes: Sequence[int] = (), *, keys_first: boo
         v, n = _key_voice(list(notes))
         return (v, f"key {n} ({GM_DRUM_NAMES[n]})") if v else None
 
-    for step in ((by_key, lambda: by_name(names)) if keys_first else (lambda: by_name(names), by_key)):
+    for step in (by_key, lambda: by_name(names)) if keys_first else (lambda: by_name(names), by_key):
         found = step()
         if found:
             return found
@@ -217,5 +239,7 @@ def keys_follow_gm(pairs: Sequence[tuple[Sequence[str], Sequence[int]]]) -> tupl
         return True, "keys read as General MIDI drum notes (the names say nothing)"
     if agree >= disagree:
         return True, f"keys follow General MIDI ({agree} of {agree + disagree} named samples agree)"
-    return False, (f"keys do not follow General MIDI ({disagree} of {agree + disagree} named samples "
-                   "disagree): mapped by names first")
+    return False, (
+        f"keys do not follow General MIDI ({disagree} of {agree + disagree} named samples "
+        "disagree): mapped by names first"
+    )

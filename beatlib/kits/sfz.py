@@ -13,11 +13,12 @@ Example:
     >>> parse_sfz_text("<group> key=36 <region> sample=My Kick.wav seq_position=2 // soft")[0]
     [('group', {'key': '36'}), ('region', {'sample': 'My Kick.wav', 'seq_position': '2'})]
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
-from typing import Sequence
 
 from beatlib.errors import DataError
 from beatlib.kits.mapping import note_number
@@ -28,18 +29,40 @@ from beatlib.kits.storage import KitFiles
 __all__ = ["parse_sfz_text", "read_sfz", "write_sfz", "USED_OPCODES"]
 
 #: The opcodes beatlib reads; all others are ignored (and listed once by ``kit-info``).
-USED_OPCODES = frozenset({
-    "sample", "default_path", "key", "lokey", "hikey", "pitch_keycenter", "lovel", "hivel", "seq_length",
-    "seq_position", "lorand", "hirand", "offset", "end", "trigger", "group_label", "region_label",
-    "master_label", "global_label", "note_offset", "octave_offset"})
+USED_OPCODES = frozenset(
+    {
+        "sample",
+        "default_path",
+        "key",
+        "lokey",
+        "hikey",
+        "pitch_keycenter",
+        "lovel",
+        "hivel",
+        "seq_length",
+        "seq_position",
+        "lorand",
+        "hirand",
+        "offset",
+        "end",
+        "trigger",
+        "group_label",
+        "region_label",
+        "master_label",
+        "global_label",
+        "note_offset",
+        "octave_offset",
+    }
+)
 _SAMPLE_HEADERS = ("control", "global", "master", "group", "region")
 _TOKEN = re.compile(r"<\s*([A-Za-z_]+)\s*>|([A-Za-z_][A-Za-z0-9_]*)=")
 _BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
-_DIRECTIVE = re.compile(r'^\s*#(define|include)\s+(.*?)\s*$')
+_DIRECTIVE = re.compile(r"^\s*#(define|include)\s+(.*?)\s*$")
 
 
-def parse_sfz_text(text: str, defines: dict[str, str] | None = None,
-                   include=None) -> tuple[list[tuple[str, dict[str, str]]], set[str]]:
+def parse_sfz_text(
+    text: str, defines: dict[str, str] | None = None, include=None
+) -> tuple[list[tuple[str, dict[str, str]]], set[str]]:
     """The ``(header, opcodes)`` sections of SFZ ``text`` and the names of the opcodes seen.
 
     ``include(name)`` returns the text of an ``#include``d file (None: includes are refused);
@@ -71,9 +94,9 @@ def parse_sfz_text(text: str, defines: dict[str, str] | None = None,
                 sections.append((tok.group(1).lower(), {}))
                 continue
             end = tokens[i + 1].start() if i + 1 < len(tokens) else len(line)
-            value = line[tok.end():end].strip()
+            value = line[tok.end() : end].strip()
             if not sections:
-                sections.append(("global", {}))            # opcodes before any header
+                sections.append(("global", {}))  # opcodes before any header
             sections[-1][1][tok.group(2)] = value
             if sections[-1][0] in _SAMPLE_HEADERS:
                 seen.add(tok.group(2))
@@ -122,7 +145,9 @@ def read_sfz(files: KitFiles, sfz_key: str, *, label: str) -> KitImport:
         elif header == "group":
             levels = {**levels, "group": ops}
         elif header == "region":
-            regions.append(({**levels["global"], **levels["master"], **levels["group"], **ops}, dict(control)))
+            regions.append(
+                ({**levels["global"], **levels["master"], **levels["group"], **ops}, dict(control))
+            )
         elif header == "sample":
             notes.append("embedded <sample> data is not read")
     if not regions:
@@ -160,7 +185,9 @@ def read_sfz(files: KitFiles, sfz_key: str, *, label: str) -> KitImport:
         if found is None:
             skipped.append((source, f"sample file {path} not found in the kit"))
             continue
-        names = [ops.get(k, "") for k in ("region_label", "group_label", "master_label")] + [Path(sample).stem]
+        names = [ops.get(k, "") for k in ("region_label", "group_label", "master_label")] + [
+            Path(sample).stem
+        ]
         keys = list(range(lo, hi + 1)) if hi - lo <= 12 else []
         prepared.append((found, [n for n in names if n], keys, lovel, hivel, seq, seq_len, start, end, ops))
     gm, gm_note = keys_follow_gm([(p[1], p[2]) for p in prepared])
@@ -170,13 +197,25 @@ def read_sfz(files: KitFiles, sfz_key: str, *, label: str) -> KitImport:
     for found, names, keys, lovel, hivel, seq, seq_len, start, end, ops in prepared:
         voice, how = classify(names, keys, keys_first=gm, folders=files.folders(found))
         src = files.relative(found)
-        samples.append(KitSample(src, voice, how, files.loader(found, src, start, end),
-                                 note=keys[0] if len(keys) == 1 else None, lovel=lovel, hivel=hivel,
-                                 rr=seq, rr_count=seq_len,
-                                 group=ops.get("group_label") or ops.get("region_label") or "",
-                                 file=files.disk_file(found, start, end)))
+        samples.append(
+            KitSample(
+                src,
+                voice,
+                how,
+                files.loader(found, src, start, end),
+                note=keys[0] if len(keys) == 1 else None,
+                lovel=lovel,
+                hivel=hivel,
+                rr=seq,
+                rr_count=seq_len,
+                group=ops.get("group_label") or ops.get("region_label") or "",
+                file=files.disk_file(found, start, end),
+            )
+        )
     ignored = tuple(sorted(seen - USED_OPCODES))
-    return KitImport(Path(label), "sfz", Path(label).stem, tuple(samples), tuple(skipped), ignored, tuple(notes))
+    return KitImport(
+        Path(label), "sfz", Path(label).stem, tuple(samples), tuple(skipped), ignored, tuple(notes)
+    )
 
 
 def _decode(data: bytes) -> str:
@@ -186,8 +225,12 @@ def _decode(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def write_sfz(groups: Sequence[tuple[str, int, Sequence[str]]], *, round_robin: str = "sequence",
-              title: str = "beatlib kit") -> str:
+def write_sfz(
+    groups: Sequence[tuple[str, int, Sequence[str]]],
+    *,
+    round_robin: str = "sequence",
+    title: str = "beatlib kit",
+) -> str:
     """An SFZ drum kit: one ``<group>`` per (name, GM key, sample paths), variations as round robins.
 
     ``round_robin`` ``"sequence"`` plays them in turn (``seq_length``/``seq_position``),
@@ -200,8 +243,12 @@ def write_sfz(groups: Sequence[tuple[str, int, Sequence[str]]], *, round_robin: 
     """
     if round_robin not in ("sequence", "random"):
         raise ValueError(f"round_robin must be 'sequence' or 'random', got {round_robin!r}")
-    lines = [f"// {title}: written by beatlib (General MIDI drum keys)", "<control>", "<global>",
-             "loop_mode=one_shot"]
+    lines = [
+        f"// {title}: written by beatlib (General MIDI drum keys)",
+        "<control>",
+        "<global>",
+        "loop_mode=one_shot",
+    ]
     for name, key, paths in groups:
         n = len(paths)
         extra = f" seq_length={n}" if round_robin == "sequence" else ""

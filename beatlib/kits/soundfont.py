@@ -14,6 +14,7 @@ Example:
     >>> GEN_KEY_RANGE, GEN_SAMPLE_ID
     (43, 53)
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -34,16 +35,36 @@ _RANGES = (GEN_KEY_RANGE, GEN_VEL_RANGE)
 _MAX_PDTA = 64 << 20
 
 _DTYPES = {
-    b"phdr": np.dtype([("name", "S20"), ("preset", "<u2"), ("bank", "<u2"), ("bag", "<u2"),
-                       ("library", "<u4"), ("genre", "<u4"), ("morphology", "<u4")]),
+    b"phdr": np.dtype(
+        [
+            ("name", "S20"),
+            ("preset", "<u2"),
+            ("bank", "<u2"),
+            ("bag", "<u2"),
+            ("library", "<u4"),
+            ("genre", "<u4"),
+            ("morphology", "<u4"),
+        ]
+    ),
     b"pbag": np.dtype([("gen", "<u2"), ("mod", "<u2")]),
     b"pgen": np.dtype([("oper", "<u2"), ("amount", "<u2")]),
     b"inst": np.dtype([("name", "S20"), ("bag", "<u2")]),
     b"ibag": np.dtype([("gen", "<u2"), ("mod", "<u2")]),
     b"igen": np.dtype([("oper", "<u2"), ("amount", "<u2")]),
-    b"shdr": np.dtype([("name", "S20"), ("start", "<u4"), ("end", "<u4"), ("start_loop", "<u4"),
-                       ("end_loop", "<u4"), ("rate", "<u4"), ("pitch", "u1"), ("correction", "i1"),
-                       ("link", "<u2"), ("type", "<u2")]),
+    b"shdr": np.dtype(
+        [
+            ("name", "S20"),
+            ("start", "<u4"),
+            ("end", "<u4"),
+            ("start_loop", "<u4"),
+            ("end_loop", "<u4"),
+            ("rate", "<u4"),
+            ("pitch", "u1"),
+            ("correction", "i1"),
+            ("link", "<u2"),
+            ("type", "<u2"),
+        ]
+    ),
 }
 
 
@@ -51,7 +72,7 @@ _DTYPES = {
 class _Sf2:
     path: Path
     name: str
-    smpl: tuple[int, int]            # byte offset, byte size
+    smpl: tuple[int, int]  # byte offset, byte size
     sm24: tuple[int, int] | None
     hydra: dict
 
@@ -100,7 +121,7 @@ def _parse(path: Path) -> _Sf2:
         if len(v) < 2 and k in (b"phdr", b"pbag", b"inst", b"ibag", b"shdr"):
             raise bad(f"{k.decode()} has no terminal record")
     if sm24 is not None and sm24[1] < smpl[1] // 2:
-        sm24 = None                                          # the 2.04 rule: ignore a short sm24
+        sm24 = None  # the 2.04 rule: ignore a short sm24
     return _Sf2(path, name, smpl, sm24, hydra)
 
 
@@ -109,7 +130,7 @@ def _zones(bags, gens, first: int, last: int, terminal: int) -> tuple[dict, list
     out, glob = [], {}
     for b in range(first, min(last, len(bags) - 1)):
         g0, g1 = int(bags[b]["gen"]), int(bags[b + 1]["gen"])
-        zone = {int(o): int(a) for o, a in gens[max(0, g0):min(g1, len(gens))][["oper", "amount"]].tolist()}
+        zone = {int(o): int(a) for o, a in gens[max(0, g0) : min(g1, len(gens))][["oper", "amount"]].tolist()}
         if terminal in zone:
             out.append(zone)
         elif b == first:
@@ -126,13 +147,13 @@ def _signed(a: int) -> int:
     return a - 65536 if a >= 32768 else a
 
 
-def sf2_presets(path: "str | os.PathLike") -> list[tuple[int, int, str]]:
+def sf2_presets(path: str | os.PathLike) -> list[tuple[int, int, str]]:
     """``(bank, preset, name)`` of every preset in a SoundFont (bank 128: drum kits)."""
     sf = _parse(Path(path))
     return [(int(p["bank"]), int(p["preset"]), _name(p["name"])) for p in sf.hydra[b"phdr"][:-1]]
 
 
-def read_sf2(path: "str | os.PathLike", *, preset: "int | str | None" = None) -> KitImport:
+def read_sf2(path: str | os.PathLike, *, preset: int | str | None = None) -> KitImport:
     """The zones of a SoundFont drum preset as a kit (the first bank-128 preset by default).
 
     Args:
@@ -148,25 +169,32 @@ def read_sf2(path: "str | os.PathLike", *, preset: "int | str | None" = None) ->
     drums = [i for i in range(len(phdr) - 1) if int(phdr[i]["bank"]) == 128]
     if not drums:
         names = ", ".join(f"{_name(p['name'])} (bank {int(p['bank'])})" for p in phdr[:-1][:8])
-        raise DataError(f"{path}: no drum kit (no preset in bank 128, the General MIDI percussion bank); "
-                        f"presets: {names or 'none'}")
+        raise DataError(
+            f"{path}: no drum kit (no preset in bank 128, the General MIDI percussion bank); "
+            f"presets: {names or 'none'}"
+        )
     drums.sort(key=lambda i: int(phdr[i]["preset"]))
     if preset is None:
         chosen = drums[0]
     else:
         match = [i for i in drums if str(preset) in (str(int(phdr[i]["preset"])), _name(phdr[i]["name"]))]
         if not match:
-            raise DataError(f"{path}: no drum preset {preset!r}; it has "
-                            + ", ".join(f"{int(phdr[i]['preset'])} {_name(phdr[i]['name'])}" for i in drums))
+            raise DataError(
+                f"{path}: no drum preset {preset!r}; it has "
+                + ", ".join(f"{int(phdr[i]['preset'])} {_name(phdr[i]['name'])}" for i in drums)
+            )
         chosen = match[0]
     pname = _name(phdr[chosen]["name"])
     notes = [f"drum preset {int(phdr[chosen]['preset'])} {pname!r} of bank 128"]
     if len(drums) > 1:
-        notes.append("other drum presets (choose with preset=): " + ", ".join(
-            f"{int(phdr[i]['preset'])} {_name(phdr[i]['name'])}" for i in drums if i != chosen))
+        notes.append(
+            "other drum presets (choose with preset=): "
+            + ", ".join(f"{int(phdr[i]['preset'])} {_name(phdr[i]['name'])}" for i in drums if i != chosen)
+        )
     n_frames = sf.smpl[1] // 2
-    pglob, pzones = _zones(h[b"pbag"], h[b"pgen"], int(phdr[chosen]["bag"]), int(phdr[chosen + 1]["bag"]),
-                           GEN_INSTRUMENT)
+    pglob, pzones = _zones(
+        h[b"pbag"], h[b"pgen"], int(phdr[chosen]["bag"]), int(phdr[chosen + 1]["bag"]), GEN_INSTRUMENT
+    )
     zones, skipped = [], []
     for pz in pzones:
         pz = {**pglob, **pz}
@@ -175,8 +203,9 @@ def read_sf2(path: "str | os.PathLike", *, preset: "int | str | None" = None) ->
             skipped.append((f"{pname}: instrument {ii}", "instrument index out of range"))
             continue
         iname = _name(h[b"inst"][ii]["name"])
-        iglob, izones = _zones(h[b"ibag"], h[b"igen"], int(h[b"inst"][ii]["bag"]),
-                               int(h[b"inst"][ii + 1]["bag"]), GEN_SAMPLE_ID)
+        iglob, izones = _zones(
+            h[b"ibag"], h[b"igen"], int(h[b"inst"][ii]["bag"]), int(h[b"inst"][ii + 1]["bag"]), GEN_SAMPLE_ID
+        )
         for iz in izones:
             z = {**iglob, **iz}
             (zk, pk), (zv, pv) = ((_range(z, g), _range(pz, g)) for g in _RANGES)
@@ -200,7 +229,7 @@ def read_sf2(path: "str | os.PathLike", *, preset: "int | str | None" = None) ->
             skipped.append((source, "ROM sample (its audio is not in the file)"))
             continue
         if stype & 2 and (link, klo, khi, vlo, vhi) in lefts and link < len(shdr) - 1:
-            paired += 1                                    # the right half of a stereo pair read with its left
+            paired += 1  # the right half of a stereo pair read with its left
             continue
         start = int(sh["start"]) + _signed(z.get(GEN_START, 0)) + 32768 * _signed(z.get(GEN_START_COARSE, 0))
         end = int(sh["end"]) + _signed(z.get(GEN_END, 0)) + 32768 * _signed(z.get(GEN_END_COARSE, 0))
@@ -214,18 +243,34 @@ def read_sf2(path: "str | os.PathLike", *, preset: "int | str | None" = None) ->
         right = None
         if stype & 4 and link < len(shdr) - 1 and int(shdr[link]["type"]) & 2:
             r = shdr[link]
-            if int(r["end"]) - int(r["start"]) == int(sh["end"]) - int(sh["start"]) and int(r["end"]) <= n_frames:
+            if (
+                int(r["end"]) - int(r["start"]) == int(sh["end"]) - int(sh["start"])
+                and int(r["end"]) <= n_frames
+            ):
                 right = int(r["start"]) + (start - int(sh["start"]))
         if (sid, start, end) in used:
-            continue                                        # the same sample on another key: one clip
+            continue  # the same sample on another key: one clip
         used.add((sid, start, end))
-        voice, how = classify([sname, iname], list(range(klo, khi + 1)) if khi - klo <= 12 else [],
-                              keys_first=True)
-        samples.append(KitSample(source, voice, how, _loader(sf, source, start, end, rate, right),
-                                 note=klo if klo == khi else None, lovel=vlo, hivel=vhi, group=iname))
+        voice, how = classify(
+            [sname, iname], list(range(klo, khi + 1)) if khi - klo <= 12 else [], keys_first=True
+        )
+        samples.append(
+            KitSample(
+                source,
+                voice,
+                how,
+                _loader(sf, source, start, end, rate, right),
+                note=klo if klo == khi else None,
+                lovel=vlo,
+                hivel=vhi,
+                group=iname,
+            )
+        )
     if paired:
         notes.append(f"{paired} stereo pair(s) read as stereo clips")
-    return KitImport(path, "soundfont", f"{sf.name} / {pname}", tuple(samples), tuple(skipped), (), tuple(notes))
+    return KitImport(
+        path, "soundfont", f"{sf.name} / {pname}", tuple(samples), tuple(skipped), (), tuple(notes)
+    )
 
 
 def _frames(f, sf: _Sf2, start: int, n: int) -> np.ndarray:
@@ -247,4 +292,5 @@ def _loader(sf: _Sf2, source: str, start: int, end: int, rate: int, right: int |
         except OSError as e:
             raise AudioError(source, f"cannot be read ({e.strerror or e})") from None
         return np.stack(chans, axis=1), rate
+
     return load

@@ -11,6 +11,7 @@ Example:
     >>> files.find("a.wav") is not None, files.find("b.wav")
     (True, None)
 """
+
 from __future__ import annotations
 
 import os
@@ -53,7 +54,7 @@ class KitFiles:
 class FolderFiles(KitFiles):
     """A kit folder on disk: nothing outside ``root`` is ever opened."""
 
-    def __init__(self, root: "str | os.PathLike", limits: Limits = DEFAULT_LIMITS):
+    def __init__(self, root: str | os.PathLike, limits: Limits = DEFAULT_LIMITS):
         self.root = Path(root).resolve()
         self.label = str(root)
         self.limits = limits
