@@ -151,3 +151,20 @@ def test_sequencer_loads_an_exported_kit_and_plays_it(tmp_path, clips):
     assert beat.audio.shape[0] > 0 and np.abs(beat.audio).max() > 0.1
     with pytest.raises(DataError, match="no sounds for voices"):
         load_kit(report.files["hydrogen"].parent, voices=["kick", "cowbell"])
+
+
+def test_cli_kit_info_and_export_kit(tmp_path, clips, capsys):
+    from beatlib.cli import main
+
+    paths = ProjectPaths(tmp_path)
+    for inst, items in clips.items():
+        for i, (y, sr) in enumerate(items):
+            write_wav(paths.generated_wavenet(inst) / "batch-001" / f"{i:04d}.wav", y, sr)
+    assert main(["export-kit", "--project", str(tmp_path), "--format", "sfz", "--format", "hydrogen"]) == 0
+    out = capsys.readouterr().out
+    assert "exported 9 sounds (kick: 3, snare: 2, hihat: 4)" in out
+    h2 = paths.generated / "kits" / "batch-001" / "beatlib-kit.h2drumkit"
+    assert main(["kit-info", str(h2)]) == 0
+    assert "kick: 3, snare: 2, hihat: 4, other: 0" in capsys.readouterr().out
+    assert main(["kit-info", str(tmp_path / "nothing.sfz")]) == 2
+    assert "nothing.sfz: no such kit file or folder" in capsys.readouterr().err

@@ -19,7 +19,7 @@ import argparse
 import sys
 
 from beatlib import __version__
-from beatlib.cli import data, demo, generate, quality, score, sequence, train  # noqa: F401 - they register commands
+from beatlib.cli import data, demo, generate, kits, quality, score, sequence, train  # noqa: F401 - they register commands
 from beatlib.cli.base import REGISTRY
 from beatlib.errors import BeatlibError
 from beatlib.quiet import quiet_tensorflow
