@@ -172,7 +172,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     On an exception the temporary file is removed and ``path`` is left as it was, so a
     reader never sees a half-written file. The suffix is kept so that writers that look at
     the extension (soundfile, numpy) still work. The data is on disk (fsync) before the
-    rename; stale temporary files of killed writers in the folder are removed first
+    rename (inside a temporary folder, when :func:`place_unique` places the folder); stale temporary files of killed writers in the folder are removed first
     (:func:`clean_stale_temps`).
 
     Raises:
@@ -209,11 +209,13 @@ def atomic_paths(*paths: str | os.PathLike) -> Iterator[tuple[Path, ...]]:
             tmps.append(temp_sibling(final))
         yield tuple(tmps)
         for tmp in tmps:
-            _fsync(tmp)
+            if not _TEMP_RE.match(tmp.parent.name):  # inside a temporary folder: synced when it is placed
+                _fsync(tmp)
         for tmp, final in zip(tmps, finals):
             os.replace(tmp, final)
         for folder in {f.parent for f in finals}:
-            _fsync(folder)
+            if not _TEMP_RE.match(folder.name):
+                _fsync(folder)
     except OSError as e:
         bad = next((f for f, t in zip(finals, tmps) if e.filename in (str(t), str(f))), finals[0])
         raise OutputError(f"{bad}: cannot write: {os_reason(e)}") from None
@@ -268,6 +270,10 @@ def place_unique(tmp: str | os.PathLike, candidates: Iterable[str | os.PathLike]
     """
     tmp = Path(tmp)
     last = None
+    if tmp.is_dir():
+        os.sync()  # its files on disk before the folder appears (one call for all of them)
+    else:
+        _fsync(tmp)
     try:
         for dest in map(Path, candidates):
             last = dest
@@ -276,6 +282,7 @@ def place_unique(tmp: str | os.PathLike, candidates: Iterable[str | os.PathLike]
             if tmp.is_dir():
                 try:
                     os.rename(tmp, dest)  # fails if dest exists and is not empty
+                    _fsync(dest.parent)
                     return dest
                 except OSError:
                     if dest.exists():
@@ -283,6 +290,7 @@ def place_unique(tmp: str | os.PathLike, candidates: Iterable[str | os.PathLike]
                     raise
             try:
                 os.link(tmp, dest)  # atomic, and refuses to replace an existing file
+                _fsync(dest.parent)
                 return dest
             except FileExistsError:
                 continue

@@ -103,3 +103,17 @@ def test_a_full_disk_is_one_line_naming_the_file(tmp_path, monkeypatch):
             np.save(tmp, np.zeros(3))
     assert list(tmp_path.iterdir()) == []
     assert audio.save_audio(tmp_path / "ok.wav", np.zeros(10), sample_rate=8000).exists()
+
+
+def test_a_batch_folder_is_synced_once_before_it_appears(tmp_path, monkeypatch):
+    from beatlib import audio
+
+    events = []
+    real_fsync, real_rename = os.fsync, os.rename
+    monkeypatch.setattr(os, "sync", lambda: events.append("sync"))
+    monkeypatch.setattr(os, "fsync", lambda fd: (events.append("fsync"), real_fsync(fd))[1])
+    monkeypatch.setattr(os, "rename", lambda a, b: (events.append("rename"), real_rename(a, b))[1])
+    with batches.new_batch_dir(tmp_path) as d:
+        for i in range(3):
+            audio.save_audio(d / f"{i}.wav", np.zeros(10), sample_rate=8000)
+    assert events == ["sync", "rename", "fsync"]  # no fsync per clip; the root folder after the rename
