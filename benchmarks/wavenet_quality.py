@@ -91,7 +91,8 @@ def main() -> None:
         model, cfg, _ = load_wavenet(Path(args.weights) / inst)
         print(f"{inst}_nll_train: {teacher_forced_nll(model, cfg, training[inst][:200]):.3f}")
         if args.heldout:
-            print(f"{inst}_nll_heldout: {teacher_forced_nll(model, cfg, load_oneshots(args.heldout, inst)):.3f}")
+            heldout = teacher_forced_nll(model, cfg, load_oneshots(args.heldout, inst))
+            print(f"{inst}_nll_heldout: {heldout:.3f}")
         if args.plot:
             Path(args.plot).mkdir(parents=True, exist_ok=True)
             plot(res.audio, mu_law_round_trip(training[inst], q), Path(args.plot) / f"{inst}.png",

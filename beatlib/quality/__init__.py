@@ -16,8 +16,15 @@ Examples
 0.0
 """
 from beatlib.quality.descriptors import descriptor_matrix, oneshot_stats
-from beatlib.quality.evaluate import (SELECTION, evaluate_wavegan, evaluate_wavenet, loop_scalars,
-                                      oneshot_scalars, wavegan_evaluator, wavenet_evaluator)
+from beatlib.quality.evaluate import (
+                                      SELECTION,
+                                      evaluate_wavegan,
+                                      evaluate_wavenet,
+                                      loop_scalars,
+                                      oneshot_scalars,
+                                      wavegan_evaluator,
+                                      wavenet_evaluator,
+)
 from beatlib.quality.report import LoopReport, OneShotReport, loop_report, oneshot_report
 from beatlib.quality.rhythm import implied_tempo, logmel_frechet, on_grid_share
 from beatlib.quality.twosample import TypeClassifier, two_sample_accuracy

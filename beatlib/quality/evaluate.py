@@ -34,8 +34,8 @@ Examples
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -102,7 +102,7 @@ def teacher_forced_nll(model, cfg, clips: np.ndarray, *, batch: int = 20) -> flo
     return total / count
 
 
-def wavenet_runs(weights: "str | os.PathLike") -> dict[str, Path]:
+def wavenet_runs(weights: str | os.PathLike) -> dict[str, Path]:
     """The WaveNet run folders under ``weights``: itself (one run) or its subfolders, by instrument.
 
     Raises
@@ -125,9 +125,9 @@ def _oneshot_training(data_npz, instruments: Sequence[str] | None) -> tuple[dict
     return {k: load_oneshots(data_npz, k) for k in names}, dataset_sample_rate(data_npz, default=16000)
 
 
-def wavenet_evaluator(data_npz: "str | os.PathLike", *, instruments: Sequence[str] | None = None,
+def wavenet_evaluator(data_npz: str | os.PathLike, *, instruments: Sequence[str] | None = None,
                       n: int = 48, seed: int = 0, temperature: float = 1.0,
-                      novelty: bool = True) -> Callable[["str | os.PathLike"], dict[str, float]]:
+                      novelty: bool = True) -> Callable[[str | os.PathLike], dict[str, float]]:
     """An evaluator for WaveNet runs: ``evaluate(run_dir) -> {scalar name: value, SELECTION: score}``.
 
     Reads the training clips of ``data_npz`` and fits the drum-type classifier on all its
@@ -140,7 +140,7 @@ def wavenet_evaluator(data_npz: "str | os.PathLike", *, instruments: Sequence[st
     wanted = list(instruments) if instruments else list(training)
     quantized: dict[int, TypeClassifier | None] = {}
 
-    def evaluate(run_dir: "str | os.PathLike") -> dict[str, float]:
+    def evaluate(run_dir: str | os.PathLike) -> dict[str, float]:
         # Imported here: TensorFlow loads with beatlib.generate, and the CLI help stays fast.
         from beatlib.config import WaveNetConfig, load_config
         from beatlib.generate import sample_wavenet
@@ -162,7 +162,7 @@ def wavenet_evaluator(data_npz: "str | os.PathLike", *, instruments: Sequence[st
     return evaluate
 
 
-def evaluate_wavenet(weights: "str | os.PathLike", data_npz: "str | os.PathLike", *, n: int = 48,
+def evaluate_wavenet(weights: str | os.PathLike, data_npz: str | os.PathLike, *, n: int = 48,
                      seed: int = 0, **options) -> dict[str, float]:
     """One-off: the scalars of every WaveNet run under ``weights`` (see :func:`wavenet_evaluator`).
 
@@ -180,8 +180,8 @@ def evaluate_wavenet(weights: "str | os.PathLike", data_npz: "str | os.PathLike"
 
 
 # --------------------------------------------------------------------------- WaveGAN
-def wavegan_evaluator(data_npz: "str | os.PathLike", *, n: int = 40, seed: int = 0,
-                      novelty: bool = True) -> Callable[["str | os.PathLike"], dict[str, float]]:
+def wavegan_evaluator(data_npz: str | os.PathLike, *, n: int = 40, seed: int = 0,
+                      novelty: bool = True) -> Callable[[str | os.PathLike], dict[str, float]]:
     """An evaluator for WaveGAN runs: ``evaluate(run_dir) -> {"loops/...": value, SELECTION: score}``.
 
     Each call generates ``n`` clips (latent seeds :func:`beatlib.generate.clip_seeds`) from the
@@ -189,7 +189,7 @@ def wavegan_evaluator(data_npz: "str | os.PathLike", *, n: int = 40, seed: int =
     """
     loops = load_loops(data_npz)
 
-    def evaluate(run_dir: "str | os.PathLike") -> dict[str, float]:
+    def evaluate(run_dir: str | os.PathLike) -> dict[str, float]:
         from beatlib.generate import clip_seeds, load_generator, model_bpm  # TensorFlow: see above
 
         g = load_generator(run_dir)
@@ -205,7 +205,7 @@ def wavegan_evaluator(data_npz: "str | os.PathLike", *, n: int = 40, seed: int =
     return evaluate
 
 
-def evaluate_wavegan(weights: "str | os.PathLike", data_npz: "str | os.PathLike", *, n: int = 40,
+def evaluate_wavegan(weights: str | os.PathLike, data_npz: str | os.PathLike, *, n: int = 40,
                      seed: int = 0) -> dict[str, float]:
     """One-off: the scalars of a WaveGAN run (see :func:`wavegan_evaluator`)."""
     return wavegan_evaluator(data_npz, n=n, seed=seed)(weights)

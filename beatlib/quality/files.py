@@ -19,8 +19,8 @@ Examples
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -34,7 +34,7 @@ from beatlib.tempo import dataset_tempo
 __all__ = ["dataset_kind", "quality_report", "write_report"]
 
 
-def dataset_kind(data_npz: "str | os.PathLike") -> str:
+def dataset_kind(data_npz: str | os.PathLike) -> str:
     """``"oneshots"`` or ``"loops"``: what ``beatlib prepare-*`` wrote into ``data_npz``."""
     p = Path(data_npz)
     if not p.is_file():
@@ -113,7 +113,7 @@ def _loops(source: Path, data_npz, n: int, seed: int) -> LoopReport:
     return loop_report(audio, loops.audio, sample_rate=loops.sample_rate, bpm=float(bpm), seed=seed)
 
 
-def quality_report(source: "str | os.PathLike", data_npz: "str | os.PathLike", *,
+def quality_report(source: str | os.PathLike, data_npz: str | os.PathLike, *,
                    instruments: Sequence[str] | None = None, n: int = 200, seed: int = 0,
                    mu_law: int | None = None) -> OneShotReport | LoopReport:
     """The quality report of weights or generated clips in ``source`` against ``data_npz``.
@@ -130,6 +130,6 @@ def quality_report(source: "str | os.PathLike", data_npz: "str | os.PathLike", *
     return _loops(src, data_npz, n, seed)
 
 
-def write_report(report: OneShotReport | LoopReport, path: "str | os.PathLike") -> Path:
+def write_report(report: OneShotReport | LoopReport, path: str | os.PathLike) -> Path:
     """Write ``report.to_dict()`` as JSON, atomically; returns the path."""
     return write_json(path, report.to_dict())

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
