@@ -33,6 +33,7 @@ import numpy as np
 
 from beatlib import audio, dsp, hints, kits
 from beatlib.dsp import trim_to_onset
+from beatlib.checks import check_number
 from beatlib.errors import AudioError, ConfigError, DataError
 from beatlib.files import atomic_paths, check_writable, os_reason, write_json
 from beatlib.paths import INSTRUMENTS
@@ -216,10 +217,9 @@ def prepare_loops(src_dir: str | os.PathLike, out_npz: str | os.PathLike, *,
         raise ConfigError("give beats or bars, not both")
     if segments not in ("first", "all"):
         raise ConfigError(f"segments must be 'first' or 'all', got {segments!r}")
-    for name, value in (("sample_rate", sample_rate), ("slice_len", slice_len), ("channels", channels),
-                        ("beats_per_bar", beats_per_bar)):
-        if int(value) < 1:
-            raise ConfigError(f"{name} must be >= 1, got {value}")
+    for name, value in (("sample_rate", sample_rate), ("slice_len", slice_len), ("beats_per_bar", beats_per_bar)):
+        check_number(value, name, integer=True, low=1)
+    channels = check_number(channels, "channels", integer=True, choices=(1, 2))
     wanted = bars * beats_per_bar if bars is not None else beats
     if wanted is not None and int(wanted) < 1:
         raise ConfigError(f"beats/bars must be >= 1, got {beats if bars is None else bars}")

@@ -40,7 +40,7 @@ def _add_prepare_loops(sub: argparse._SubParsersAction) -> None:
     cut = p.add_mutually_exclusive_group()
     cut.add_argument("--beats", type=int, help="beats to cut from each loop (default: as many as fit)")
     cut.add_argument("--bars", type=int, help="4/4 bars to cut from each loop")
-    p.add_argument("--channels", type=int, default=2)
+    p.add_argument("--channels", type=int, default=2, choices=(1, 2), help="1 (mono) or 2 (stereo, default)")
     p.add_argument(
         "--estimate-bpm",
         action="store_true",

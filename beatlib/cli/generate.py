@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 
+from beatlib.checks import number_type
 from beatlib.cli.base import command
 
 __all__: list[str] = []  # sub-commands register themselves with @command; nothing to import from here
@@ -22,10 +23,12 @@ def _add_generate_wavenet(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="a new batch-NNN folder is made here (default: generated_output/wavenet/<instrument>)",
     )
-    p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (default 1.0)")
+    p.add_argument("--temperature", type=number_type(low=0, open_low=True), default=1.0,
+                   help="softmax temperature (default 1.0)")
     p.add_argument("--greedy", action="store_true", help="always take the most likely class (repeats itself)")
     p.add_argument("--seed", type=int, default=0, help="seed of the batch")
-    p.add_argument("--batch-size", type=int, default=None, help="clips per call (default: all, up to 1000)")
+    p.add_argument("--batch-size", type=number_type(integer=True, low=1), default=None,
+                   help="clips per call (default: all, up to 1000)")
     p.add_argument("--data", default=None, help="take seeds from this one-shot dataset (default: seeds.npy)")
     p.set_defaults(func=_run_generate_wavenet)
 
@@ -64,7 +67,8 @@ def _add_generate_wavegan(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n", type=int, default=40, help="number of clips (default 40)")
     p.add_argument("--out", default="generated_output/wavegan", help="a new batch-NNN folder is made here")
     p.add_argument("--seed", type=int, default=0, help="latent seed of the batch")
-    p.add_argument("--batch-size", type=int, default=100, help="clips per forward pass")
+    p.add_argument("--batch-size", type=number_type(integer=True, low=1), default=100,
+                   help="clips per forward pass")
     p.set_defaults(func=_run_generate_wavegan)
 
 
@@ -88,7 +92,8 @@ def _add_generate_all(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--project", default=".", help="project folder (default: .)")
     p.add_argument("--wavenet-n", type=int, default=1000, help="one-shots per instrument (0: skip WaveNet)")
     p.add_argument("--wavegan-n", type=int, default=40, help="WaveGAN clips (0: skip WaveGAN)")
-    p.add_argument("--temperature", type=float, default=1.0, help="WaveNet sampling temperature")
+    p.add_argument("--temperature", type=number_type(low=0, open_low=True), default=1.0,
+                   help="WaveNet sampling temperature")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--instruments", nargs="+", default=["kick", "snare", "hihat"])
     p.add_argument("--loop-bars", type=int, nargs="*", default=[2, 4], help="DAW loop lengths in bars")
@@ -130,7 +135,8 @@ def _add_export_loops(sub: argparse._SubParsersAction) -> None:
     p.add_argument("batch", help="a generated WaveGAN batch folder (batch-NNN)")
     p.add_argument("--bars", type=int, nargs="+", default=[2, 4])
     p.add_argument(
-        "--bpm", type=float, default=None, help="tempo of the clips (default: the manifest's, else 125)"
+        "--bpm", type=number_type(low=0, open_low=True), default=None,
+        help="tempo of the clips (default: the manifest's, else 125)"
     )
     p.add_argument("--resample-44k", action="store_true", help="also write the loops at 44.1 kHz")
     p.set_defaults(func=_run_export_loops)

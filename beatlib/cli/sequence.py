@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 
+from beatlib.checks import number_type
 from beatlib.cli.base import command
 
 __all__: list[str] = []  # sub-commands register themselves with @command; nothing to import from here
@@ -32,7 +33,7 @@ def _add_sequence(sub: argparse._SubParsersAction) -> None:
         help="preset (house, techno, breakbeat, hip-hop, simple-house) or a pattern "
         ".json / .mid file (default: house)",
     )
-    p.add_argument("--bpm", type=float, default=124.0, help="tempo (default 124)")
+    p.add_argument("--bpm", type=number_type(low=0, open_low=True), default=124.0, help="tempo (default 124)")
     p.add_argument("--bars", type=int, default=4, help="bars to render (default 4)")
     p.add_argument(
         "--swing",
@@ -135,7 +136,7 @@ def _add_arrange(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--crossfade-ms", type=float, default=10.0, help="crossfade at joins (default 10 ms)")
     p.add_argument(
         "--bpm",
-        type=float,
+        type=number_type(low=0, open_low=True),
         default=None,
         help="tempo of the clips (default: the batch manifest's; none: whole clips)",
     )

@@ -18,7 +18,8 @@ import numpy as np
 from beatlib import dsp
 from beatlib.audio import load_audio, resample, save_audio
 from beatlib.batches import MANIFEST_FILE, batch_clips, read_manifest
-from beatlib.errors import BeatlibError, ConfigError
+from beatlib.checks import check_number
+from beatlib.errors import BeatlibError, ConfigError, DataError
 from beatlib.files import write_json
 from beatlib.tempo import (
     BEATS_PER_BAR,
@@ -128,8 +129,12 @@ def export_loops(batch_dir: str | os.PathLike, *, bars: Sequence[int] = (2, 4),
         raise ConfigError(f"loop bars must be whole numbers >= 1, got {bars}")
     manifest = read_manifest(d)
     if bpm is None:
-        bpm = dataset_tempo(manifest.get("bpm")) or DEFAULT_LOOP_BPM
-    bpm = float(bpm)
+        recorded = manifest.get("bpm")
+        bpm = dataset_tempo(recorded)
+        if bpm is None and recorded is not None:
+            raise DataError(f"{d / MANIFEST_FILE}: bpm {recorded!r} is not a tempo; give one (--bpm)")
+        bpm = bpm or DEFAULT_LOOP_BPM
+    bpm = check_number(bpm, "bpm", low=0, open_low=True)
     tag = bpm_tag(bpm)
     tmp = d / f".loops-tmp{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)

@@ -14,6 +14,7 @@ import numpy as np
 from beatlib import dsp
 from beatlib.audio import mu_law_decode, mu_law_encode
 from beatlib.batches import write_batch
+from beatlib.checks import check_number
 from beatlib.config import WaveNetConfig, load_config
 from beatlib.errors import CheckpointError, ConfigError
 from beatlib.generate.checkpoints import require_checkpoint, restore
@@ -125,8 +126,9 @@ def sample_wavenet(weights_dir: str | os.PathLike, n: int, *, temperature: float
     """
     if int(n) < 1:
         raise ConfigError(f"n must be >= 1, got {n}")
-    if not float(temperature) > 0:
-        raise ConfigError(f"temperature must be > 0, got {temperature}")
+    temperature = check_number(temperature, "temperature", low=0, open_low=True)
+    batch_size = (min(int(n), 1000) if batch_size is None
+                  else check_number(batch_size, "batch_size", integer=True, low=1))
     if int(seed_len) < 0:
         raise ConfigError(f"seed_len must be >= 0, got {seed_len}")
     model, cfg, step = load_wavenet(weights_dir)
@@ -135,9 +137,6 @@ def sample_wavenet(weights_dir: str | os.PathLike, n: int, *, temperature: float
     source = wavenet_seed_clips(weights_dir, data_npz, cfg.instrument)
     if seed_len > min(length, source.shape[1]):
         raise ConfigError(f"seed_len {seed_len} is longer than the clips ({min(length, source.shape[1])})")
-    batch_size = int(batch_size or min(int(n), 1000))
-    if batch_size < 1:
-        raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, len(source), size=int(n))  # the training clip behind each seed
     noisy = source[picks, :seed_len] + rng.normal(0.0, seed_noise, size=(int(n), seed_len))

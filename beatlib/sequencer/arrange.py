@@ -19,6 +19,7 @@ import numpy as np
 
 from beatlib.audio import SILENCE_PEAK, load_audio, resample, to_channels, validate_audio
 from beatlib.batches import latest_batch_dir, read_manifest
+from beatlib.checks import check_number
 from beatlib.errors import BeatlibError, ConfigError, DataError
 from beatlib.sequencer.kit import voice_files
 from beatlib.tempo import beat_samples, beats_that_fit
@@ -187,6 +188,8 @@ def arrange_folder(
         {'A': '.../batch-002/0031.wav', 'B': '.../batch-002/0007.wav'}
     """
     folder = Path(folder)
+    if bpm is not None:  # before any work (0 used to mean "no bpm")
+        bpm = check_number(bpm, "bpm", low=0, open_low=True)
     files, bars, rate = load_bars(folder, channels=2)
     structure = str(structure).upper()
     letters = sorted(set(structure))
@@ -205,7 +208,8 @@ def arrange_folder(
         except BeatlibError:
             bpm = None
     seg = None
-    if bpm:
+    if bpm is not None:
+        bpm = check_number(bpm, "bpm", low=0, open_low=True)
         shortest = min(b.shape[0] for b in bars)
         fit = beats_that_fit(shortest, bpm=float(bpm), sample_rate=rate)
         n_beats = fit if beats is None else int(beats)
@@ -236,5 +240,5 @@ def arrange_folder(
         structure,
         seg,
         {c: str(files[i]) for c, i in chosen.items()},
-        None if not bpm else float(bpm),
+        bpm,
     )
