@@ -117,3 +117,18 @@ def test_a_batch_folder_is_synced_once_before_it_appears(tmp_path, monkeypatch):
         for i in range(3):
             audio.save_audio(d / f"{i}.wav", np.zeros(10), sample_rate=8000)
     assert events == ["sync", "rename", "fsync"]  # no fsync per clip; the root folder after the rename
+
+
+def test_the_cli_turns_a_stray_os_error_into_one_line(monkeypatch, capsys):
+    from beatlib import cli
+
+    def refuse(args):
+        raise PermissionError(13, "Permission denied", "/somewhere/out.wav")
+
+    parser = cli.build_parser()
+    args = parser.parse_args(["demo-kit", "x"])
+    args.func = refuse
+    monkeypatch.setattr(parser, "parse_args", lambda argv=None: args)
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    assert cli.main(["demo-kit", "x"]) == 2
+    assert capsys.readouterr().err == "beatlib demo-kit: error: /somewhere/out.wav: permission denied\n"

@@ -4,7 +4,8 @@ Each sub-command parses its arguments, calls one or two beatlib functions and pr
 short summary. The sub-commands live in this package by topic (:mod:`~beatlib.cli.data`,
 :mod:`~beatlib.cli.train`, :mod:`~beatlib.cli.generate`, :mod:`~beatlib.cli.score`,
 :mod:`~beatlib.cli.sequence`, :mod:`~beatlib.cli.demo`); a new topic is a new module with
-``@command`` functions (:mod:`beatlib.cli.base`), imported below. A
+``@command`` functions (:mod:`beatlib.cli.base`; they export nothing), imported below.
+Handlers import beatlib's modules when they run, so ``beatlib --help`` stays fast. A
 :class:`~beatlib.errors.BeatlibError` is printed as one line (no traceback) with exit code 2.
 TensorFlow's start-up lines are hidden (:func:`beatlib.quiet.quiet_tensorflow`).
 
@@ -22,6 +23,7 @@ from beatlib import __version__
 from beatlib.cli import data, demo, generate, kits, quality, score, sequence, train  # noqa: F401 - they register commands
 from beatlib.cli.base import REGISTRY
 from beatlib.errors import BeatlibError
+from beatlib.files import os_reason
 from beatlib.quiet import quiet_tensorflow
 
 __all__ = ["build_parser", "main"]
@@ -45,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except BeatlibError as e:
         print(f"beatlib {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # an output or input the OS refused, not caught on purpose below: one line
+        print(f"beatlib {args.command}: error: {e.filename or 'file'}: {os_reason(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"beatlib {args.command}: interrupted", file=sys.stderr)
