@@ -1,7 +1,4 @@
-"""``beatlib demo-kit``, ``prepare-loops``, ``prepare-oneshots``: the data sub-commands.
-
-beatlib modules are imported inside the handlers: ``beatlib --help`` stays fast.
-"""
+"""``beatlib demo-kit``, ``prepare-loops``, ``prepare-oneshots``: the data sub-commands."""
 
 from __future__ import annotations
 
@@ -9,7 +6,7 @@ import argparse
 
 from beatlib.cli.base import command
 
-__all__: list[str] = []  # sub-commands register themselves with @command; nothing to import from here
+__all__: list[str] = []
 
 
 @command

@@ -1,7 +1,4 @@
-"""``beatlib sequence`` and ``arrange``: beats and loops from generated sounds.
-
-beatlib modules are imported inside the handlers: ``beatlib --help`` stays fast.
-"""
+"""``beatlib sequence`` and ``arrange``: beats and loops from generated sounds."""
 
 from __future__ import annotations
 
@@ -10,7 +7,7 @@ import argparse
 from beatlib.checks import number_type
 from beatlib.cli.base import command
 
-__all__: list[str] = []  # sub-commands register themselves with @command; nothing to import from here
+__all__: list[str] = []
 
 
 @command

@@ -1,20 +1,7 @@
 """Is the model copying its training data? Similarity scores, pure numpy in, numbers out.
 
-The score of a generated clip ``g`` against a training clip ``t`` of the same shape is
-BeatGAN's::
-
-    score(g, t) = sum((t - g)**2) / sum(t**2)      # flattened over time and channels
-
-0 means identical, 1 means "as far as silence is", 4 means ``g == -t``; a clip is *similar* to
-the training set when its best (lowest) score is ``<= threshold`` (0.1, BeatGAN's choice).
-
-Everything here is vectorised: the ``[N, M]`` matrix of all scores is one float32 matrix
-product per chunk of generated clips, by expanding the square
-``|t - g|^2 = |t|^2 + |g|^2 - 2 g.t``. The per-clip best scores are then recomputed exactly
-(float64, directly from the difference) for the chosen neighbour, so the reported numbers and
-verdicts do not depend on float32 rounding.
-
-Beyond the seed:
+BeatGAN's score (:func:`score`: 0 identical, 1 as far as silence, a clip is *similar* to the
+training set when its best score is ``<= 0.1``), vectorised, and what goes beyond it:
 
 * :mod:`~beatlib.metrics.scores`: the score, :func:`similarity_matrix` and :func:`nearest`;
   :func:`shifted_similarity_matrix` -- the best score over small time shifts (a copy moved by a
