@@ -23,6 +23,8 @@ from typing import Any
 from beatlib.errors import BeatlibError
 from beatlib.paths import ProjectPaths
 
+__all__ = ["DEMO_STEPS", "Step", "notebooks_dir", "run_series", "where_everything_is"]
+
 
 @dataclasses.dataclass(frozen=True)
 class Step:
