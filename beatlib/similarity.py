@@ -23,6 +23,7 @@ import numpy as np
 
 from beatlib import metrics
 from beatlib.batches import batch_clips, latest_batch_dir
+from beatlib.checks import check_number
 from beatlib.errors import AudioError, DataError
 from beatlib.files import write_json
 from beatlib.hints import dataset_hint, generate_hint
@@ -402,13 +403,16 @@ def write_examples(scored: ScoredBatch, out_dir: str | os.PathLike, *, n: int = 
     All folders are built in a temporary folder first; then the previous ``exN`` folders
     written by beatlib (those holding ``example.json``) are replaced. A folder ``exN`` that
     beatlib did not write is never touched: the call fails before writing anything.
-    ``out_dir/README.md`` is written only if missing.
+    ``out_dir/README.md`` is written only if missing. ``n=0`` writes nothing and keeps the
+    previous examples (they are replaced only by a new set).
 
     Returns:
         The new example folders.
     """
     from beatlib.audio import save_audio
 
+    if check_number(n, "n", integer=True, low=0) == 0:
+        return []
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     old = sorted(d for d in out.iterdir() if d.is_dir() and _EX_RE.match(d.name))

@@ -80,12 +80,13 @@ def test_silent_training_clips_have_a_defined_score(rng):
     with np.errstate(all="raise"):  # no division by zero warnings either
         m = metrics.similarity_matrix(g, t)
     assert m[0, 1] == np.inf  # sound vs silence: never similar
-    assert m[1, 1] == 0.0  # silence vs silence: identical
+    assert m[1, 1] == np.inf  # silence vs silence: no evidence of copying (issue 15 item 18)
     assert m[1, 0] == pytest.approx(1.0)  # silence vs sound: 1
     assert not np.isnan(m).any()
-    assert metrics.score(t[1], t[1]) == 0.0 and metrics.score(t[0], t[1]) == np.inf
+    assert metrics.score(t[1], t[1]) == np.inf and metrics.score(t[0], t[1]) == np.inf
     r = metrics.evaluate(g, t, sample_rate=8000, mel=False)
-    assert r.nearest.tolist() == [0, 1] and r.best_score.tolist() == [0.0, 0.0]
+    assert r.nearest.tolist() == [0, 0] and r.best_score[0] == 0.0 and r.best_score[1] == pytest.approx(1.0)
+    assert r.similar.tolist() == [True, False]  # a silent clip is not a copy of a silent one
 
 
 def test_shifted_copy_caught_only_by_shift_tolerant_score(rng):

@@ -108,16 +108,15 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """``num / den`` with the silent-reference rule (see :func:`similarity_matrix`).
 
     ``num`` is ``[n, M]`` (clamped at 0 here: cancellation in the expanded square can make
-    it slightly negative), ``den`` is ``[M]``. Where ``den == 0``: 0 if ``num`` is 0 (silence
-    against silence is identical), else +inf.
+    it slightly negative), ``den`` is ``[M]``. Where ``den == 0``: +inf (a silent reference
+    is nobody's neighbour; silence against silence is no evidence of copying).
     """
     num = np.maximum(num, 0.0)
     silent = den <= 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         out = num / np.where(silent, 1.0, den)
     if silent.any():
-        # Tolerance for "the generated clip is silent too": float32 rounding of |g|^2.
-        out[:, silent] = np.where(num[:, silent] <= 0.0, 0.0, np.inf)
+        out[:, silent] = np.inf
     return out
 
 
@@ -180,7 +179,7 @@ def score(generated: np.ndarray, training: np.ndarray) -> float:
     """BeatGAN's score of one generated clip against one training clip, exactly (float64).
 
     ``sum((t - g)**2) / sum(t**2)`` over all samples and channels. A silent training clip
-    gives 0 if the generated clip is silent too, else ``inf``.
+    gives ``inf``, also against a silent generated clip (silence copies nothing).
 
     Example:
         >>> t = np.array([1.0, -1.0, 0.5])
@@ -195,7 +194,7 @@ def score(generated: np.ndarray, training: np.ndarray) -> float:
         )
     num, den = float(np.sum((t - g) ** 2)), float(np.sum(t**2))
     if den == 0.0:
-        return 0.0 if num == 0.0 else float("inf")
+        return float("inf")
     return num / den
 
 
@@ -211,8 +210,8 @@ def similarity_matrix(
     below the 0.1 threshold; use :func:`refine` for exact values of chosen pairs.
 
     Silent training clips (all samples exactly 0): the score is undefined (0/0 or x/0); we
-    define it as 0 when the generated clip is silent too and ``inf`` otherwise, so a silent
-    training clip is never anybody's "similar" neighbour except a silent clip's.
+    define it as ``inf``, so a silent training clip is never anybody's "similar" neighbour, not
+    even a silent generated clip's (which scores 1 against every sound: novel, not a copy).
 
     Example:
         >>> t = np.ones((2, 8, 1), np.float32); t[1] *= 2
@@ -253,7 +252,7 @@ def refine(
         if shifts is not None and shifts[i]:
             ref = _delay(ref[None], int(shifts[i]), edges)[0]
         num = float(np.sum((ref - g[i]) ** 2))
-        out[i] = (0.0 if num == 0.0 else np.inf) if den == 0.0 else num / den
+        out[i] = np.inf if den == 0.0 else num / den
     return out
 
 
