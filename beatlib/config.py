@@ -10,16 +10,31 @@ Example:
     >>> WaveNetConfig.from_dict(cfg.to_dict()) == cfg
     True
 """
+
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from pathlib import Path
-from typing import Any, Type, TypeVar
+from typing import Any, TypeVar
 
 from beatlib import hints
 from beatlib.errors import CheckpointError, ConfigError
 from beatlib.files import read_json, write_json
+
+__all__ = [
+    "CONFIG_FILE",
+    "WAVEGAN_PROFILES",
+    "WAVENET_PROFILES",
+    "WaveGANConfig",
+    "WaveNetConfig",
+    "check_same_config",
+    "load_config",
+    "save_config",
+    "wavegan_profile",
+    "wavenet_profile",
+]
 
 C = TypeVar("C", bound="_Config")
 
@@ -35,18 +50,28 @@ class _Config:
         return d
 
     @classmethod
-    def from_dict(cls: Type[C], d: dict[str, Any]) -> C:
+    def from_dict(cls: type[C], d: dict[str, Any]) -> C:
+        """The config of a dict (e.g. read from ``config.json``); ConfigError names a bad field.
+
+        Example:
+            >>> WaveNetConfig.from_dict({"batch_size": "20"})
+            Traceback (most recent call last):
+            ...
+            beatlib.errors.ConfigError: WaveNetConfig.batch_size must be an int, got '20'
+        """
+        if not isinstance(d, dict):
+            raise ConfigError(f"a {cls.__name__} must be a JSON object, got {type(d).__name__}")
         d = dict(d)
         kind = d.pop("_type", cls.__name__)
         if kind != cls.__name__:
             raise ConfigError(f"config is a {kind}, expected a {cls.__name__}")
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = set(d) - set(fields)
+        defaults = cls()
+        fields = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - fields
         if unknown:
             raise ConfigError(f"unknown {cls.__name__} fields: {sorted(unknown)}")
         for k, v in d.items():
-            if isinstance(v, list):
-                d[k] = tuple(tuple(x) if isinstance(x, list) else x for x in v)
+            d[k] = _typed(f"{cls.__name__}.{k}", v, getattr(defaults, k))
         return cls(**d)
 
     def replace(self: C, **changes: Any) -> C:
@@ -54,20 +79,56 @@ class _Config:
         return dataclasses.replace(self, **changes)
 
 
-def save_config(cfg: _Config, directory: "str | os.PathLike") -> Path:
+def _typed(name: str, value: Any, default: Any) -> Any:
+    """``value`` as the type of ``default`` (JSON lists become tuples); ConfigError if it is not."""
+    if isinstance(default, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{name} must be a list, got {value!r}")
+        kind = type(default[0]) if default else None
+        return tuple(_typed(name, x, default[0]) if kind else x for x in value)
+    if isinstance(default, bool) or isinstance(value, bool):
+        ok = isinstance(value, bool) and isinstance(default, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int)
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float))
+        value = float(value) if ok else value
+    else:
+        ok = isinstance(value, type(default))
+    if not ok:
+        raise ConfigError(
+            f"{name} must be a{'n' if type(default).__name__[0] in 'aeiou' else ''} "
+            f"{type(default).__name__}, got {value!r}"
+        )
+    return value
+
+
+def save_config(cfg: _Config, directory: str | os.PathLike) -> Path:
     """Write ``cfg`` as ``directory/config.json`` (atomically)."""
     return write_json(Path(directory) / CONFIG_FILE, cfg.to_dict())
 
 
-def load_config(cls: Type[C], directory: "str | os.PathLike") -> C:
-    """Read the config saved in ``directory``; CheckpointError if there is none."""
+def load_config(cls: type[C], directory: str | os.PathLike) -> C:
+    """Read the config saved in ``directory``.
+
+    Raises:
+        CheckpointError: there is none. ConfigError: it is corrupt or has a bad field (names the file).
+    """
     path = Path(directory) / CONFIG_FILE
     if not path.exists():
         raise CheckpointError(f"{path}: no saved config (is {directory} a beatlib model folder?)")
-    return cls.from_dict(read_json(path))
+    try:
+        return cls.from_dict(read_json(path))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ConfigError(
+            f"{path}: not a readable config ({e}); restore it from backups/ or delete "
+            "the run folder to start again"
+        ) from None
+    except (ConfigError, TypeError) as e:
+        raise ConfigError(f"{path}: {e}") from None
 
 
-def check_same_config(saved: _Config, requested: _Config, directory: "str | os.PathLike") -> None:
+def check_same_config(saved: _Config, requested: _Config, directory: str | os.PathLike) -> None:
     """Raise CheckpointError naming the differing fields if a resume would change the model."""
     if saved == requested:
         return
@@ -99,6 +160,18 @@ class WaveNetConfig(_Config):
         learning_rate: Adam step size. loss_threshold: stop when the mean loss is below it.
         max_steps: hard limit on training steps. checkpoint_every: steps between checkpoints.
         instrument: what the run was trained on (set by training from the data; clip_len too).
+        position_taus_ms: local conditioning on the time since the clip's start: features
+            ``exp(-t / tau)`` for these time constants (ms), projected per layer and added in
+            every gated unit; empty: none (the model knows only its receptive field).
+        instruments: global conditioning: one model for these instruments (an embedding added
+            in every gated unit), sampled per instrument; empty: one unconditional model.
+        augment: on-the-fly augmentation of the training clips (:mod:`beatlib.pipelines`):
+            ``"auto"`` (on when an instrument has fewer than ``augment_below`` clips), ``"on"``,
+            ``"off"``. aug_gain_db: random gain in [-aug_gain_db, 0] dB; aug_polarity: random
+            sign; aug_pitch: resampling by a factor in [1 - aug_pitch, 1 + aug_pitch];
+            aug_offset_ms: the onset is delayed by up to this much (fractional samples).
+        mixed_precision: bfloat16 matmuls in training (loss and softmax in float32).
+        jit_compile: compile the training step with XLA.
     """
 
     name: str = "default"
@@ -116,13 +189,39 @@ class WaveNetConfig(_Config):
     loss_threshold: float = 0.01
     max_steps: int = 100_000
     checkpoint_every: int = 100
+    position_taus_ms: tuple[float, ...] = ()
+    instruments: tuple[str, ...] = ()
+    augment: str = "auto"
+    augment_below: int = 200
+    aug_gain_db: float = 6.0
+    aug_polarity: bool = True
+    aug_pitch: float = 0.03
+    aug_offset_ms: float = 0.5
+    mixed_precision: bool = False
+    jit_compile: bool = False
 
     def __post_init__(self) -> None:
         _check(len(self.dilations) > 0, "WaveNetConfig.dilations is empty")
+        _check(all(float(t) > 0 for t in self.position_taus_ms),
+               f"position_taus_ms must be > 0, got {self.position_taus_ms}")
+        _check(len(set(self.instruments)) == len(self.instruments),
+               f"instruments must differ, got {self.instruments}")
+        _check(self.augment in ("auto", "on", "off"), f"augment must be auto, on or off, got {self.augment!r}")
+        _check(self.aug_gain_db >= 0 and 0 <= self.aug_pitch < 0.5 and self.aug_offset_ms >= 0,
+               "aug_gain_db and aug_offset_ms must be >= 0 and aug_pitch in [0, 0.5)")
         _check(all(int(d) >= 1 for d in self.dilations), f"dilations must be >= 1, got {self.dilations}")
         _check(self.filter_width == 2, f"only filter_width=2 is supported, got {self.filter_width}")
-        for f in ("residual_channels", "dilation_channels", "skip_channels", "quantization",
-                  "sample_rate", "clip_len", "batch_size", "max_steps", "checkpoint_every"):
+        for f in (
+            "residual_channels",
+            "dilation_channels",
+            "skip_channels",
+            "quantization",
+            "sample_rate",
+            "clip_len",
+            "batch_size",
+            "max_steps",
+            "checkpoint_every",
+        ):
             _check(int(getattr(self, f)) >= 1, f"WaveNetConfig.{f} must be >= 1, got {getattr(self, f)}")
         _check(self.learning_rate > 0, f"learning_rate must be > 0, got {self.learning_rate}")
 
@@ -131,17 +230,38 @@ WAVENET_PROFILES: dict[str, WaveNetConfig] = {
     # The issue's default: 2 stacks of 1..512, 32/32/64 channels.
     "default": WaveNetConfig(),
     # Fewer, narrower layers (1..256 then 1..128): trains several times faster on a CPU; receptive field 767.
-    "cpu": WaveNetConfig(name="cpu", dilations=tuple(2**i for i in range(9)) * 1 + tuple(2**i for i in range(8)),
-                         residual_channels=24, dilation_channels=24, skip_channels=48),
+    "cpu": WaveNetConfig(
+        name="cpu",
+        dilations=tuple(2**i for i in range(9)) * 1 + tuple(2**i for i in range(8)),
+        residual_channels=24,
+        dilation_channels=24,
+        skip_channels=48,
+    ),
     # The shipped demo weights: ~4.5x fewer FLOPs per sample than default, receptive field 767
     # (a few periods of a kick's fundamental); a training step is a fraction of a second on a CPU.
-    "demo": WaveNetConfig(name="demo", dilations=tuple(2**i for i in range(9)) + tuple(2**i for i in range(8)),
-                          residual_channels=16, dilation_channels=16, skip_channels=32, batch_size=8,
-                          learning_rate=2e-3, max_steps=3000, checkpoint_every=100),
+    "demo": WaveNetConfig(
+        name="demo",
+        dilations=tuple(2**i for i in range(9)) + tuple(2**i for i in range(8)),
+        residual_channels=16,
+        dilation_channels=16,
+        skip_channels=32,
+        batch_size=8,
+        learning_rate=2e-3,
+        max_steps=3000,
+        checkpoint_every=100,
+    ),
     # Tests and smoke runs only.
-    "tiny": WaveNetConfig(name="tiny", dilations=(1, 2, 4, 8, 1, 2, 4, 8), residual_channels=8,
-                          dilation_channels=8, skip_channels=16, clip_len=400, batch_size=4,
-                          max_steps=20, checkpoint_every=5),
+    "tiny": WaveNetConfig(
+        name="tiny",
+        dilations=(1, 2, 4, 8, 1, 2, 4, 8),
+        residual_channels=8,
+        dilation_channels=8,
+        skip_channels=16,
+        clip_len=400,
+        batch_size=4,
+        max_steps=20,
+        checkpoint_every=5,
+    ),
 }
 
 
@@ -188,13 +308,17 @@ class WaveGANConfig(_Config):
     sample_rate: int = 14700
 
     def __post_init__(self) -> None:
-        _check(self.slice_len in (16384, 32768, 65536),
-               f"WaveGAN slice_len must be 16384, 32768 or 65536, got {self.slice_len}")
+        _check(
+            self.slice_len in (16384, 32768, 65536),
+            f"WaveGAN slice_len must be 16384, 32768 or 65536, got {self.slice_len}",
+        )
         _check(self.channels >= 1, f"channels must be >= 1, got {self.channels}")
         for f in ("latent_dim", "dim", "kernel_len", "batch_size", "d_updates", "sample_rate"):
             _check(int(getattr(self, f)) >= 1, f"WaveGANConfig.{f} must be >= 1, got {getattr(self, f)}")
         _check(self.phaseshuffle_rad >= 0, f"phaseshuffle_rad must be >= 0, got {self.phaseshuffle_rad}")
-        _check(self.post_proc_filt_len >= 0, f"post_proc_filt_len must be >= 0, got {self.post_proc_filt_len}")
+        _check(
+            self.post_proc_filt_len >= 0, f"post_proc_filt_len must be >= 0, got {self.post_proc_filt_len}"
+        )
         _check(self.noise_copies >= 0 and self.noise_std >= 0, "noise_copies and noise_std must be >= 0")
 
 

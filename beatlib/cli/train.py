@@ -1,7 +1,4 @@
-"""``beatlib train-wavenet`` and ``train-wavegan``.
-
-beatlib modules are imported inside the handlers: ``beatlib --help`` stays fast.
-"""
+"""``beatlib train-wavenet`` and ``train-wavegan``."""
 
 from __future__ import annotations
 
@@ -9,7 +6,7 @@ import argparse
 
 from beatlib.cli.base import command
 
-__all__: list[str] = []  # sub-commands register themselves with @command; nothing to import from here
+__all__: list[str] = []
 
 
 @command
@@ -44,6 +41,11 @@ def _add_train_wavenet(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--keep", type=int, default=3, help="checkpoints to keep (default 3)")
     p.add_argument("--seed", type=int, default=0, help="initial weights and data order")
+    p.add_argument(
+        "--new-data",
+        action="store_true",
+        help="continue a run on a dataset other than the one it was trained on (noted in its history)",
+    )
     p.set_defaults(func=_run_train_wavenet)
 
 
@@ -70,6 +72,7 @@ def _run_train_wavenet(args: argparse.Namespace) -> int:
         loss_threshold=args.threshold,
         max_to_keep=args.keep,
         seed=args.seed,
+        new_data=args.new_data,
     )
     print(
         f"trained {r.step - r.start_step} steps (now at step {r.step}, mean loss {r.loss:.4f}); "
@@ -111,6 +114,26 @@ def _add_train_wavegan(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backup-every-s", type=float, default=3600.0, help="seconds between backup copies")
     p.add_argument("--preview-every", type=int, default=500, help="steps between TensorBoard audio previews")
     p.add_argument("--seed", type=int, default=0, help="data order and preview latents")
+    p.add_argument(
+        "--eval-every",
+        type=int,
+        default=500,
+        help="steps between measuring a generated batch (on-grid share, log-mel distances, copies; "
+        "the best one is kept in best/ and generation uses it; 0: off). Default 500",
+    )
+    p.add_argument("--eval-n", type=int, default=40, help="clips per measurement (default 40)")
+    p.add_argument(
+        "--slice-len",
+        type=int,
+        choices=(16384, 32768, 65536),
+        default=None,
+        help="samples per generated clip; must match the prepared loops (default: the profile's, 16384)",
+    )
+    p.add_argument(
+        "--new-data",
+        action="store_true",
+        help="continue a run on a dataset other than the one it was trained on (noted in its history)",
+    )
     p.set_defaults(func=_run_train_wavegan)
 
 
@@ -129,6 +152,8 @@ def _run_train_wavegan(args: argparse.Namespace) -> int:
         cfg = load_config(WaveGANConfig, args.out)
     else:
         cfg = wavegan_profile("paper")
+    if args.slice_len is not None:
+        cfg = cfg.replace(slice_len=args.slice_len)
     steps = args.steps if args.steps is not None else _WAVEGAN_DEFAULT_STEPS.get(cfg.name, 2_000)
     run = train_wavegan(
         args.data,
@@ -141,6 +166,9 @@ def _run_train_wavegan(args: argparse.Namespace) -> int:
         backup_every_s=args.backup_every_s,
         preview_every=args.preview_every,
         seed=args.seed,
+        new_data=args.new_data,
+        eval_every=args.eval_every,
+        eval_n=args.eval_n,
     )
     print(
         f"trained {run.step - run.start_step} steps; weights in {run.out_dir} "

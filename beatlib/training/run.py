@@ -140,7 +140,7 @@ def load_checkpoint(
         raise CheckpointError(f"{directory}: no {'best ' if which == 'best' else ''}checkpoint")
     step = tf.Variable(0, dtype=tf.int64, trainable=False)
     try:
-        status = tf.train.Checkpoint(step=step, **trackables).restore(path)
+        status = tf.train.Checkpoint(step=step, **trackables).read(path)  # read: save_counter is not ours
         status = status.expect_partial() if partial else status
         status.assert_existing_objects_matched()
     except Exception as e:  # noqa: BLE001 - TF raises many kinds (OpError, IndexError, AssertionError)

@@ -19,10 +19,14 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from beatlib import hints
 from beatlib.config import CONFIG_FILE, WaveGANConfig, load_config, wavegan_profile
 from beatlib.data import add_white_noise, load_loops
 from beatlib.errors import ConfigError, DataError
+from beatlib.generate.wavegan import WaveGANSampler
 from beatlib.models.wavegan import WaveGANTrainer, sample_latents
+from beatlib.quality.evaluate import SELECTION, wavegan_evaluator
+from beatlib.tempo import dataset_tempo
 from beatlib.training.loop import Schedule, TrainingProgress, make_strategy, train_loop
 from beatlib.training.run import HISTORY_FILE, RunDir, data_fingerprint, read_history, trim_history
 
@@ -109,10 +113,7 @@ def load_training_loops(data_npz: str | os.PathLike, cfg: WaveGANConfig):
         raise DataError(
             f"{data_npz}: clips have {audio.shape[2]} channel(s) but the config asks for {cfg.channels}"
         )
-    bpm = getattr(loops, "bpm", None)
-    bpm = np.asarray(bpm, np.float64) if bpm is not None else np.zeros(0)
-    bpm = float(np.median(bpm[np.isfinite(bpm)])) if np.isfinite(bpm).any() else None
-    return audio, int(loops.sample_rate), bpm
+    return audio, int(loops.sample_rate), dataset_tempo(getattr(loops, "bpm", None))
 
 
 def train_wavegan(
@@ -132,6 +133,7 @@ def train_wavegan(
     new_data: bool = False,
     evaluate: Callable[[int], dict] | None = None,
     eval_every: int = 0,
+    eval_n: int = 40,
     best: str = "",
     best_mode: str = "min",
     on_progress: Callable[[TrainingProgress], None] | None = None,
@@ -162,7 +164,12 @@ def train_wavegan(
     log_every : steps per logged row (means over those steps).
     preview_every : steps between audio previews (0 = only at the end).
     new_data : continue a run on a dataset other than the one it was trained on.
-    evaluate, eval_every, best, best_mode : see :func:`beatlib.training.loop.train_loop`.
+    evaluate, eval_every, best, best_mode : see :func:`beatlib.training.loop.train_loop`. With
+        ``eval_every`` and no ``evaluate``, the generator is measured in memory every ``eval_every``
+        steps by :func:`beatlib.quality.wavegan_evaluator` on ``eval_n`` clips against the training
+        loops (on-grid share, log-mel Frechet and NN ratio, copies: ``eval_loops/*`` in the history
+        and TensorBoard), and the highest ``eval_selection`` is kept as the ``best/`` checkpoint,
+        which generation then uses.
     on_progress : called with a :class:`TrainingProgress` at every logged row.
     log : where one-line messages go (None: silent).
 
@@ -232,6 +239,14 @@ def train_wavegan(
                 k: strat.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None) for k, v in per_replica.items()
             }
 
+        if eval_every and evaluate is None:
+            measure = wavegan_evaluator(data_npz, n=int(eval_n), seed=seed)
+
+            def evaluate(step: int) -> dict:
+                return measure(WaveGANSampler(trainer.generator, cfg, step, out))
+
+            best, best_mode = best or SELECTION, "max" if not best else best_mode
+
         fixed_z = tf.constant(sample_latents(WAVEGAN_PREVIEWS, cfg.latent_dim, seed=seed))  # [k, latent]
 
         def preview(step: int) -> np.ndarray:
@@ -274,7 +289,8 @@ def describe_wavegan_run(
     steps: int | None = None,
     relative_to: str | os.PathLike | None = None,
 ) -> str:
-    """Where a WaveGAN run's files are and the terminal commands that resume or repeat it.
+    """Where a WaveGAN run's files are and the terminal commands that resume or repeat it
+    (the facts of the run folder, worded by :func:`beatlib.hints.wavegan_run_text`).
 
     Paths are shown relative to ``relative_to`` (e.g. the project folder) when given, so the
     commands can be pasted into a terminal opened there.
@@ -285,31 +301,17 @@ def describe_wavegan_run(
     run folder: weights/wavegan ...
     """
     out = Path(out_dir)
+    hist = read_history(out)
     ckpts = sorted(out.glob("ckpt-*.index"), key=lambda p: int(p.stem.split("-")[1]))
     backups = sorted(p.name for p in (out / "backups").glob("step-*")) if (out / "backups").is_dir() else []
-    profile = load_config(WaveGANConfig, out).name if (out / CONFIG_FILE).exists() else "paper"
-    hist = read_history(out)
-    target = steps or (hist[-1]["step"] if hist else 1000)
-    if relative_to is not None:
-        try:
-            out = out.resolve().relative_to(Path(relative_to).resolve())
-        except ValueError:
-            pass
-    lines = [
-        f"run folder:   {out}",
-        f"checkpoints:  {', '.join(p.stem for p in ckpts) or 'none yet'}",
-        f"backups:      {', '.join(backups) or 'none yet'}  (in {out / 'backups'})",
-        f"config:       {out / CONFIG_FILE}",
-        f"loss history: {out / HISTORY_FILE}",
-        f"TensorBoard:  tensorboard --logdir {out / 'logs'}",
-        "",
-        "resume here (or in a terminal; the run continues from its latest checkpoint):",
-        f"  beatlib train-wavegan {data_npz} --out {out} --steps {target}",
-        "train the paper-size model on a GPU server (copy the .npz; "
-        "add --strategy mirrored for several GPUs):",
-        f"  beatlib train-wavegan {data_npz} --out weights/wavegan-paper --profile paper --steps 200000",
-        f"then sample: beatlib generate-wavegan {out} --n 40 --out generated_output/wavegan",
-    ]
-    if profile != "paper":
-        lines.insert(4, f"profile:      {profile}")
-    return "\n".join(lines)
+    return hints.wavegan_run_text(
+        out,
+        data_npz,
+        target_step=steps or (hist[-1]["step"] if hist else 1000),
+        checkpoints=[p.stem for p in ckpts],
+        backups=backups,
+        profile=load_config(WaveGANConfig, out).name if (out / CONFIG_FILE).exists() else "paper",
+        config_file=CONFIG_FILE,
+        history_file=HISTORY_FILE,
+        relative_to=relative_to,
+    )
