@@ -5,11 +5,17 @@ Prints ``name: value`` lines: samples/s and real-time factor (audio seconds per 
 of naive full-context generation over the fast generator, batch 1, 3200-sample context);
 achieved GFLOP/s at batch 1000; one training step's time (batch 20 x 3200).
 
-Generation is measured as ``beatlib generate-*`` and notebook 04 run it, with
-:func:`beatlib.generate.use_generation_threads` (each op on one thread, the batch shards side by
-side), in a child process because TensorFlow's thread pools are fixed per process. A second
-child measures batch 1000 with TensorFlow's default threads (``rtf_batch1000_default_threads``,
-what a process that also trains gets); the parent times the training step (default threads).
+On a CPU the sampler runs its step loops in a session with its own threads (each op on one
+thread, the batch shards side by side), whatever threads the process started TensorFlow with.
+Two child processes measure it (TensorFlow's thread pools are fixed per process): one after
+:func:`beatlib.generate.use_generation_threads` (the old way: the process itself set to one
+thread per op), one with TensorFlow's default threads (a notebook kernel that already ran
+TensorFlow, a process that also trains). Each child also times batch 1000 on the old eager path
+(``own_threads=False``: the process's threads). ``generation_threads_speedup`` is the old ratio
+(eager, process set by use_generation_threads, over eager with default threads);
+``own_threads_speedup`` what the sampler's own threads give a default-threads process;
+``own_over_old`` the new default against the old best (1.0: the speed holds). The parent times
+the training step (default threads).
 Weights are random: the speed does not depend on them. Timings on a shared machine are
 noisy; ratios measured in one run are the meaningful part.
 
@@ -63,7 +69,11 @@ def parent(args: argparse.Namespace) -> None:
         print(f"{name}: {value}", flush=True)
     default = child(args, "default", "1,1000")
     print(f"rtf_batch1000_default_threads: {default['rtf_batch1000']}")
-    print(f"generation_threads_speedup: {float(fast['rtf_batch1000']) / float(default['rtf_batch1000']):.2f}")
+    print(f"rtf_batch1000_eager_default_threads: {default['rtf_batch1000_eager']}")
+    old, old_default = float(fast["rtf_batch1000_eager"]), float(default["rtf_batch1000_eager"])
+    print(f"generation_threads_speedup: {old / old_default:.2f}")
+    print(f"own_threads_speedup: {float(default['rtf_batch1000']) / old_default:.2f}")
+    print(f"own_over_old: {float(default['rtf_batch1000']) / old:.2f}")
     print(f"naive_step_s_batch1: {default['naive_step_s_batch1']}")
     naive = float(default["naive_step_s_batch1"])
     print(f"fast_over_naive: {naive * float(fast['samples_per_s_batch1']):.0f}")
@@ -99,6 +109,11 @@ def generation(args: argparse.Namespace) -> None:
         if b == 1000:
             print(f"seconds_batch1000: {dt:.2f}")
             print(f"gflops_batch1000: {flops_per_sample(cfg) * b * n / dt / 1e9:.1f}")
+            eager = FastWaveNetSampler(model, cfg, own_threads=False)  # the process's threads
+            eager.sample(seeds, 8)
+            t0 = time.perf_counter()
+            eager.sample(seeds, n)
+            print(f"rtf_batch1000_eager: {b * n / sr / (time.perf_counter() - t0):.2f}")
 
     if args.threads != "default":
         return
