@@ -85,9 +85,14 @@ def _run_sequence(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from beatlib import sequencer
+    from beatlib.files import check_writable
     from beatlib.paths import ProjectPaths
 
     pattern = sequencer.load_pattern(args.pattern)
+    out = Path(args.out) if args.out else ProjectPaths(args.project).beats / "beat.wav"
+    midi = out.with_suffix(".mid") if args.midi is True else args.midi
+    for target in (out, out.with_suffix(".json"), *([Path(midi)] if midi else [])):
+        check_writable(target)  # before rendering, not after writing the WAV
     choke = False if args.choke is None else (True if not args.choke else args.choke)
     beat = sequencer.render(
         pattern,
@@ -103,7 +108,6 @@ def _run_sequence(args: argparse.Namespace) -> int:
         tail=args.tail,
     )
     if args.out:
-        midi = Path(args.out).with_suffix(".mid") if args.midi is True else args.midi
         written = sequencer.save_beat(beat, args.out, bits=args.bits, midi=midi)
     else:  # a new numbered file, also when other runs save at the same moment
         written = sequencer.save_new_beat(

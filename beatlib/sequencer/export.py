@@ -23,7 +23,7 @@ import numpy as np
 
 from beatlib.audio import save_audio
 from beatlib.errors import ConfigError
-from beatlib.files import place_unique, write_json
+from beatlib.files import atomic_paths, check_writable, place_unique, write_json
 from beatlib.sequencer.arrange import Arrangement
 from beatlib.sequencer.midi import write_midi
 from beatlib.sequencer.render import Beat
@@ -46,7 +46,8 @@ def save_beat(
 
     The manifest (default ``<path>.json``) lists the settings, the pattern and every hit:
     voice, bar, step, sample position, time, velocity and which sample file played.
-    All files are written atomically (an existing ``path`` is replaced; see
+    All files are written as one unit (:func:`beatlib.files.atomic_paths`): every one of them
+    or, if one cannot be written, none (an existing ``path`` is replaced; see
     :func:`save_new_beat` for numbered files that never overwrite). Returns
     ``{"wav": ..., "midi": ..., "manifest": ...}``.
     """
@@ -54,8 +55,14 @@ def save_beat(
     path = Path(path)
     if path.suffix.lower() not in (".wav", ".wave"):
         raise ConfigError(f"{path}: the beat is written as WAV, use a .wav file name")
-    wav = save_audio(path, beat.audio, sample_rate=beat.sample_rate, subtype=subtype)
-    return _beat_side_files(beat, wav, bits=bits, midi=midi, manifest=manifest)
+    finals = _beat_files(path, midi, manifest)
+    for p in finals.values():
+        check_writable(p)
+    with atomic_paths(*finals.values()) as tmps:
+        tmp = dict(zip(finals, tmps))
+        save_audio(tmp["wav"], beat.audio, sample_rate=beat.sample_rate, subtype=subtype)
+        _write_side_files(beat, finals, tmp, bits=bits)
+    return finals
 
 
 def save_new_beat(
@@ -75,10 +82,16 @@ def save_new_beat(
     ``midi``: True (beside the WAV), False, or a path of its own.
     """
     stem = stem or f"{beat.pattern.name}-{beat.bpm:g}bpm"
+    if midi and midi is not True:
+        check_writable(midi)  # before a WAV is claimed
     wav = _claim_wav(folder, stem, beat.audio, sample_rate=beat.sample_rate, bits=bits)
-    return _beat_side_files(
-        beat, wav, bits=bits, midi=wav.with_suffix(".mid") if midi is True else midi or None
-    )
+    finals = _beat_files(wav, wav.with_suffix(".mid") if midi is True else midi or None, True)
+    try:
+        _write_side_files(beat, finals, finals, bits=bits)
+    except BaseException:
+        wav.unlink(missing_ok=True)  # a beat without its manifest is not left behind
+        raise
+    return finals
 
 
 def save_arrangement(arr: Arrangement, path: str | os.PathLike, *, bits: int = 16) -> dict[str, Path]:
@@ -106,23 +119,27 @@ def _subtype(bits: int) -> str:
     return subtype
 
 
-def _beat_side_files(
-    beat: Beat,
-    wav: Path,
-    *,
-    bits: int,
-    midi: str | os.PathLike | None,
-    manifest: str | os.PathLike | bool = True,
+def _beat_files(
+    wav: Path, midi: str | os.PathLike | None, manifest: str | os.PathLike | bool
 ) -> dict[str, Path]:
-    written = {"wav": wav}
+    """``{"wav", "midi", "manifest"}``: the paths a beat is saved to (missing ones left out)."""
+    files = {"wav": Path(wav)}
     if midi:
-        written["midi"] = write_midi(beat.pattern, midi, bpm=beat.bpm, bars=beat.bars)
+        files["midi"] = Path(midi)
     if manifest:
-        mpath = wav.with_suffix(".json") if manifest is True else Path(manifest)
+        files["manifest"] = files["wav"].with_suffix(".json") if manifest is True else Path(manifest)
+    return files
+
+
+def _write_side_files(beat: Beat, finals: dict[str, Path], to: dict[str, Path], *, bits: int) -> None:
+    """Write the MIDI file and manifest named in ``finals`` to the paths ``to`` (temporary twins)."""
+    if "midi" in finals:
+        write_midi(beat.pattern, to["midi"], bpm=beat.bpm, bars=beat.bars)
+    if "manifest" in finals:
         data = beat.manifest()
-        data.update(wav=str(wav), bits=int(bits), midi=str(written["midi"]) if midi else None)
-        written["manifest"] = write_json(mpath, data)
-    return written
+        midi = str(finals["midi"]) if "midi" in finals else None
+        data.update(wav=str(finals["wav"]), bits=int(bits), midi=midi)
+        write_json(to["manifest"], data)
 
 
 def _claim_wav(

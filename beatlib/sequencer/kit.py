@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from beatlib import kits
-from beatlib.audio import find_audio_files, load_audio, resample, validate_audio
+from beatlib.audio import DC_BLOCK_HZ, find_audio_files, read_audio, resample, validate_audio
 from beatlib.batches import batch_clips, latest_batch_dir
 from beatlib.dsp import detect_onset
 from beatlib.errors import DataError
@@ -92,7 +92,8 @@ class Kit:
             # a silent generated sample is kept (it plays as a silent hit) rather than failing
             # a whole render; unreadable files and NaN still raise AudioError naming the file
             if isinstance(src, (str, os.PathLike)):
-                y, rate = load_audio(src, allow_silent=True)
+                read = read_audio(src, allow_silent=True, dc_block_hz=DC_BLOCK_HZ)  # a DC offset clicks
+                y, rate = read.audio, read.sample_rate
             else:
                 y = validate_audio(
                     np.asarray(src, np.float32), source=self.name(voice, index), allow_silent=True
@@ -100,7 +101,7 @@ class Kit:
                 rate = self.source_rate
             # the onset is found before resampling: a resampler's pre-ringing is not the attack
             onset = int(round(detect_onset(y) * self.sample_rate / rate))
-            y = resample(y, orig_sr=rate, target_sr=self.sample_rate)
+            y = resample(y, orig_sr=rate, target_sr=self.sample_rate, source=self.name(voice, index))
             self._cache[key] = Sound(self.name(voice, index), y, min(onset, y.shape[0] - 1))
         return self._cache[key]
 
