@@ -4,6 +4,7 @@
 recomputes the network over the full context at every step, for tests and the benchmark; both
 draw the same random numbers (:func:`_wn_uniform`, :func:`_wn_choose`) and give the same clips.
 """
+
 from __future__ import annotations
 
 import os
@@ -45,8 +46,9 @@ def _wn_choose(logits, u, temperature, greedy: bool):
     target = u * block_cdf[:, -1:]  # [B, 1]
     j = tf.minimum(tf.searchsorted(block_cdf, target, side="right", out_type=tf.int32), q // blk - 1)
     before = tf.where(j > 0, tf.gather(block_cdf, tf.maximum(j - 1, 0), batch_dims=1), 0.0)  # [B, 1]
-    inner_cdf = tf.matmul(tf.gather(e, j[:, 0], batch_dims=1),
-                          tf.constant(np.triu(np.ones((blk, blk), np.float32))))  # [B, blk]
+    inner_cdf = tf.matmul(
+        tf.gather(e, j[:, 0], batch_dims=1), tf.constant(np.triu(np.ones((blk, blk), np.float32)))
+    )  # [B, blk]
     k = tf.minimum(tf.searchsorted(inner_cdf, target - before, side="right", out_type=tf.int32), blk - 1)
     return (j * blk + k)[:, 0]
 
@@ -150,7 +152,7 @@ class FastWaveNetSampler:
         import tensorflow as tf
 
         # TensorFlow (also behind beatlib.models) is imported when a sampler is made, not with beatlib
-        from beatlib.models.wavenet import silence_class, wavenet_weights
+        from beatlib.models.wavenet import position_taus, silence_class, wavenet_weights
 
         self.cfg = cfg
         # On a CPU the step loops run in a session of their own with one thread per op and one
@@ -185,18 +187,37 @@ class FastWaveNetSampler:
         self._arrays = {
             "emb_t": f32(w["embedding"].T),  # [R, Q]
             # both taps and the bias of each dilated conv: L x [2D, 2R+1] (acts on [x[t-d]; x[t]; 1])
-            "w_conv_t": [f32(gate_half * np.concatenate([w["w_past"][k], w["w_now"][k], b_dil[k][None]]).T)
-                         for k in range(n_layers)],
+            "w_conv_t": [
+                f32(gate_half * np.concatenate([w["w_past"][k], w["w_now"][k], b_dil[k][None]]).T)
+                for k in range(n_layers)
+            ],
             # residual and skip 1x1 of one layer as one matrix: L x [R+S, D]
-            "w_out_t": [f32(0.5 * np.concatenate([w["w_res"][k], w["w_skip"][k * d:(k + 1) * d]], axis=1).T)
-                        for k in range(n_layers)],
+            "w_out_t": [
+                f32(0.5 * np.concatenate([w["w_res"][k], w["w_skip"][k * d : (k + 1) * d]], axis=1).T)
+                for k in range(n_layers)
+            ],
             "b_skip": f32((w["b_skip"])[:, None]),  # [S, 1]
-            "w_h1_t": f32(w["w_h1"].T), "b_h1": f32(w["b_h1"][:, None]),  # [S, S], [S, 1]
-            "w_h2": f32(w["w_h2"]), "b_h2": f32(w["b_h2"]),  # [S, Q], [Q]
+            "w_h1_t": f32(w["w_h1"].T),
+            "b_h1": f32(w["b_h1"][:, None]),  # [S, S], [S, 1]
+            "w_h2": f32(w["w_h2"]),
+            "b_h2": f32(w["b_h2"]),  # [S, Q], [Q]
             "init": f32(np.repeat(np.stack(states), dils, axis=0)[:, :, None]),  # [sum(d), R, 1]
             "dilations": dils,  # [L]
             "offsets": np.concatenate([[0], np.cumsum(dils)[:-1]]).astype(np.int32),  # [L] first rows
         }
+        # Conditioning, added to every layer's filter and gate (halved like the gate rows above):
+        # all layers' position weights [L*2D, K] act on exp(-t / tau) [K, 1] once per step; the
+        # instrument weights [L*2D, N] give each clip its column once per generation.
+        self.conditioned = "w_pos" in w or "w_inst" in w
+        if "w_pos" in w:
+            self._arrays["w_pos_t"] = f32(
+                np.concatenate([gate_half * w["w_pos"][k].T for k in range(n_layers)])
+            )  # [L*2D, K]
+            self._arrays["inv_tau"] = f32(1.0 / np.asarray(position_taus(cfg))[:, None])  # [K, 1]
+        if "w_inst" in w:
+            self._arrays["w_inst_t"] = f32(
+                np.concatenate([gate_half * w["w_inst"][k].T for k in range(n_layers)])
+            )  # [L*2D, N]
         self.cache_rows = int(dils.sum())
         self._runs: dict[tuple, Any] = {}
         if not self.own_threads:
@@ -207,8 +228,10 @@ class FastWaveNetSampler:
         """The folded weights as TensorFlow constants of the current graph (or eager)."""
         import tensorflow as tf
 
-        return {k: [tf.constant(a) for a in v] if isinstance(v, list) else tf.constant(v)
-                for k, v in self._arrays.items()}
+        return {
+            k: [tf.constant(a) for a in v] if isinstance(v, list) else tf.constant(v)
+            for k, v in self._arrays.items()
+        }
 
     def _shard_sizes(self, batch: int) -> tuple[int, ...]:
         n = max(1, min(self.shards, batch))
@@ -218,11 +241,13 @@ class FastWaveNetSampler:
         """One cache variable ``[sum(dilations), R, b]`` per shard (in the current graph)."""
         import tensorflow as tf
 
-        return [tf.Variable(tf.zeros([self.cache_rows, self.cfg.residual_channels, b]), trainable=False)
-                for b in sizes]
+        return [
+            tf.Variable(tf.zeros([self.cache_rows, self.cfg.residual_channels, b]), trainable=False)
+            for b in sizes
+        ]
 
     def _run(self, sizes: tuple[int, ...], n_seed: int, greedy: bool):
-        """``fn(seeds, n_steps, noise_seed, temperature) -> [B, T]`` for one shard layout, made once.
+        """``fn(seeds, n_steps, noise_seed, temperature, instrument) -> [B, T]`` for one shard layout.
 
         One layout at a time is kept (memory stays bounded). On a CPU it is a graph run by its
         own session (its own thread pools); on a GPU an eager ``tf.function``.
@@ -236,45 +261,71 @@ class FastWaveNetSampler:
         if not self.own_threads:
             caches = self._caches(sizes)
 
-            def run(seeds, n_steps, noise_seed, temperature):
-                return self._loop(self.t, caches, tf.constant(seeds), tf.constant(n_steps),
-                                  tf.constant(noise_seed, tf.int64), tf.constant(temperature),
-                                  bool(greedy)).numpy()
+            def run(seeds, n_steps, noise_seed, temperature, instrument):
+                return self._loop(
+                    self.t,
+                    caches,
+                    tf.constant(seeds),
+                    tf.constant(n_steps),
+                    tf.constant(noise_seed, tf.int64),
+                    tf.constant(temperature),
+                    tf.constant(instrument),
+                    bool(greedy),
+                ).numpy()
         else:
             graph = tf.Graph()
             with graph.as_default():
-                feeds = (tf.compat.v1.placeholder(tf.int32, [sum(sizes), n_seed]),
-                         tf.compat.v1.placeholder(tf.int32, []), tf.compat.v1.placeholder(tf.int64, []),
-                         tf.compat.v1.placeholder(tf.float32, []))
+                feeds = (
+                    tf.compat.v1.placeholder(tf.int32, [sum(sizes), n_seed]),
+                    tf.compat.v1.placeholder(tf.int32, []),
+                    tf.compat.v1.placeholder(tf.int64, []),
+                    tf.compat.v1.placeholder(tf.float32, []),
+                    tf.compat.v1.placeholder(tf.int32, [sum(sizes)]),
+                )
                 caches = self._caches(sizes)
                 out = tf.function(self._loop_impl)(self._constants(), caches, *feeds, bool(greedy))
                 init = tf.compat.v1.variables_initializer(caches)
-            config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=1, use_per_session_threads=True,
-                                              inter_op_parallelism_threads=max(len(sizes), 1))
+            config = tf.compat.v1.ConfigProto(
+                intra_op_parallelism_threads=1,
+                use_per_session_threads=True,
+                inter_op_parallelism_threads=max(len(sizes), 1),
+            )
             session = tf.compat.v1.Session(graph=graph, config=config)
             session.run(init)
 
-            def run(seeds, n_steps, noise_seed, temperature):
-                return session.run(out, dict(zip(feeds, (seeds, n_steps, noise_seed, temperature))))
+            def run(seeds, n_steps, noise_seed, temperature, instrument):
+                values = (seeds, n_steps, noise_seed, temperature, instrument)
+                return session.run(out, dict(zip(feeds, values)))
+
         self._runs[key] = run
         return run
 
-    def _chain(self, w, cache, x, idx):
-        """One step of one shard: input classes ``x [b]`` -> logits ``[b, Q]``."""
+    def _chain(self, w, cache, x, idx, cond=None):
+        """One step of one shard: input classes ``x [b]`` -> logits ``[b, Q]``.
+
+        ``cond [L*2D, b or 1]``: this step's conditioning of every layer's filter and gate.
+        """
         import tensorflow as tf
 
-        r, batch = self.cfg.residual_channels, tf.shape(x)[0]
+        r, batch, two_d = self.cfg.residual_channels, tf.shape(x)[0], 2 * self.cfg.dilation_channels
         pasts = tf.unstack(tf.gather(cache, idx))  # one gather: every layer's x[t-d], L x [R, b]
         ones = tf.ones([1, batch])  # [1, b]: the bias row of the conv
         # The residual stream and the running sum of skips travel together: hs = [h; skip] [R+S, b]
-        hs = tf.concat([tf.gather(w["emb_t"], x, axis=1),  # [b] -> [R, b]
-                        tf.broadcast_to(w["b_skip"], [self.cfg.skip_channels, batch])], axis=0)
+        hs = tf.concat(
+            [
+                tf.gather(w["emb_t"], x, axis=1),  # [b] -> [R, b]
+                tf.broadcast_to(w["b_skip"], [self.cfg.skip_channels, batch]),
+            ],
+            axis=0,
+        )
         news = []
         for k in range(self.n_layers):
             h = hs[:r]  # [R+S, b] -> [R, b]: the first rows (no copy, channels first)
             news.append(h)
             # [2D, 2R+1] @ [2R+1, b]
             pre = tf.matmul(w["w_conv_t"][k], tf.concat([pasts[k], h, ones], axis=0))
+            if cond is not None:
+                pre = pre + cond[k * two_d : (k + 1) * two_d]  # [2D, b] + [2D, b or 1]
             filt, gate = tf.split(tf.tanh(pre), 2, axis=0)  # tanh(f), tanh(g / 2): 2 x [D, b]
             z2 = filt * (1.0 + gate)  # [D, b]: 2 tanh(f) sigmoid(g)
             hs = hs + tf.matmul(w["w_out_t"][k], z2)  # [R+S, D] @ [D, b]: residual and skip at once
@@ -283,7 +334,19 @@ class FastWaveNetSampler:
         hid = tf.nn.relu(tf.matmul(w["w_h1_t"], tf.nn.relu(skip)) + w["b_h1"])  # [S, b]
         return tf.matmul(hid, w["w_h2"], transpose_a=True) + w["b_h2"]  # [b, S] @ [S, Q] -> [b, Q]
 
-    def _loop_impl(self, w, caches, seeds, n_steps, noise_seed, temperature, greedy):
+    def _cond(self, w, t, inst_cols):
+        """The conditioning of step t ``[L*2D, b or 1]`` (None for an unconditional model)."""
+        import tensorflow as tf
+
+        if not self.conditioned:
+            return None
+        cond = inst_cols  # [L*2D, b] or None
+        if "w_pos_t" in w:
+            pos = tf.matmul(w["w_pos_t"], tf.exp(-tf.cast(t, tf.float32) * w["inv_tau"]))  # [L*2D, 1]
+            cond = pos if cond is None else cond + pos
+        return cond
+
+    def _loop_impl(self, w, caches, seeds, n_steps, noise_seed, temperature, instrument, greedy):
         import tensorflow as tf
 
         batch = tf.shape(seeds)[0]
@@ -294,36 +357,76 @@ class FastWaveNetSampler:
             cache.assign(tf.broadcast_to(w["init"], [self.cache_rows, self.cfg.residual_channels, b]))
             rows = slice(start, start + b)
 
-            def body(t, x, out, cache=cache, rows=rows, b=b):
+            inst_cols = tf.gather(w["w_inst_t"], instrument[rows], axis=1) if "w_inst_t" in w else None
+
+            def body(t, x, out, cache=cache, rows=rows, b=b, inst_cols=inst_cols):
                 idx = w["offsets"] + tf.math.floormod(t, w["dilations"])  # [L] slots holding x[t-d]
                 u = _wn_uniform(batch, t, noise_seed)[rows]  # the same draws as the naive generator
-                x = _wn_next_input(t, _wn_choose(self._chain(w, cache, x, idx), u, temperature, greedy),
-                                   seeds[rows])
+                logits = self._chain(w, cache, x, idx, self._cond(w, t, inst_cols))
+                x = _wn_next_input(t, _wn_choose(logits, u, temperature, greedy), seeds[rows])
                 x.set_shape([b])  # static only: the traced batch of `seeds` may be unknown
                 return t + 1, x, out.write(t, x)
 
             x0 = tf.fill([b], tf.constant(self.silence, tf.int32))
             out = tf.TensorArray(tf.int32, size=n_steps, element_shape=[b])
-            _, _, out = tf.while_loop(lambda t, *_: t < n_steps, body, (tf.constant(0), x0, out),
-                                      parallel_iterations=1)
+            _, _, out = tf.while_loop(
+                lambda t, *_: t < n_steps, body, (tf.constant(0), x0, out), parallel_iterations=1
+            )
             outs.append(out.stack())  # [T, b]
             start += b
         return tf.transpose(tf.concat(outs, axis=1))  # [T, B] -> [B, T]
 
-    def sample(self, seeds_q, n_steps: int, *, noise_seed: int = 0, temperature: float = 1.0,
-               greedy: bool = False) -> np.ndarray:
+    def sample(
+        self,
+        seeds_q,
+        n_steps: int,
+        *,
+        noise_seed: int = 0,
+        temperature: float = 1.0,
+        greedy: bool = False,
+        instrument=None,
+    ) -> np.ndarray:
         """Generate ``n_steps`` classes per clip; ``seeds_q [B, k]`` int classes open each clip.
+
+        ``instrument``: for a model conditioned on instruments, the id of each clip's instrument
+        ``[B]`` (or one id for all; see :func:`beatlib.models.wavenet.instrument_ids`).
 
         Returns:
             int32 ``[B, n_steps]`` mu-law classes (the first k are the seeds).
         """
         seeds_q = np.asarray(seeds_q, np.int32)  # [B, k]
+        inst = _instrument_column(self.cfg, instrument, len(seeds_q))
         run = self._run(self._shard_sizes(len(seeds_q)), int(seeds_q.shape[1]), greedy)
-        return np.asarray(run(seeds_q, int(n_steps), int(noise_seed), float(temperature)))
+        return np.asarray(run(seeds_q, int(n_steps), int(noise_seed), float(temperature), inst))
 
 
-def naive_wavenet_sample(model, cfg, seeds_q, n_steps: int, *, noise_seed: int = 0,
-                         temperature: float = 1.0, greedy: bool = False) -> np.ndarray:
+def _instrument_column(cfg, instrument, batch: int) -> np.ndarray:
+    """Instrument ids ``[B]`` (int32) for the sampler; zeros for an unconditional model."""
+    from beatlib.errors import ConfigError
+
+    if not cfg.instruments:
+        if instrument is not None:
+            raise ConfigError("this WaveNet is not conditioned on instruments; do not name one")
+        return np.zeros([batch], np.int32)
+    if instrument is None:
+        raise ConfigError(f"this WaveNet is conditioned on {list(cfg.instruments)}: name the instrument")
+    ids = np.broadcast_to(np.asarray(instrument, np.int32), [batch]).copy()
+    if ids.min(initial=0) < 0 or ids.max(initial=0) >= len(cfg.instruments):
+        raise ConfigError(f"instrument ids must be in [0, {len(cfg.instruments)}), got {sorted(set(ids))}")
+    return ids
+
+
+def naive_wavenet_sample(
+    model,
+    cfg,
+    seeds_q,
+    n_steps: int,
+    *,
+    noise_seed: int = 0,
+    temperature: float = 1.0,
+    greedy: bool = False,
+    instrument=None,
+) -> np.ndarray:
     """Reference generator: recompute the whole network over the full context at every step.
 
     O(T) work per sample; for tests and the benchmark. Same inputs, same random draws and same
@@ -331,9 +434,10 @@ def naive_wavenet_sample(model, cfg, seeds_q, n_steps: int, *, noise_seed: int =
     """
     import tensorflow as tf
 
-    from beatlib.models.wavenet import silence_class
+    from beatlib.models.wavenet import call_wavenet, silence_class
 
     seeds = tf.convert_to_tensor(np.asarray(seeds_q, np.int32))
+    inst = tf.constant(_instrument_column(cfg, instrument, int(seeds.shape[0]))) if cfg.instruments else None
     n_steps = int(n_steps)
 
     @tf.function
@@ -343,18 +447,22 @@ def naive_wavenet_sample(model, cfg, seeds_q, n_steps: int, *, noise_seed: int =
         inputs = tf.fill([batch, n_steps], tf.constant(silence_class(cfg), tf.int32))  # [B, T]
 
         def body(t, inputs):
-            logits = model(inputs, training=False)[:, t]  # [B, T, Q] -> [B, Q]
+            logits = call_wavenet(model, cfg, inputs, inst)[:, t]  # [B, T, Q] -> [B, Q]
             u = _wn_uniform(batch, t, noise_seed)
             chosen = _wn_next_input(t, _wn_choose(logits, u, temperature, greedy), seeds)
             return t + 1, tf.where(cols == t + 1, chosen[:, None], inputs)  # input t+1 = clip[t]
 
         def last(t, inputs):
-            logits = model(inputs, training=False)[:, t]
+            logits = call_wavenet(model, cfg, inputs, inst)[:, t]
             u = _wn_uniform(batch, t, noise_seed)
             return _wn_next_input(t, _wn_choose(logits, u, temperature, greedy), seeds)
 
-        _, inputs = tf.while_loop(lambda t, _: t < n_steps - 1, body, (tf.constant(0), inputs),
-                                  shape_invariants=(tf.TensorShape([]), tf.TensorShape([None, n_steps])))
+        _, inputs = tf.while_loop(
+            lambda t, _: t < n_steps - 1,
+            body,
+            (tf.constant(0), inputs),
+            shape_invariants=(tf.TensorShape([]), tf.TensorShape([None, n_steps])),
+        )
         return tf.concat([inputs[:, 1:], last(tf.constant(n_steps - 1), inputs)[:, None]], axis=1)
 
     return run(seeds, tf.constant(int(noise_seed), tf.int64), tf.constant(float(temperature))).numpy()

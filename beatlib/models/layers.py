@@ -6,7 +6,16 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-__all__ = ["GatedResidualBlock", "PhaseShuffle", "mu_law_decode_tf", "mu_law_encode_tf", "phase_shuffle"]
+from beatlib.errors import ConfigError
+
+__all__ = [
+    "GatedResidualBlock",
+    "PhaseShuffle",
+    "PositionFeatures",
+    "mu_law_decode_tf",
+    "mu_law_encode_tf",
+    "phase_shuffle",
+]
 
 
 def mu_law_encode_tf(x, quantization: int = 256):
@@ -40,11 +49,18 @@ class GatedResidualBlock(keras.layers.Layer):
     is this layer's input when the whole past is silence; the ``d`` steps before ``x[0]`` are
     filled with ``c`` (not zeros), so training and generation see the same past.
 
+    Conditioning, added to the filter and gate pre-activations: local ``p [1, T, K]`` (features
+    of the position in the clip, ``position_channels`` K > 0) through ``w_pos [K, 2D]``, and
+    global ``i [B]`` (int instrument ids, ``instruments`` N > 0) through ``w_inst [N, 2D]``. The
+    call then takes ``(x, c, p)``, ``(x, c, i)`` or ``(x, c, p, i)``. The silence state ``c`` is
+    unconditioned.
+
     Args:
         dilation: d >= 1. residual_channels R, dilation_channels D, skip_channels S.
+        position_channels: K (0: no local conditioning). instruments: N (0: no global conditioning).
 
     Call:
-        ``(x [B, T, R], c [B, 1, R]) -> (x_next [B, T, R], c_next [B, 1, R], skip [B, T, S])``
+        ``(x [B, T, R], c [B, 1, R], ...) -> (x_next [B, T, R], c_next [B, 1, R], skip [B, T, S])``
 
     Example:
         >>> blk = GatedResidualBlock(4, 8, 8, 16)
@@ -54,13 +70,22 @@ class GatedResidualBlock(keras.layers.Layer):
     """
 
     def __init__(
-        self, dilation: int, residual_channels: int, dilation_channels: int, skip_channels: int, **kwargs
+        self,
+        dilation: int,
+        residual_channels: int,
+        dilation_channels: int,
+        skip_channels: int,
+        position_channels: int = 0,
+        instruments: int = 0,
+        **kwargs,
     ):
         super().__init__(**kwargs)
         self.dilation = int(dilation)
         self.residual_channels = int(residual_channels)
         self.dilation_channels = int(dilation_channels)
         self.skip_channels = int(skip_channels)
+        self.position_channels = int(position_channels)
+        self.instruments = int(instruments)
 
     def build(self, input_shape):
         r, d, s = self.residual_channels, self.dilation_channels, self.skip_channels
@@ -68,10 +93,18 @@ class GatedResidualBlock(keras.layers.Layer):
         self.b_dil = self.add_weight(shape=(2 * d,), initializer="zeros", name="b_dil")
         self.w_out = self.add_weight(shape=(d, r + s), initializer="glorot_uniform", name="w_out")
         self.b_out = self.add_weight(shape=(r + s,), initializer="zeros", name="b_out")
+        if self.position_channels:
+            self.w_pos = self.add_weight(
+                shape=(self.position_channels, 2 * d), initializer="zeros", name="w_pos"
+            )
+        if self.instruments:
+            self.w_inst = self.add_weight(shape=(self.instruments, 2 * d), initializer="zeros", name="w_inst")
 
-    def _gate(self, past, now):
+    def _gate(self, past, now, bias=None):
         # [..., R] x2 -> [..., 2R] @ [2R, 2D] -> [..., D]
         pre = keras.ops.matmul(keras.ops.concatenate([past, now], axis=-1), self.w_dil) + self.b_dil
+        if bias is not None:
+            pre = pre + bias  # [B or 1, T or 1, 2D]: the conditioning
         f, g = keras.ops.split(pre, 2, axis=-1)
         return keras.ops.tanh(f) * keras.ops.sigmoid(g)
 
@@ -81,13 +114,26 @@ class GatedResidualBlock(keras.layers.Layer):
         return x + o[..., : self.residual_channels], o[..., self.residual_channels :]
 
     def call(self, inputs):
-        x, c = inputs
+        x, c, *cond = inputs
+        if len(cond) != bool(self.position_channels) + bool(self.instruments):
+            want = 2 + bool(self.position_channels) + bool(self.instruments)
+            raise ConfigError(
+                f"{self.name}: expected {want} inputs (x, c, position features, instrument ids), "
+                f"got {len(inputs)}"
+            )
+        bias = None
+        if self.position_channels:
+            bias = keras.ops.matmul(cond.pop(0), self.w_pos)  # [1, T, K] @ [K, 2D] -> [1, T, 2D]
+        if self.instruments:
+            ids = keras.ops.cast(cond.pop(0), "int32")
+            inst = keras.ops.take(self.w_inst, ids, axis=0)[:, None, :]  # [B] -> [B, 1, 2D]
+            bias = inst if bias is None else bias + inst
         t = keras.ops.shape(x)[1]
         d = self.dilation
         # [B, T, R] -> [B, T, R]: x[t-d], with silence c before the clip
         pad = keras.ops.repeat(c, d, axis=1)  # [B, d, R]
         past = keras.ops.concatenate([pad, x], axis=1)[:, :t]
-        z = self._gate(past, x)  # [B, T, D]
+        z = self._gate(past, x, bias)  # [B, T, D]
         x_next, skip = self._out(x, z)
         c_next, _ = self._out(c, self._gate(c, c))  # silence in -> silence state [B, 1, R]
         return x_next, c_next, skip
@@ -99,8 +145,40 @@ class GatedResidualBlock(keras.layers.Layer):
             residual_channels=self.residual_channels,
             dilation_channels=self.dilation_channels,
             skip_channels=self.skip_channels,
+            position_channels=self.position_channels,
+            instruments=self.instruments,
         )
         return cfg
+
+
+class PositionFeatures(keras.layers.Layer):
+    """Smooth features of the position in the clip: ``[B, T]`` -> ``exp(-t / tau_k)`` ``[1, T, K]``.
+
+    ``t`` counts samples from the clip's start (0 at the first input, the silence before the
+    clip), ``taus`` are time constants in samples, from about a millisecond to the clip length:
+    the short ones mark the onset, the long ones how far the decay has gone.
+
+    Example:
+        >>> f = PositionFeatures((1.0, 100.0))(tf.zeros([3, 5], tf.int32))
+        >>> tuple(f.shape), float(f[0, 0, 0]), round(float(f[0, 1, 0]), 3)
+        ((1, 5, 2), 1.0, 0.368)
+    """
+
+    def __init__(self, taus: tuple[float, ...], **kwargs):
+        super().__init__(**kwargs)
+        self.taus = tuple(float(t) for t in taus)
+
+    def call(self, ids):
+        t = keras.ops.cast(keras.ops.arange(keras.ops.shape(ids)[1]), "float32")
+        t = t[None, :, None]  # [1, T, 1]
+        inv = keras.ops.convert_to_tensor([1.0 / x for x in self.taus], "float32")  # [K]
+        return keras.ops.exp(-t * inv)  # [1, T, K]
+
+    def compute_output_shape(self, input_shape):
+        return (1, input_shape[1], len(self.taus))
+
+    def get_config(self):
+        return {**super().get_config(), "taus": self.taus}
 
 
 def phase_shuffle(x, rad: int):

@@ -28,12 +28,16 @@ import tensorflow as tf
 
 from beatlib.audio import mu_law_encode
 from beatlib.config import WaveNetConfig
-from beatlib.models.layers import GatedResidualBlock
+from beatlib.errors import ConfigError
+from beatlib.models.layers import GatedResidualBlock, PositionFeatures
 
 __all__ = [
     "WaveNetTrainer",
     "build_wavenet",
+    "call_wavenet",
     "flops_per_sample",
+    "instrument_ids",
+    "position_taus",
     "receptive_field",
     "silence_class",
     "teacher_forcing_inputs",
@@ -57,32 +61,87 @@ def silence_class(cfg: WaveNetConfig) -> int:
     return int(mu_law_encode(np.array([0.0]), cfg.quantization)[0])
 
 
+def position_taus(cfg: WaveNetConfig) -> tuple[float, ...]:
+    """The time constants of the position features in samples (``cfg.position_taus_ms`` at the rate).
+
+    Example:
+        >>> from beatlib.config import wavenet_profile
+        >>> position_taus(wavenet_profile("tiny", position_taus_ms=(1.0, 10.0)))
+        (16.0, 160.0)
+    """
+    return tuple(float(t) * cfg.sample_rate / 1000.0 for t in cfg.position_taus_ms)
+
+
 def build_wavenet(cfg: WaveNetConfig, name: str = "wavenet") -> keras.Model:
     """The WaveNet of ``cfg`` as a functional Keras model.
 
     Layers: ``embedding`` (Q -> R), ``block_k`` (one :class:`GatedResidualBlock` per dilation),
     then sum of skips -> ReLU -> ``head_1`` (S -> S) -> ReLU -> ``head_2`` (S -> Q logits).
+    With ``cfg.position_taus_ms`` every block also sees the position features of
+    :class:`~beatlib.models.layers.PositionFeatures`; with ``cfg.instruments`` the model takes a
+    second input, the instrument ids ``[B]`` (int32, indices into ``cfg.instruments``).
 
     Args:
-        cfg: the frozen config (dilations, channel widths, quantization).
+        cfg: the frozen config (dilations, channel widths, quantization, conditioning).
 
     Returns:
-        A model ``int32 [B, T] -> float32 logits [B, T, Q]``; any T works.
+        A model ``int32 [B, T] (, int32 [B]) -> float32 logits [B, T, Q]``; any T works (call it
+        through :func:`call_wavenet` to pass the instrument either way).
     """
     q, r, s = cfg.quantization, cfg.residual_channels, cfg.skip_channels
     ids = keras.Input(shape=(None,), dtype="int32", name="classes")  # [B, T]
+    inputs, cond = [ids], []
+    if cfg.position_taus_ms:
+        cond.append(PositionFeatures(position_taus(cfg), name="position")(ids))  # [1, T, K]
+    if cfg.instruments:
+        inst = keras.Input(shape=(), dtype="int32", name="instrument")  # [B]
+        inputs.append(inst)
+        cond.append(inst)
     embed = keras.layers.Embedding(q, r, name="embedding")
     x = embed(ids)  # [B, T] -> [B, T, R]
     silence_ids = keras.ops.zeros_like(ids[:, :1]) + silence_class(cfg)  # [B, 1]
     c = embed(silence_ids)  # [B, 1, R]: the input before the clip
     skips = []
     for k, d in enumerate(cfg.dilations):
-        x, c, skip = GatedResidualBlock(d, r, cfg.dilation_channels, s, name=f"block_{k}")((x, c))
+        block = GatedResidualBlock(
+            d,
+            r,
+            cfg.dilation_channels,
+            s,
+            position_channels=len(cfg.position_taus_ms),
+            instruments=len(cfg.instruments),
+            name=f"block_{k}",
+        )
+        x, c, skip = block((x, c, *cond))
         skips.append(skip)  # [B, T, S]
     h = keras.layers.Add(name="skip_sum")(skips) if len(skips) > 1 else skips[0]
     h = keras.layers.Dense(s, activation="relu", name="head_1")(keras.ops.relu(h))  # [B, T, S]
-    logits = keras.layers.Dense(q, name="head_2")(h)  # [B, T, S] -> [B, T, Q]
-    return keras.Model(ids, logits, name=name)
+    logits = keras.layers.Dense(q, name="head_2", dtype="float32")(h)  # [B, T, S] -> [B, T, Q]
+    return keras.Model(inputs if len(inputs) > 1 else ids, logits, name=name)
+
+
+def instrument_ids(cfg: WaveNetConfig, names) -> np.ndarray:
+    """Indices of instrument ``names`` in ``cfg.instruments`` ``[N]`` (int32); ConfigError if one is unknown.
+
+    Example:
+        >>> from beatlib.config import wavenet_profile
+        >>> instrument_ids(wavenet_profile("tiny", instruments=("kick", "snare")), ["snare", "kick"]).tolist()
+        [1, 0]
+    """
+    known = {k: i for i, k in enumerate(cfg.instruments)}
+    bad = sorted({str(n) for n in names if n not in known})
+    if bad:
+        raise ConfigError(f"the model knows instruments {list(cfg.instruments)}, not {bad}")
+    return np.asarray([known[n] for n in names], np.int32)
+
+
+def call_wavenet(model: keras.Model, cfg: WaveNetConfig, classes, instrument=None, training: bool = False):
+    """Logits ``[B, T, Q]`` of ``classes [B, T]``; ``instrument [B]`` ids for a conditional model."""
+    if cfg.instruments:
+        if instrument is None:
+            raise ConfigError(f"this WaveNet is conditioned on {list(cfg.instruments)}: name the instrument")
+        return model([classes, instrument], training=training)
+    return model(classes, training=training)
 
 
 def teacher_forcing_inputs(clips_q: tf.Tensor, cfg: WaveNetConfig) -> tf.Tensor:
@@ -98,7 +157,7 @@ def wavenet_weights(model: keras.Model, cfg: WaveNetConfig) -> dict[str, tf.Tens
     Returns a dict of tensors: ``embedding [Q, R]``, ``w_past [L, R, 2D]``, ``w_now [L, R, 2D]``,
     ``b_dil [L, 2D]``, ``w_res [L, D, R]``, ``b_res [L, R]``, ``w_skip [L*D, S]``,
     ``b_skip [S]`` (sum of all layers' skip biases), ``w_h1 [S, S]``, ``b_h1``, ``w_h2 [S, Q]``,
-    ``b_h2``.
+    ``b_h2``; with conditioning also ``w_pos [L, K, 2D]`` and ``w_inst [L, N, 2D]``.
     """
     r = cfg.residual_channels
     blocks = [model.get_layer(f"block_{k}") for k in range(len(cfg.dilations))]
@@ -107,7 +166,7 @@ def wavenet_weights(model: keras.Model, cfg: WaveNetConfig) -> dict[str, tf.Tens
     b_out = tf.stack([tf.convert_to_tensor(b.b_out) for b in blocks])  # [L, R+S]
     n_layers, dch = w_out.shape[0], w_out.shape[1]
     h1, h2 = model.get_layer("head_1"), model.get_layer("head_2")
-    return {
+    out = {
         "embedding": tf.convert_to_tensor(model.get_layer("embedding").embeddings),
         "w_past": w_dil[:, :r],
         "w_now": w_dil[:, r:],
@@ -121,12 +180,17 @@ def wavenet_weights(model: keras.Model, cfg: WaveNetConfig) -> dict[str, tf.Tens
         "w_h2": tf.convert_to_tensor(h2.kernel),
         "b_h2": tf.convert_to_tensor(h2.bias),
     }
+    if cfg.position_taus_ms:
+        out["w_pos"] = tf.stack([tf.convert_to_tensor(b.w_pos) for b in blocks])  # [L, K, 2D]
+    if cfg.instruments:
+        out["w_inst"] = tf.stack([tf.convert_to_tensor(b.w_inst) for b in blocks])  # [L, N, 2D]
+    return out
 
 
 def flops_per_sample(cfg: WaveNetConfig) -> int:
     """Multiply-add FLOPs (2 per MAC) of one generated sample (matrix products only)."""
     r, d, s, q = cfg.residual_channels, cfg.dilation_channels, cfg.skip_channels, cfg.quantization
-    per_layer = 2 * r * 2 * d + d * (r + s)
+    per_layer = 2 * r * 2 * d + d * (r + s) + len(cfg.position_taus_ms) * 2 * d
     return 2 * (len(cfg.dilations) * per_layer + s * s + s * q)
 
 
@@ -151,7 +215,6 @@ class WaveNetTrainer(keras.Model):
         super().__init__(**kwargs)
         self.cfg = cfg
         self.wavenet = wavenet if wavenet is not None else build_wavenet(cfg)
-        self.loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         self.loss_tracker = keras.metrics.Mean(name="loss")
 
     def compile(self, optimizer=None, **kwargs):
@@ -166,12 +229,25 @@ class WaveNetTrainer(keras.Model):
     def call(self, inputs, training=False):
         return self.wavenet(inputs, training=training)  # [B, T] -> [B, T, Q]
 
+    def batch_loss(self, data, training: bool = False):
+        """Mean cross-entropy (nats) of a batch ``(inputs, targets[, instrument [B], mask [B, T]])``.
+
+        The mask (1 inside a clip, 0 in the padding after a shorter clip) weights the samples;
+        the softmax and the loss are float32 also under mixed precision.
+        """
+        inputs, targets, *rest = data
+        instrument = rest[0] if rest else None
+        logits = call_wavenet(self.wavenet, self.cfg, inputs, instrument, training=training)  # [B, T, Q]
+        ce = tf.nn.sparse_softmax_cross_entropy_with_logits(targets, tf.cast(logits, tf.float32))  # [B, T]
+        if len(rest) > 1:
+            mask = tf.cast(rest[1], tf.float32)
+            return tf.reduce_sum(ce * mask) / tf.maximum(tf.reduce_sum(mask), 1.0)
+        return tf.reduce_mean(ce)
+
     def train_step(self, data):
-        """One update on ``(inputs [B, T], targets [B, T])``; returns ``{"loss": scalar}``."""
-        inputs, targets = data
+        """One update on ``(inputs [B, T], targets [B, T][, instrument [B], mask [B, T]])``; ``{"loss"}``."""
         with tf.GradientTape() as tape:
-            logits = self.wavenet(inputs, training=True)  # [B, T] -> [B, T, Q]
-            loss = self.loss_fn(targets, logits)  # mean over [B, T]
+            loss = self.batch_loss(data, training=True)
         variables = self.wavenet.trainable_variables
         self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         self.loss_tracker.update_state(loss)
