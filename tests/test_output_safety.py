@@ -132,3 +132,12 @@ def test_the_cli_turns_a_stray_os_error_into_one_line(monkeypatch, capsys):
     monkeypatch.setattr(cli, "build_parser", lambda: parser)
     assert cli.main(["demo-kit", "x"]) == 2
     assert capsys.readouterr().err == "beatlib demo-kit: error: /somewhere/out.wav: permission denied\n"
+
+
+def test_generation_checks_its_output_folder_before_sampling(tmp_path):
+    from beatlib.generate import generate_wavenet
+
+    (tmp_path / "a_file").write_text("x")
+    # the weights do not exist either: the output is checked first, before minutes of sampling
+    with pytest.raises(OutputError, match="a_file/kick/batch-new: cannot write there: a file is in the way"):
+        generate_wavenet(tmp_path / "no-weights", 10, tmp_path / "a_file" / "kick")

@@ -17,6 +17,7 @@ from beatlib.batches import write_batch
 from beatlib.checks import check_number
 from beatlib.config import WaveNetConfig, load_config
 from beatlib.errors import CheckpointError, ConfigError
+from beatlib.files import check_writable
 from beatlib.generate.checkpoints import require_checkpoint, restore
 from beatlib.generate.sampling import FastWaveNetSampler
 
@@ -199,6 +200,7 @@ def generate_wavenet(weights_dir: str | os.PathLike, n: int, out_root: str | os.
         >>> generate_wavenet("weights/wavenet/kick", 1000, "generated_output/wavenet/kick")  # doctest: +SKIP
         PosixPath('generated_output/wavenet/kick/batch-001')
     """
+    check_writable(Path(out_root) / "batch-new")  # a read-only or full folder fails now, not after sampling
     res = sample_wavenet(weights_dir, n, temperature=temperature, seed=seed, greedy=greedy,
                          batch_size=batch_size, data_npz=data_npz, seed_len=seed_len, seed_noise=seed_noise,
                          n_samples=n_samples, dc_block_hz=dc_block_hz, fade_out_ms=fade_out_ms,
