@@ -21,59 +21,14 @@ import numpy as np
 
 from beatlib.errors import ConfigError
 from beatlib.files import atomic_path
+from beatlib.kits.mapping import GM_NOTE_VOICES, VOICE_NOTES
 from beatlib.sequencer.pattern import Pattern, preset
 
 __all__ = ["GM_DRUM_NOTES", "GM_NOTE_VOICES", "load_pattern", "read_midi", "write_midi"]
 
-#: General MIDI percussion notes (channel 10) for common voice names.
-GM_DRUM_NOTES: dict[str, int] = {
-    "kick": 36,
-    "bd": 36,
-    "rim": 37,
-    "rimshot": 37,
-    "snare": 38,
-    "sd": 38,
-    "clap": 39,
-    "hihat": 42,
-    "hh": 42,
-    "closed-hat": 42,
-    "chh": 42,
-    "pedal-hat": 44,
-    "open-hat": 46,
-    "openhat": 46,
-    "ohh": 46,
-    "tom-low": 45,
-    "tom": 47,
-    "tom-mid": 47,
-    "tom-high": 50,
-    "crash": 49,
-    "ride": 51,
-    "tambourine": 54,
-    "cowbell": 56,
-    "shaker": 70,
-    "perc": 75,
-}
-#: Voice name written for each GM note when reading a MIDI file without beatlib's metadata.
-GM_NOTE_VOICES: dict[int, str] = {
-    36: "kick",
-    35: "kick",
-    37: "rim",
-    38: "snare",
-    40: "snare",
-    39: "clap",
-    42: "hihat",
-    44: "pedal-hat",
-    46: "open-hat",
-    45: "tom-low",
-    47: "tom",
-    50: "tom-high",
-    49: "crash",
-    51: "ride",
-    54: "tambourine",
-    56: "cowbell",
-    70: "shaker",
-    75: "perc",
-}
+#: General MIDI percussion notes (channel 10) for voice names: the one table in beatlib.kits.mapping,
+#: so a rendered pattern plays a kit exported by ``beatlib export-kit``.
+GM_DRUM_NOTES: dict[str, int] = VOICE_NOTES
 _SPARE_NOTES = (60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 71, 72, 73, 74, 76, 77, 78, 79, 80, 81)
 _MIDI_META_PREFIX = "beatlib-pattern "
 
