@@ -168,3 +168,11 @@ def test_cli_kit_info_and_export_kit(tmp_path, clips, capsys):
     assert "kick: 3, snare: 2, hihat: 4, other: 0" in capsys.readouterr().out
     assert main(["kit-info", str(tmp_path / "nothing.sfz")]) == 2
     assert "nothing.sfz: no such kit file or folder" in capsys.readouterr().err
+
+
+def test_project_export_leaves_out_instruments_without_sounds(tmp_path):
+    paths = ProjectPaths(tmp_path)
+    write_wav(paths.generated_wavenet("kick") / "batch-001" / "0000.wav", drum("kick", seed=1))
+    report = kits.export_kit(project=tmp_path, formats=("sfz",))
+    assert report.counts == {"kick": 1}
+    assert any("no snare sounds to export" in n and "left out" in n for n in report.notes)

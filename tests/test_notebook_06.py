@@ -52,6 +52,9 @@ def test_notebook_06_with_generated_sounds_and_wavegan_bars(tmp_path, demo_kit_d
         info = sf.info(paths.beats / f"arrangement-{s}-001.wav")
         assert info.samplerate == 22050 and info.frames == 4 * 14112 * 1.5
     assert sf.info(paths.beats / "simple-house-124bpm-001.wav").samplerate == 22050
+    kit = paths.root / "generated_output" / "kits" / "batch-001"  # the generated kicks as a kit
+    assert sorted(p.name for p in kit.iterdir() if p.suffix in (".sfz", ".h2drumkit", ".dspreset"))
+    assert "No kit exported" not in text
 
 
 @pytest.mark.notebook

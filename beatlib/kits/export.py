@@ -72,33 +72,30 @@ def project_clips(
 ) -> tuple[dict[str, list[Path]], list[str]]:
     """The clips to export per instrument: kept favourites, else the latest generated batch.
 
+    An instrument with neither is left out (with a note saying how to make some).
+
     Raises:
-        DataError: an instrument has neither (the message says how to make some).
+        DataError: no instrument has any.
     """
     paths = project if isinstance(project, ProjectPaths) else ProjectPaths(project)
-    clips, notes = {}, []
+    clips, notes, missing = {}, [], []
     for inst in instruments:
-        kept = (
-            audio.find_audio_files(paths.favourites / inst)
-            if favourites and (paths.favourites / inst).is_dir()
-            else []
-        )
-        if kept:
-            clips[inst], _ = (
-                kept,
-                notes.append(f"{inst}: {len(kept)} kept favourites from {paths.favourites / inst}"),
-            )
-            continue
-        batch = batches.latest_batch_dir(paths.generated_wavenet(inst))
-        found = batches.batch_clips(batch) if batch is not None else []
+        kept_dir = paths.favourites / inst
+        kept = audio.find_audio_files(kept_dir) if favourites and kept_dir.is_dir() else []
+        batch = None if kept else batches.latest_batch_dir(paths.generated_wavenet(inst))
+        found = kept or (batches.batch_clips(batch) if batch is not None else [])
         if not found:
-            raise DataError(
-                f"no {inst} sounds to export: nothing kept in {paths.favourites / inst} and no "
+            missing.append(
+                f"no {inst} sounds to export: nothing kept in {kept_dir} and no "
                 f"generated batch in {paths.generated_wavenet(inst)}"
             )
+            continue
         clips[inst] = found
-        notes.append(f"{inst}: the latest batch {batch}")
-    return clips, notes
+        notes.append(f"{inst}: {len(kept)} kept favourites from {kept_dir}" if kept
+                     else f"{inst}: the latest batch {batch}")
+    if not clips:
+        raise DataError("; ".join(missing))
+    return clips, notes + [f"{m} (left out)" for m in missing]
 
 
 def _read(clip: Any, rate: int) -> np.ndarray:
