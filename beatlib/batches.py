@@ -21,6 +21,7 @@ Example:
     >>> b.name, [p.name for p in batch_clips(b)], read_manifest(b)["step"]
     ('batch-001', ['0000.wav', '0001.wav'], 3)
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -40,8 +41,18 @@ from beatlib.files import clean_stale_temps, place_unique, read_json, write_json
 from beatlib.paths import ProjectPaths
 
 __all__ = [
-    "MANIFEST_FILE", "BatchPath", "batch_clips", "batch_dirs", "clip_name", "generated_root", "keep_audio",
-    "keep_clip", "latest_batch_dir", "new_batch_dir", "read_manifest", "write_batch",
+    "MANIFEST_FILE",
+    "BatchPath",
+    "batch_clips",
+    "batch_dirs",
+    "clip_name",
+    "generated_root",
+    "keep_audio",
+    "keep_clip",
+    "latest_batch_dir",
+    "new_batch_dir",
+    "read_manifest",
+    "write_batch",
 ]
 
 #: The manifest of a batch folder.
@@ -120,10 +131,19 @@ def clip_name(i: int, n: int) -> str:
     return f"{int(i):0{max(4, len(str(max(int(n) - 1, 0))))}d}.wav"
 
 
-def write_batch(out_root: str | os.PathLike, audio: Sequence[np.ndarray], *, sample_rate: int,
-                model: str, weights: str | os.PathLike, step: int, config: Mapping[str, Any],
-                clips: Sequence[Mapping[str, Any]] | None = None, progress: bool = False,
-                **settings: Any) -> Path:
+def write_batch(
+    out_root: str | os.PathLike,
+    audio: Sequence[np.ndarray],
+    *,
+    sample_rate: int,
+    model: str,
+    weights: str | os.PathLike,
+    step: int,
+    config: Mapping[str, Any],
+    clips: Sequence[Mapping[str, Any]] | None = None,
+    progress: bool = False,
+    **settings: Any,
+) -> Path:
     """Write generated clips as 16-bit WAVs and their manifest into a new ``out_root/batch-NNN``.
 
     Args:
@@ -149,9 +169,18 @@ def write_batch(out_root: str | os.PathLike, audio: Sequence[np.ndarray], *, sam
             name = clip_name(i, n)
             save_audio(tmp / name, audio[i], sample_rate=sample_rate)
             entries.append({"file": name, **(clips[i] if clips is not None else {})})
-        write_json(tmp / MANIFEST_FILE, {"model": model, "weights": str(weights), "step": int(step),
-                                         "sample_rate": int(sample_rate), "config": dict(config),
-                                         **settings, "clips": entries})
+        write_json(
+            tmp / MANIFEST_FILE,
+            {
+                "model": model,
+                "weights": str(weights),
+                "step": int(step),
+                "sample_rate": int(sample_rate),
+                "config": dict(config),
+                **settings,
+                "clips": entries,
+            },
+        )
     return tmp.final
 
 
@@ -230,8 +259,9 @@ def keep_clip(clip: str | os.PathLike, favourites: str | os.PathLike, group: str
     return place_unique(tmp, _numbered(dest_dir, stem, src.suffix))
 
 
-def keep_audio(y: np.ndarray, favourites: str | os.PathLike, group: str, name: str, *,
-               sample_rate: int) -> Path:
+def keep_audio(
+    y: np.ndarray, favourites: str | os.PathLike, group: str, name: str, *, sample_rate: int
+) -> Path:
     """Save audio ``[time, channels]`` as a 16-bit WAV favourite ``favourites/<group>/<name>.wav``.
 
     Like :func:`keep_clip`, an existing favourite is never overwritten (``-2``, ``-3``, ...

@@ -26,6 +26,7 @@ Example:
     >>> sorted(p.name for p in (kit / "loops").iterdir())
     ['house_00_124bpm.wav', 'techno_00_125bpm.wav']
 """
+
 from __future__ import annotations
 
 import os
@@ -39,8 +40,19 @@ from beatlib.errors import ConfigError
 from beatlib.files import write_json
 from beatlib.paths import INSTRUMENTS
 
-__all__ = ["BARS", "SAMPLE_RATE", "STEPS_PER_BAR", "STYLES", "TEMPOS", "loop_plan", "make_demo_kit",
-           "make_oneshot", "synth_hihat", "synth_kick", "synth_snare"]
+__all__ = [
+    "BARS",
+    "SAMPLE_RATE",
+    "STEPS_PER_BAR",
+    "STYLES",
+    "TEMPOS",
+    "loop_plan",
+    "make_demo_kit",
+    "make_oneshot",
+    "synth_hihat",
+    "synth_kick",
+    "synth_snare",
+]
 
 #: Sample rate of every demo file.
 SAMPLE_RATE = 44100
@@ -100,8 +112,8 @@ def synth_kick(rng: np.random.Generator, *, sample_rate: int = SAMPLE_RATE) -> t
     p = {
         "f_start_hz": rng.uniform(150, 250),
         "f_end_hz": rng.uniform(40, 60),
-        "sweep_s": rng.uniform(0.015, 0.06),      # pitch-drop time constant
-        "decay_s": rng.uniform(0.15, 0.5),        # amplitude falls by 20 dB in this time
+        "sweep_s": rng.uniform(0.015, 0.06),  # pitch-drop time constant
+        "decay_s": rng.uniform(0.15, 0.5),  # amplitude falls by 20 dB in this time
         "click_level": rng.uniform(0.1, 0.45),
         "click_hz": rng.uniform(2500, 6000),
         "drive": rng.uniform(1.0, 3.0),
@@ -114,8 +126,9 @@ def synth_kick(rng: np.random.Generator, *, sample_rate: int = SAMPLE_RATE) -> t
     phase = 2 * np.pi * (f1 * t + (f0 - f1) * tau * (1 - np.exp(-t / tau)))
     body = np.sin(phase) * _envelope(t, p["decay_s"] / _LN10, attack=0.0005)
     body = np.tanh(p["drive"] * body) / np.tanh(p["drive"])
-    click = _filter(rng.standard_normal(len(t)), sr, "bandpass",
-                    [p["click_hz"] / 2, min(p["click_hz"] * 2, 18000)])
+    click = _filter(
+        rng.standard_normal(len(t)), sr, "bandpass", [p["click_hz"] / 2, min(p["click_hz"] * 2, 18000)]
+    )
     click *= np.exp(-t / 0.003) * p["click_level"] / (np.max(np.abs(click[: int(0.01 * sr)])) + 1e-9)
     return _finish(body + click, sr, p["peak"]), p
 
@@ -132,12 +145,12 @@ def synth_snare(rng: np.random.Generator, *, sample_rate: int = SAMPLE_RATE) -> 
         "body_hz": rng.uniform(150, 250),
         "mode2_ratio": rng.uniform(1.5, 1.9),
         "body_decay_s": rng.uniform(0.04, 0.12),
-        "body_sweep": rng.uniform(0.0, 0.25),      # small pitch drop at the strike
+        "body_sweep": rng.uniform(0.0, 0.25),  # small pitch drop at the strike
         "noise_low_hz": rng.uniform(900, 2500),
         "noise_high_hz": rng.uniform(6000, 9500),
         "noise_decay_s": rng.uniform(0.1, 0.25),
         "noise_level": rng.uniform(0.6, 1.4),
-        "tilt": rng.uniform(-0.5, 0.5),            # noise colour: >0 brighter, <0 darker
+        "tilt": rng.uniform(-0.5, 0.5),  # noise colour: >0 brighter, <0 darker
         "peak": rng.uniform(0.75, 0.95),
     }
     sr = sample_rate
@@ -168,7 +181,7 @@ def synth_hihat(rng: np.random.Generator, *, sample_rate: int = SAMPLE_RATE) -> 
         True
     """
     p = {
-        "partial_scale": rng.uniform(1.4, 2.6),       # tunes the whole metallic bank
+        "partial_scale": rng.uniform(1.4, 2.6),  # tunes the whole metallic bank
         "detune": rng.uniform(0.97, 1.03, size=6).round(5).tolist(),
         "metal_level": rng.uniform(0.4, 1.0),
         "band_hz": rng.uniform(7000, 10000),
@@ -179,7 +192,7 @@ def synth_hihat(rng: np.random.Generator, *, sample_rate: int = SAMPLE_RATE) -> 
     }
     sr = sample_rate
     t = _time(3 * p["decay_s"] + 0.01, sr)
-    freqs = _HAT_PARTIALS * p["partial_scale"] * np.asarray(p["detune"])     # [6]
+    freqs = _HAT_PARTIALS * p["partial_scale"] * np.asarray(p["detune"])  # [6]
     phases = rng.uniform(0, 1, size=6)
     # square waves: [6, 1] x [1, T] -> [6, T] -> [T]
     sq = np.sign(np.sin(2 * np.pi * (freqs[:, None] * t[None, :] + phases[:, None]))).sum(0)
@@ -194,8 +207,9 @@ def synth_hihat(rng: np.random.Generator, *, sample_rate: int = SAMPLE_RATE) -> 
 _SYNTHS = {"kick": synth_kick, "snare": synth_snare, "hihat": synth_hihat}
 
 
-def make_oneshot(instrument: str, index: int, *, seed: int = 0,
-                 sample_rate: int = SAMPLE_RATE) -> tuple[np.ndarray, dict]:
+def make_oneshot(
+    instrument: str, index: int, *, seed: int = 0, sample_rate: int = SAMPLE_RATE
+) -> tuple[np.ndarray, dict]:
     """The ``index``-th demo one-shot of ``instrument`` for ``seed``: ``(audio [T], params)``."""
     if instrument not in _SYNTHS:
         raise ConfigError(f"unknown instrument {instrument!r}; choose from {list(_SYNTHS)}")
@@ -218,42 +232,43 @@ _PATTERNS: dict[str, dict[str, list[np.ndarray]]] = {
     "house": {
         "kick": [_steps(0, 4, 8, 12)],
         "snare": [_steps(4, 12, vel=0.85), _steps(4, 12, 15, vel=0.8)],
-        "hihat": [_steps(2, 6, 10, 14), _steps(2, 6, 10, 14) + _steps(0, 4, 8, 12, vel=0.45),
-                  np.tile([0.5, 0.35, 1.0, 0.35], 4)],
+        "hihat": [
+            _steps(2, 6, 10, 14),
+            _steps(2, 6, 10, 14) + _steps(0, 4, 8, 12, vel=0.45),
+            np.tile([0.5, 0.35, 1.0, 0.35], 4),
+        ],
     },
     "techno": {
         "kick": [_steps(0, 4, 8, 12), _steps(0, 4, 8, 12, 14, vel=1.0) * np.r_[np.ones(14), 0.6, 0]],
         "snare": [_steps(4, 12, vel=0.7), np.zeros(STEPS_PER_BAR), _steps(12, vel=0.75)],
-        "hihat": [np.tile([0.45, 0.4, 1.0, 0.4], 4), _steps(2, 6, 10, 14),
-                  np.tile([0.7, 0.5], 8)],
+        "hihat": [np.tile([0.45, 0.4, 1.0, 0.4], 4), _steps(2, 6, 10, 14), np.tile([0.7, 0.5], 8)],
     },
     "breakbeat": {
         "kick": [_steps(0, 10), _steps(0, 2, 10), _steps(0, 7, 10)],
-        "snare": [_steps(4, 12) + _steps(7, 15, vel=0.4), _steps(4, 12) + _steps(9, vel=0.45),
-                  _steps(4, 12)],
+        "snare": [_steps(4, 12) + _steps(7, 15, vel=0.4), _steps(4, 12) + _steps(9, vel=0.45), _steps(4, 12)],
         "hihat": [_steps(0, 2, 4, 6, 8, 10, 12, 14, vel=0.8), np.tile([0.8, 0.3], 8)],
     },
     "garage": {
         "kick": [_steps(0, 10), _steps(0, 7, 10), _steps(0, 9)],
         "snare": [_steps(4, 12), _steps(4, 12) + _steps(14, vel=0.4)],
-        "hihat": [_steps(2, 6, 10, 14) + _steps(3, 7, 11, 15, vel=0.45),
-                  np.tile([0.6, 0.3, 1.0, 0.45], 4)],
+        "hihat": [_steps(2, 6, 10, 14) + _steps(3, 7, 11, 15, vel=0.45), np.tile([0.6, 0.3, 1.0, 0.45], 4)],
     },
 }
 _SWING = {"house": (0.5, 0.54), "techno": (0.5, 0.52), "breakbeat": (0.5, 0.56), "garage": (0.6, 0.68)}
 
 
-def _render_loop(rng: np.random.Generator, style: str, bpm: int,
-                 kit: dict[str, list[np.ndarray]], sr: int) -> tuple[np.ndarray, dict]:
+def _render_loop(
+    rng: np.random.Generator, style: str, bpm: int, kit: dict[str, list[np.ndarray]], sr: int
+) -> tuple[np.ndarray, dict]:
     """Sequence one 4-bar loop from ``kit``; returns (stereo float32 ``[T, 2]``, params)."""
     from scipy.signal import oaconvolve
 
-    step_s = 60.0 / bpm / 4                                       # one sixteenth
+    step_s = 60.0 / bpm / 4  # one sixteenth
     n_steps = BARS * STEPS_PER_BAR
     total = int(round(n_steps * step_s * sr))
     swing = rng.uniform(*_SWING[style])
     # onset time of every step: odd sixteenths are delayed by the swing ratio
-    pair = np.arange(n_steps) // 2 * 2 * step_s                   # [64]
+    pair = np.arange(n_steps) // 2 * 2 * step_s  # [64]
     onsets = pair + (np.arange(n_steps) % 2) * 2 * step_s * swing
     params: dict[str, Any] = {"style": style, "bpm": bpm, "swing": round(swing, 4), "instruments": {}}
     mix = np.zeros((total, 2))
@@ -261,23 +276,27 @@ def _render_loop(rng: np.random.Generator, style: str, bpm: int,
         options = _PATTERNS[style][inst]
         main = options[rng.integers(len(options))]
         fill = options[rng.integers(len(options))]
-        pattern = np.concatenate([main] * (BARS - 1) + [fill])   # [64]
-        velocity = pattern * rng.uniform(0.8, 1.0, n_steps)       # per-hit jitter
+        pattern = np.concatenate([main] * (BARS - 1) + [fill])  # [64]
+        velocity = pattern * rng.uniform(0.8, 1.0, n_steps)  # per-hit jitter
         sample_idx = int(rng.integers(len(kit[inst])))
         shot = kit[inst][sample_idx].astype(np.float64)
         # an impulse train of velocities convolved with the one-shot = every hit at once
         jitter = rng.normal(0, 0.0015 if style in ("breakbeat", "garage") else 0.0005, n_steps)
-        jitter[0] = 0.0                                           # the downbeat stays on sample 0
+        jitter[0] = 0.0  # the downbeat stays on sample 0
         pos = np.clip(np.round((onsets + jitter) * sr).astype(int), 0, total - 1)
         train = np.zeros(total)
         np.add.at(train, pos, velocity)
-        track = oaconvolve(train, shot)[:total]                   # [T]
+        track = oaconvolve(train, shot)[:total]  # [T]
         pan = rng.uniform(-0.25, 0.25) if inst == "hihat" else rng.uniform(-0.08, 0.08)
         gain = rng.uniform(0.6, 0.9) if inst == "hihat" else rng.uniform(0.8, 1.0)
         lr = np.array([np.cos((pan + 1) * np.pi / 4), np.sin((pan + 1) * np.pi / 4)]) * np.sqrt(2)
-        mix += track[:, None] * (gain * lr)[None, :]              # [T, 1] * [1, 2] -> [T, 2]
-        params["instruments"][inst] = {"oneshot": sample_idx, "pan": round(pan, 4),
-                                       "gain": round(gain, 4), "hits": int(np.count_nonzero(pattern))}
+        mix += track[:, None] * (gain * lr)[None, :]  # [T, 1] * [1, 2] -> [T, 2]
+        params["instruments"][inst] = {
+            "oneshot": sample_idx,
+            "pan": round(pan, 4),
+            "gain": round(gain, 4),
+            "hits": int(np.count_nonzero(pattern)),
+        }
     peak = rng.uniform(0.7, 0.95)
     mix *= peak / np.max(np.abs(mix))
     params["peak"] = round(peak, 4)
@@ -302,8 +321,9 @@ def loop_plan(loops: int) -> list[tuple[str, int, str]]:
 
 
 # --------------------------------------------------------------------------- the kit
-def make_demo_kit(out_dir: str | os.PathLike, *, seed: int = 0, oneshots_per_instrument: int = 20,
-                  loops: int = 60) -> Path:
+def make_demo_kit(
+    out_dir: str | os.PathLike, *, seed: int = 0, oneshots_per_instrument: int = 20, loops: int = 60
+) -> Path:
     """Build the demo kit into ``out_dir`` and return its path.
 
     Writes ``oneshots/{kick,snare,hihat}/<inst>_NNN.wav`` (mono 16-bit),

@@ -11,14 +11,23 @@ Example:
     >>> [round(float(v), 3) for v in y]
     [1.0, 1.0, 1.0, 1.0, 0.854, 0.5, 0.146, 0.0]
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from beatlib.errors import ConfigError
 
-__all__ = ["dc_block", "detect_onset", "fade_curve", "fade_in", "fade_out", "limit", "ms_to_samples",
-           "trim_to_onset"]
+__all__ = [
+    "dc_block",
+    "detect_onset",
+    "fade_curve",
+    "fade_in",
+    "fade_out",
+    "limit",
+    "ms_to_samples",
+    "trim_to_onset",
+]
 
 
 def ms_to_samples(ms: float, *, sample_rate: int) -> int:
@@ -96,14 +105,21 @@ def dc_block(y: np.ndarray, *, sample_rate: int, cutoff_hz: float, axis: int = 0
     from scipy.signal import lfilter
 
     if not 0 < cutoff_hz < sample_rate / 4:
-        raise ConfigError(f"DC blocker cutoff must be in (0, {sample_rate / 4:g}) Hz at {sample_rate} Hz, "
-                          f"got {cutoff_hz}")
+        raise ConfigError(
+            f"DC blocker cutoff must be in (0, {sample_rate / 4:g}) Hz at {sample_rate} Hz, got {cutoff_hz}"
+        )
     r = float(np.exp(-2 * np.pi * cutoff_hz / sample_rate))
     return lfilter([1.0, -1.0], [1.0, -r], np.asarray(y, np.float64), axis=axis)
 
 
-def limit(y: np.ndarray, *, sample_rate: int, ceiling_db: float = -0.3,
-          lookahead_ms: float = 2.0, release_ms: float = 80.0) -> np.ndarray:
+def limit(
+    y: np.ndarray,
+    *,
+    sample_rate: int,
+    ceiling_db: float = -0.3,
+    lookahead_ms: float = 2.0,
+    release_ms: float = 80.0,
+) -> np.ndarray:
     """A transparent look-ahead peak limiter: the result never exceeds the ceiling.
 
     Gain needed per sample ``g = min(1, ceiling / |y|)`` (over channels); a sliding minimum
@@ -124,12 +140,12 @@ def limit(y: np.ndarray, *, sample_rate: int, ceiling_db: float = -0.3,
 
     y = np.asarray(y, np.float32)
     ceiling = 10 ** (ceiling_db / 20)
-    level = np.abs(y).max(axis=1) if y.ndim == 2 else np.abs(y)         # [T, C] -> [T]
+    level = np.abs(y).max(axis=1) if y.ndim == 2 else np.abs(y)  # [T, C] -> [T]
     if y.size == 0 or float(level.max()) <= ceiling:
         return y
     need = np.minimum(1.0, ceiling / np.maximum(level.astype(np.float64), 1e-12))
     r = max(1, int(round(lookahead_ms * sample_rate / 1000)))
-    held = minimum_filter1d(need, size=2 * r + 1, mode="nearest")        # reach peaks early
+    held = minimum_filter1d(need, size=2 * r + 1, mode="nearest")  # reach peaks early
     # peak hold with exponential release of the attenuation a = 1 - gain:
     #   rel[n] = max_k<=n a[k] * lam**(n-k), done in the log domain with a cumulative max.
     atten = 1.0 - held
@@ -138,13 +154,12 @@ def limit(y: np.ndarray, *, sample_rate: int, ceiling_db: float = -0.3,
     with np.errstate(divide="ignore"):
         rel = np.exp(np.maximum.accumulate(np.log(atten) - n * log_lam) + n * log_lam)
     gain = uniform_filter1d(1.0 - np.maximum(rel, atten), size=2 * r + 1, mode="nearest")
-    gain = np.minimum(gain, need)                                        # guard rounding
+    gain = np.minimum(gain, need)  # guard rounding
     out = y * gain.astype(np.float32).reshape(-1, *([1] * (y.ndim - 1)))
     return np.clip(out, -ceiling, ceiling)
 
 
-def detect_onset(y: np.ndarray, *, threshold: float = 0.1, floor: float | None = 0.01,
-                 hold: int = 16) -> int:
+def detect_onset(y: np.ndarray, *, threshold: float = 0.1, floor: float | None = 0.01, hold: int = 16) -> int:
     """Index of the first sample of a one-shot's attack.
 
     The attack is found where the level first reaches ``threshold`` x peak; from there we go
@@ -165,21 +180,22 @@ def detect_onset(y: np.ndarray, *, threshold: float = 0.1, floor: float | None =
 
     a = np.abs(np.asarray(y, np.float32))
     if a.ndim == 2:
-        a = a.max(axis=1)                                  # [T, C] -> [T]
+        a = a.max(axis=1)  # [T, C] -> [T]
     peak = float(a.max()) if a.size else 0.0
     if peak <= 0.0:
         return 0
     first = int(np.argmax(a >= threshold * peak))
     if floor is None:
         return first
-    hold = max(1, int(hold)) | 1                          # odd window
-    held = maximum_filter1d(a[:first + 1], size=hold, origin=(hold - 1) // 2, mode="constant")
-    quiet = np.nonzero(held < floor * peak)[0]            # trailing max over `hold` samples
+    hold = max(1, int(hold)) | 1  # odd window
+    held = maximum_filter1d(a[: first + 1], size=hold, origin=(hold - 1) // 2, mode="constant")
+    quiet = np.nonzero(held < floor * peak)[0]  # trailing max over `hold` samples
     return int(quiet[-1]) + 1 if quiet.size else 0
 
 
-def trim_to_onset(y: np.ndarray, *, sample_rate: int, threshold_db: float = -30.0,
-                  preroll_ms: float = 1.0) -> np.ndarray:
+def trim_to_onset(
+    y: np.ndarray, *, sample_rate: int, threshold_db: float = -30.0, preroll_ms: float = 1.0
+) -> np.ndarray:
     """Drop the leading silence of ``y [T, C]`` up to ``preroll_ms`` before the onset.
 
     The onset is the first sample whose level is within ``threshold_db`` of the peak
@@ -191,4 +207,4 @@ def trim_to_onset(y: np.ndarray, *, sample_rate: int, threshold_db: float = -30.
         (55, 1)
     """
     onset = detect_onset(np.asarray(y, np.float64), threshold=10 ** (threshold_db / 20), floor=None)
-    return y[max(0, onset - int(preroll_ms * sample_rate / 1000)):]
+    return y[max(0, onset - int(preroll_ms * sample_rate / 1000)) :]

@@ -8,6 +8,7 @@ Example:
     >>> print(dataset_hint("loops"))
     notebook 01_preprocess.ipynb or `beatlib prepare-loops SRC_DIR data/loops.npz`
 """
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,14 @@ from pathlib import Path
 
 from beatlib.errors import ConfigError
 
-__all__ = ["MAKERS", "config_mismatch_hint", "dataset_hint", "generate_hint", "training_hint",
-           "wavegan_run_text"]
+__all__ = [
+    "MAKERS",
+    "config_mismatch_hint",
+    "dataset_hint",
+    "generate_hint",
+    "training_hint",
+    "wavegan_run_text",
+]
 
 #: Which notebook / command makes each input, for "missing" messages.
 MAKERS = {
@@ -58,8 +65,13 @@ def _shown(path: str | os.PathLike, relative_to: str | os.PathLike | None) -> Pa
     return out
 
 
-def training_hint(model: str, weights_dir: str | os.PathLike, *, instrument: str | None = None,
-                  project_dir: str | os.PathLike | None = None) -> str:
+def training_hint(
+    model: str,
+    weights_dir: str | os.PathLike,
+    *,
+    instrument: str | None = None,
+    project_dir: str | os.PathLike | None = None,
+) -> str:
     """One sentence naming the notebook and the command that train ``model`` into ``weights_dir``.
 
     Example:
@@ -70,11 +82,15 @@ def training_hint(model: str, weights_dir: str | os.PathLike, *, instrument: str
     """
     out = _shown(weights_dir, project_dir)
     if model == "wavenet":
-        return (f"Train it with notebook 02_train_wavenet.ipynb or `beatlib train-wavenet "
-                f"data/oneshots.npz --instrument {instrument or out.name} --out {out}`")
+        return (
+            f"Train it with notebook 02_train_wavenet.ipynb or `beatlib train-wavenet "
+            f"data/oneshots.npz --instrument {instrument or out.name} --out {out}`"
+        )
     if model == "wavegan":
-        return (f"Train it with notebook 03_train_wavegan.ipynb or `beatlib train-wavegan "
-                f"data/loops.npz --out {out}`")
+        return (
+            f"Train it with notebook 03_train_wavegan.ipynb or `beatlib train-wavegan "
+            f"data/loops.npz --out {out}`"
+        )
     raise ConfigError(f"unknown model {model!r}; expected 'wavenet' or 'wavegan'")
 
 
@@ -83,10 +99,18 @@ def config_mismatch_hint() -> str:
     return "Use another --out folder, or delete the folder to start again."
 
 
-def wavegan_run_text(out_dir: str | os.PathLike, data_npz: str | os.PathLike, *, target_step: int,
-                     checkpoints: Sequence[str], backups: Sequence[str], profile: str,
-                     config_file: str, history_file: str,
-                     relative_to: str | os.PathLike | None = None) -> str:
+def wavegan_run_text(
+    out_dir: str | os.PathLike,
+    data_npz: str | os.PathLike,
+    *,
+    target_step: int,
+    checkpoints: Sequence[str],
+    backups: Sequence[str],
+    profile: str,
+    config_file: str,
+    history_file: str,
+    relative_to: str | os.PathLike | None = None,
+) -> str:
     """Where a WaveGAN run's files are and the terminal commands that resume or repeat it.
 
     The facts (checkpoint and backup names, profile, target step) come from the run folder

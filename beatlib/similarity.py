@@ -10,6 +10,7 @@ Example:
     >>> print(summarize(scored))                                             # doctest: +SKIP
     >>> write_examples(scored, "similarity_metric_examples")                 # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -96,8 +97,9 @@ def load_training(npz: str | os.PathLike, *, instrument: str | None = None) -> T
 
     path = Path(npz)
     if not path.is_file():
-        raise MissingInputError(f"{path}: no such dataset; make it with "
-                                f"{dataset_hint('oneshots' if instrument else 'loops')}")
+        raise MissingInputError(
+            f"{path}: no such dataset; make it with {dataset_hint('oneshots' if instrument else 'loops')}"
+        )
     bpm = None
     if instrument is None:
         loops = prepared.load_loops(path)
@@ -115,7 +117,7 @@ def load_training(npz: str | os.PathLike, *, instrument: str | None = None) -> T
         raise DataError(f"{path}: training audio contains NaN or Inf")
     names = tuple(np.asarray(src).astype(str).tolist()) if len(src) == len(audio) else None
     groups = names if names is not None else tuple(f"clip{j:04d}" for j in range(len(audio)))
-    if names is not None and len(set(names)) < len(names):   # several clips per source file
+    if names is not None and len(set(names)) < len(names):  # several clips per source file
         seen: dict[str, int] = {}
         labelled = []
         for n in names:
@@ -123,8 +125,9 @@ def load_training(npz: str | os.PathLike, *, instrument: str | None = None) -> T
             labelled.append(f"{n}#{seen[n]}")
         names = tuple(labelled)
     names = names or groups
-    return TrainingSet(audio=audio, sample_rate=sr, names=names, groups=groups, bpm=bpm,
-                       path=path, instrument=instrument)
+    return TrainingSet(
+        audio=audio, sample_rate=sr, names=names, groups=groups, bpm=bpm, path=path, instrument=instrument
+    )
 
 
 def resolve_batch(generated_dir: str | os.PathLike) -> Path:
@@ -144,8 +147,14 @@ def resolve_batch(generated_dir: str | os.PathLike) -> Path:
     return latest
 
 
-def load_generated(batch_dir: str | os.PathLike, *, sample_rate: int, length: int, channels: int,
-                   max_clips: int | None = None) -> tuple[np.ndarray, tuple[str, ...], list[str]]:
+def load_generated(
+    batch_dir: str | os.PathLike,
+    *,
+    sample_rate: int,
+    length: int,
+    channels: int,
+    max_clips: int | None = None,
+) -> tuple[np.ndarray, tuple[str, ...], list[str]]:
     """Read a batch's clips matched to the training data: ``[N, length, channels]`` float32.
 
     Each file is resampled to ``sample_rate`` (band-limited, :func:`beatlib.audio.resample`),
@@ -160,36 +169,39 @@ def load_generated(batch_dir: str | os.PathLike, *, sample_rate: int, length: in
         MissingInputError: no clips. AudioError: a file cannot be read or mapped (names it).
     """
     from beatlib.audio import load_audio, pad_or_crop, resample, to_channels
+
     files = batch_clips(batch_dir)
     if not files:
         raise MissingInputError(f"{batch_dir}: no generated .wav clips in this batch folder")
     if max_clips is not None:
-        files = files[:max(1, int(max_clips))]
+        files = files[: max(1, int(max_clips))]
     out = np.zeros((len(files), int(length), int(channels)), np.float32)
     notes: list[str] = []
     changed = {"resampled": 0, "padded": 0, "cropped": 0, "channels": 0}
     for i, f in enumerate(files):
         try:
-            y, sr = load_audio(f, allow_silent=True)            # [t, c] float32
+            y, sr = load_audio(f, allow_silent=True)  # [t, c] float32
             if sr != sample_rate:
                 changed["resampled"] += 1
                 y = resample(y, orig_sr=sr, target_sr=sample_rate)
             if y.shape[1] != channels:
                 changed["channels"] += 1
-                y = to_channels(y, channels)                    # [t, c] -> [t, channels]
+                y = to_channels(y, channels)  # [t, c] -> [t, channels]
         except AudioError as e:
             raise AudioError(f, f"cannot be matched to the training data ({e.reason})") from None
         if y.shape[0] < length:
             changed["padded"] += 1
         elif y.shape[0] > length:
             changed["cropped"] += 1
-        out[i] = pad_or_crop(y, length)                     # [t, C] -> [length, C]
+        out[i] = pad_or_crop(y, length)  # [t, C] -> [length, C]
     for what, n in changed.items():
         if n:
             did = what if what != "channels" else "had their channels mapped"
-            notes.append(f"{n} of {len(files)} clips {did}"
-                         f"{' to ' + str(sample_rate) + ' Hz' if what == 'resampled' else ''}"
-                         f"{' to ' + str(length) + ' samples' if what in ('padded', 'cropped') else ''}")
+            notes.append(
+                f"{n} of {len(files)} clips {did}"
+                f"{' to ' + str(sample_rate) + ' Hz' if what == 'resampled' else ''}"
+                f"{' to ' + str(length) + ' samples' if what in ('padded', 'cropped') else ''}"
+            )
     return out, tuple(f.name for f in files), notes
 
 
@@ -199,7 +211,7 @@ class ScoredBatch:
     """A :class:`~beatlib.metrics.SimilarityReport` with the audio and files it was made from."""
 
     report: metrics.SimilarityReport
-    generated: np.ndarray          # [N, L, C] as scored
+    generated: np.ndarray  # [N, L, C] as scored
     training: TrainingSet
     batch_dir: Path
     notes: tuple[str, ...] = ()
@@ -208,9 +220,11 @@ class ScoredBatch:
     def sample_rate(self) -> int:
         return self.training.sample_rate
 
-    def command(self, examples: str | os.PathLike | None = None, *,
-                root: str | os.PathLike | None = None) -> str:
+    def command(
+        self, examples: str | os.PathLike | None = None, *, root: str | os.PathLike | None = None
+    ) -> str:
         """The ``beatlib score`` command that reproduces this result."""
+
         def rel(p: Path) -> str:
             p = Path(p).resolve()
             if root is not None:
@@ -219,6 +233,7 @@ class ScoredBatch:
                 except ValueError:
                     pass
             return str(p)
+
         parts = ["beatlib", "score", rel(self.batch_dir), rel(self.training.path)]
         if self.training.instrument:
             parts += ["--instrument", self.training.instrument]
@@ -242,10 +257,18 @@ def default_shifts(training: TrainingSet) -> tuple[np.ndarray, str]:
     return s[np.abs(s) < L], "zero"
 
 
-def score_folder(generated_dir: str | os.PathLike, data_npz: str | os.PathLike, *,
-                 instrument: str | None = None, threshold: float = metrics.DEFAULT_THRESHOLD,
-                 shift: bool = True, mel: bool = True, diversity: bool = True,
-                 max_clips: int | None = None, chunk: int = metrics.DEFAULT_CHUNK) -> ScoredBatch:
+def score_folder(
+    generated_dir: str | os.PathLike,
+    data_npz: str | os.PathLike,
+    *,
+    instrument: str | None = None,
+    threshold: float = metrics.DEFAULT_THRESHOLD,
+    shift: bool = True,
+    mel: bool = True,
+    diversity: bool = True,
+    max_clips: int | None = None,
+    chunk: int = metrics.DEFAULT_CHUNK,
+) -> ScoredBatch:
     """Score the generated clips in ``generated_dir`` against the clean clips of ``data_npz``.
 
     Args:
@@ -262,31 +285,44 @@ def score_folder(generated_dir: str | os.PathLike, data_npz: str | os.PathLike, 
     training = load_training(data_npz, instrument=instrument)
     batch = resolve_batch(generated_dir)
     _, L, C = training.audio.shape
-    gen, names, notes = load_generated(batch, sample_rate=training.sample_rate, length=L,
-                                       channels=C, max_clips=max_clips)
+    gen, names, notes = load_generated(
+        batch, sample_rate=training.sample_rate, length=L, channels=C, max_clips=max_clips
+    )
     shifts, edges = default_shifts(training) if shift else (None, "circular")
-    report = metrics.evaluate(gen, training.audio, sample_rate=training.sample_rate,
-                              threshold=threshold, shifts=shifts, edges=edges, mel=mel,
-                              diversity=diversity, generated_names=names,
-                              training_names=training.names, training_groups=training.groups,
-                              chunk=chunk)
-    return ScoredBatch(report=report, generated=gen, training=training, batch_dir=batch,
-                       notes=tuple(notes))
+    report = metrics.evaluate(
+        gen,
+        training.audio,
+        sample_rate=training.sample_rate,
+        threshold=threshold,
+        shifts=shifts,
+        edges=edges,
+        mel=mel,
+        diversity=diversity,
+        generated_names=names,
+        training_names=training.names,
+        training_groups=training.groups,
+        chunk=chunk,
+    )
+    return ScoredBatch(report=report, generated=gen, training=training, batch_dir=batch, notes=tuple(notes))
 
 
 def summarize(scored: ScoredBatch) -> str:
     """:func:`beatlib.metrics.summarize` plus where the clips came from."""
     inst = scored.training.instrument
     what = f"one-shots ({inst})" if inst else "loops"
-    head = [f"batch: {scored.batch_dir}", f"training {what}: {scored.training.path} "
-            f"({scored.sample_rate} Hz, {scored.generated.shape[1]} samples x "
-            f"{scored.generated.shape[2]} ch)"]
+    head = [
+        f"batch: {scored.batch_dir}",
+        f"training {what}: {scored.training.path} "
+        f"({scored.sample_rate} Hz, {scored.generated.shape[1]} samples x "
+        f"{scored.generated.shape[2]} ch)",
+    ]
     head += [f"note: {n}" for n in scored.notes]
     return "\n".join(head + [metrics.summarize(scored.report)])
 
 
-def locate_inputs(project_dir: str | os.PathLike, *, model: str = "wavegan",
-                  instrument: str | None = None) -> tuple[Path, Path]:
+def locate_inputs(
+    project_dir: str | os.PathLike, *, model: str = "wavegan", instrument: str | None = None
+) -> tuple[Path, Path]:
     """The latest generated batch and the dataset to score it against, for one model.
 
     Raises:
@@ -308,14 +344,16 @@ def locate_inputs(project_dir: str | os.PathLike, *, model: str = "wavegan",
     try:
         batch = resolve_batch(root)
     except MissingInputError:
-        raise MissingInputError(f"{root}: no generated batch yet; "
-                                f"make one with {generate_hint(model)}") from None
+        raise MissingInputError(
+            f"{root}: no generated batch yet; make one with {generate_hint(model)}"
+        ) from None
     return batch, npz
 
 
 # --------------------------------------------------------------------------- examples
-def examples_dir(project_dir: str | os.PathLike, *, model: str = "wavegan",
-                 instrument: str | None = None) -> Path:
+def examples_dir(
+    project_dir: str | os.PathLike, *, model: str = "wavegan", instrument: str | None = None
+) -> Path:
     """Where a model's examples go: ``similarity_metric_examples/`` for WaveGAN loops,
     ``similarity_metric_examples/wavenet_<instrument>/`` for one-shots."""
     from beatlib.paths import ProjectPaths
@@ -334,14 +372,17 @@ def pick_examples(report: metrics.SimilarityReport, n: int = 3) -> list[tuple[st
     N = len(order)
     if N == 0 or n < 1:
         return []
-    picks = [("most similar", order[0]), ("typical (median score)", order[(N - 1) // 2]),
-             ("most novel", order[-1])]
+    picks = [
+        ("most similar", order[0]),
+        ("typical (median score)", order[(N - 1) // 2]),
+        ("most novel", order[-1]),
+    ]
     out, seen = [], set()
     for label, i in picks:
         if int(i) not in seen:
             out.append((label, int(i)))
             seen.add(int(i))
-    rest = [int(i) for i in order if int(i) not in seen]           # more: evenly spread ranks
+    rest = [int(i) for i in order if int(i) not in seen]  # more: evenly spread ranks
     extra = max(0, min(n, N) - len(out))
     for q in np.linspace(0, len(rest) - 1, extra) if extra else []:
         i = rest[int(round(q))]
@@ -358,45 +399,79 @@ def _safe_name(s: str) -> str:
     return s or "clip"
 
 
-def _example_readme(scored: ScoredBatch, label: str, i: int, neighbours: list[tuple[int, float]],
-                    files: list[str], command: str) -> str:
+def _example_readme(
+    scored: ScoredBatch,
+    label: str,
+    i: int,
+    neighbours: list[tuple[int, float]],
+    files: list[str],
+    command: str,
+) -> str:
     r = scored.report
     best = float(r.best_score[i])
-    verdict = ("SIMILAR to a training clip" if best <= r.threshold else "novel (no training clip is similar)")
-    lines = [f"# {label}: {r.generated_names[i]}", "",
-             f"Generated clip `{r.generated_names[i]}` from `{scored.batch_dir}`, scored against "
-             f"{r.n_training} clean training clips of `{scored.training.path}`"
-             + (f" (instrument {scored.training.instrument})" if scored.training.instrument else "")
-             + ".", "",
-             f"**Verdict: {verdict}** - best score {best:.4f} "
-             f"{'<=' if best <= r.threshold else '>'} threshold {r.threshold:g} "
-             f"(rank {int(np.flatnonzero(r.order() == i)[0]) + 1} of {r.n_generated}, 1 = most similar).", "",
-             "| file | training clip | score |", "|---|---|---|"]
+    verdict = "SIMILAR to a training clip" if best <= r.threshold else "novel (no training clip is similar)"
+    lines = [
+        f"# {label}: {r.generated_names[i]}",
+        "",
+        f"Generated clip `{r.generated_names[i]}` from `{scored.batch_dir}`, scored against "
+        f"{r.n_training} clean training clips of `{scored.training.path}`"
+        + (f" (instrument {scored.training.instrument})" if scored.training.instrument else "")
+        + ".",
+        "",
+        f"**Verdict: {verdict}** - best score {best:.4f} "
+        f"{'<=' if best <= r.threshold else '>'} threshold {r.threshold:g} "
+        f"(rank {int(np.flatnonzero(r.order() == i)[0]) + 1} of {r.n_generated}, 1 = most similar).",
+        "",
+        "| file | training clip | score |",
+        "|---|---|---|",
+    ]
     for (j, sc), f in zip(neighbours, files):
         lines.append(f"| `{f}` | `{r.training_names[j]}` | {sc:.4f} |")
     lines.append("")
     if r.shift_score is not None:
         s = int(r.shift_samples[i])
-        lines.append(f"Shift-tolerant score (best over {len(r.shifts)} time shifts, {r.edges} edges): "
-                     f"{float(r.shift_score[i]):.4f} against `{r.training_names[int(r.shift_nearest[i])]}`"
-                     f" at {s:+d} samples ({1000.0 * s / r.sample_rate:+.1f} ms)"
-                     + (" - SIMILAR when shifted" if r.shift_score[i] <= r.threshold < best else "") + ".")
+        lines.append(
+            f"Shift-tolerant score (best over {len(r.shifts)} time shifts, {r.edges} edges): "
+            f"{float(r.shift_score[i]):.4f} against `{r.training_names[int(r.shift_nearest[i])]}`"
+            f" at {s:+d} samples ({1000.0 * s / r.sample_rate:+.1f} ms)"
+            + (" - SIMILAR when shifted" if r.shift_score[i] <= r.threshold < best else "")
+            + "."
+        )
     if r.mel_distance is not None:
         own = r.train_mel_distance[np.isfinite(r.train_mel_distance)]
-        lines.append(f"Log-mel nearest-neighbour distance: {float(r.mel_distance[i]):.2f} "
-                     f"(training set's own median, leave-one-out: "
-                     f"{float(np.median(own)) if own.size else float('nan'):.2f}).")
+        lines.append(
+            f"Log-mel nearest-neighbour distance: {float(r.mel_distance[i]):.2f} "
+            f"(training set's own median, leave-one-out: "
+            f"{float(np.median(own)) if own.size else float('nan'):.2f})."
+        )
     if r.nearest_other_score is not None and r.nearest_other[i] >= 0:
-        lines.append(f"Nearest other clip of the same batch: `{r.generated_names[int(r.nearest_other[i])]}` "
-                     f"score {float(r.nearest_other_score[i]):.4f}.")
-    lines += ["", "Score = sum((t - g)^2) / sum(t^2) over all samples and channels (0 identical, "
-              "1 as far as silence, 4 inverted); lower = more similar.", "",
-              "Reproduce (from the project folder):", "", "```", command, "```", ""]
+        lines.append(
+            f"Nearest other clip of the same batch: `{r.generated_names[int(r.nearest_other[i])]}` "
+            f"score {float(r.nearest_other_score[i]):.4f}."
+        )
+    lines += [
+        "",
+        "Score = sum((t - g)^2) / sum(t^2) over all samples and channels (0 identical, "
+        "1 as far as silence, 4 inverted); lower = more similar.",
+        "",
+        "Reproduce (from the project folder):",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
-def write_examples(scored: ScoredBatch, out_dir: str | os.PathLike, *, n: int = 3,
-                   n_nearest: int = 2, command: str | None = None) -> list[Path]:
+def write_examples(
+    scored: ScoredBatch,
+    out_dir: str | os.PathLike,
+    *,
+    n: int = 3,
+    n_nearest: int = 2,
+    command: str | None = None,
+) -> list[Path]:
     """Write ``out_dir/exN/`` for a handful of generated clips (see :data:`EXAMPLES_README`).
 
     Each holds ``generated.wav``, ``nearest_K_<name>.wav``, ``README.md`` and ``example.json``.
@@ -418,8 +493,10 @@ def write_examples(scored: ScoredBatch, out_dir: str | os.PathLike, *, n: int = 
     old = sorted(d for d in out.iterdir() if d.is_dir() and _EX_RE.match(d.name))
     foreign = [d for d in old if not (d / EXAMPLE_MARKER).is_file()]
     if foreign:
-        raise DataError(f"{foreign[0]}: exists but was not written by beatlib (no {EXAMPLE_MARKER}); "
-                        f"move it away or choose another examples folder")
+        raise DataError(
+            f"{foreign[0]}: exists but was not written by beatlib (no {EXAMPLE_MARKER}); "
+            f"move it away or choose another examples folder"
+        )
     r = scored.report
     root = out.resolve().parent
     command = command or scored.command(out, root=root)
@@ -442,15 +519,25 @@ def write_examples(scored: ScoredBatch, out_dir: str | os.PathLike, *, n: int = 
                 save_audio(ex / f, scored.training.audio[j], sample_rate=scored.sample_rate)
                 files.append(f)
             (ex / "README.md").write_text(_example_readme(scored, label, i, neighbours, files, command))
-            write_json(ex / EXAMPLE_MARKER, {
-                "label": label, "generated": r.generated_names[i], "batch": str(scored.batch_dir),
-                "dataset": str(scored.training.path), "instrument": scored.training.instrument,
-                "threshold": r.threshold, "best_score": float(r.best_score[i]),
-                "similar": bool(r.similar[i]),
-                "shift_score": None if r.shift_score is None else float(r.shift_score[i]),
-                "nearest": [{"file": f, "training": r.training_names[j], "score": s}
-                            for (j, s), f in zip(neighbours, files)],
-                "command": command})
+            write_json(
+                ex / EXAMPLE_MARKER,
+                {
+                    "label": label,
+                    "generated": r.generated_names[i],
+                    "batch": str(scored.batch_dir),
+                    "dataset": str(scored.training.path),
+                    "instrument": scored.training.instrument,
+                    "threshold": r.threshold,
+                    "best_score": float(r.best_score[i]),
+                    "similar": bool(r.similar[i]),
+                    "shift_score": None if r.shift_score is None else float(r.shift_score[i]),
+                    "nearest": [
+                        {"file": f, "training": r.training_names[j], "score": s}
+                        for (j, s), f in zip(neighbours, files)
+                    ],
+                    "command": command,
+                },
+            )
             written.append(out / ex.name)
         # Swap: old beatlib examples out, new ones in, then delete the old ones.
         trash.mkdir()
@@ -470,12 +557,25 @@ def write_examples(scored: ScoredBatch, out_dir: str | os.PathLike, *, n: int = 
                 shutil.rmtree(d)
     if not (out / "README.md").exists():
         from beatlib.files import atomic_path
+
         with atomic_path(out / "README.md") as f:
             f.write_text(EXAMPLES_README)
     return written
 
 
-__all__ = ["EXAMPLES_README", "MissingInputError", "ScoredBatch", "TrainingSet", "default_shifts",
-           "examples_dir", "load_generated", "load_training", "locate_inputs", "pick_examples",
-           "resolve_batch",
-           "score_folder", "summarize", "write_examples"]
+__all__ = [
+    "EXAMPLES_README",
+    "MissingInputError",
+    "ScoredBatch",
+    "TrainingSet",
+    "default_shifts",
+    "examples_dir",
+    "load_generated",
+    "load_training",
+    "locate_inputs",
+    "pick_examples",
+    "resolve_batch",
+    "score_folder",
+    "summarize",
+    "write_examples",
+]

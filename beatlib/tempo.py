@@ -18,6 +18,7 @@ Example:
     >>> dataset_tempo([124] * 30 + [125] * 30), bpm_tag(125.0)
     (125.0, '125bpm')
 """
+
 from __future__ import annotations
 
 import math
@@ -33,10 +34,23 @@ from beatlib.errors import ConfigError
 from beatlib.files import read_json
 
 __all__ = [
-    "BARE_BPM_RANGE", "BEAT_STRENGTH_MIN", "BEATS_PER_BAR", "DATASET_FILE", "DEFAULT_LOOP_BPM",
-    "EXPLICIT_BPM_RANGE", "WHOLE_BEATS_TOLERANCE_S",
-    "beat_samples", "beats_that_fit", "bpm_tag", "dataset_bpm", "dataset_tempo", "estimate_bpm", "model_bpm",
-    "parse_bpm", "recorded_bpm", "tempo_of",
+    "BARE_BPM_RANGE",
+    "BEAT_STRENGTH_MIN",
+    "BEATS_PER_BAR",
+    "DATASET_FILE",
+    "DEFAULT_LOOP_BPM",
+    "EXPLICIT_BPM_RANGE",
+    "WHOLE_BEATS_TOLERANCE_S",
+    "beat_samples",
+    "beats_that_fit",
+    "bpm_tag",
+    "dataset_bpm",
+    "dataset_tempo",
+    "estimate_bpm",
+    "model_bpm",
+    "parse_bpm",
+    "recorded_bpm",
+    "tempo_of",
 ]
 
 #: Tempo range accepted for a bare number in a file name (an explicit "bpm" may be 30-300).
@@ -50,8 +64,11 @@ DEFAULT_LOOP_BPM = 125.0
 #: Name of the file training writes beside a WaveGAN's checkpoints (``{"bpm": ...}`` among others).
 DATASET_FILE = "dataset.json"
 
-_EXPLICIT = re.compile(r"(?<![\d.])(\d{2,3}(?:\.\d+)?)\s*[-_ ]?\s*bpm"       # 124bpm, 124 BPM
-                       r"|bpm\s*[-_ ]?\s*(\d{2,3}(?:\.\d+)?)(?![\d.])", re.IGNORECASE)  # bpm124
+_EXPLICIT = re.compile(
+    r"(?<![\d.])(\d{2,3}(?:\.\d+)?)\s*[-_ ]?\s*bpm"  # 124bpm, 124 BPM
+    r"|bpm\s*[-_ ]?\s*(\d{2,3}(?:\.\d+)?)(?![\d.])",
+    re.IGNORECASE,
+)  # bpm124
 _TOKEN_SPLIT = re.compile(r"[\s_\-.,()\[\]{}+#&]+")
 
 
@@ -169,7 +186,7 @@ def estimate_bpm(y: np.ndarray, *, sample_rate: int) -> float | None:
 
     mono = np.asarray(y, np.float32).mean(axis=1)
     hop = 512
-    env = librosa.onset.onset_strength(y=mono, sr=sample_rate, hop_length=hop)      # [frames]
+    env = librosa.onset.onset_strength(y=mono, sr=sample_rate, hop_length=hop)  # [frames]
     tempo = librosa.feature.tempo(onset_envelope=env, sr=sample_rate, hop_length=hop, aggregate=np.median)
     value = float(np.atleast_1d(tempo)[0])
     if not (np.isfinite(value) and value > 0):
@@ -233,7 +250,7 @@ def dataset_bpm(loops_npz: str | os.PathLike) -> float | None:
         return dataset_tempo(data["bpm"])
 
 
-def recorded_bpm(weights_dir: "str | os.PathLike") -> float | None:
+def recorded_bpm(weights_dir: str | os.PathLike) -> float | None:
     """The tempo training recorded beside a WaveGAN's weights (``dataset.json``), or None.
 
     Example:
@@ -250,7 +267,7 @@ def recorded_bpm(weights_dir: "str | os.PathLike") -> float | None:
     return dataset_tempo(record.get("bpm")) if isinstance(record, dict) else None
 
 
-def model_bpm(weights_dir: "str | os.PathLike", loops_npz: "str | os.PathLike | None" = None) -> float:
+def model_bpm(weights_dir: str | os.PathLike, loops_npz: str | os.PathLike | None = None) -> float:
     """Tempo of a WaveGAN's clips: what its training recorded (:func:`recorded_bpm`), else the
     tempo of ``loops_npz`` (:func:`dataset_bpm`), else 125.
 

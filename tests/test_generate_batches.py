@@ -1,4 +1,5 @@
 """Batch export: generate_all, DAW loops from WaveGAN clips, keeping favourites."""
+
 from pathlib import Path
 
 import numpy as np
@@ -7,8 +8,8 @@ import soundfile as sf
 
 from beatlib import generate, tempo
 from beatlib.audio import save_audio
-from beatlib.errors import BeatlibError, CheckpointError, ConfigError
 from beatlib.batches import new_batch_dir
+from beatlib.errors import BeatlibError, CheckpointError, ConfigError
 from beatlib.files import read_json, write_json
 from beatlib.paths import ProjectPaths
 
@@ -19,7 +20,7 @@ SR = 14700
 def test_beats_that_fit():
     assert tempo.beats_that_fit(16384, sample_rate=SR, bpm=125) == 2
     assert tempo.beats_that_fit(16384, sample_rate=SR, bpm=124) == 2
-    assert tempo.beats_that_fit(14112, sample_rate=SR, bpm=125) == 2   # exactly 2 beats
+    assert tempo.beats_that_fit(14112, sample_rate=SR, bpm=125) == 2  # exactly 2 beats
     assert tempo.beats_that_fit(14111, sample_rate=SR, bpm=125) == 1
     assert tempo.beats_that_fit(32768, sample_rate=SR, bpm=125) == 4
     with pytest.raises(ConfigError, match="bpm"):
@@ -37,11 +38,11 @@ def test_loop_length_keeps_tempo(bpm, bars):
 
 def test_loop_repeats_the_whole_beats_at_exact_positions(rng):
     clip = np.zeros((16384, 2), np.float32)
-    clip[0] = [1.0, -1.0]             # downbeat
-    clip[7000] = [0.5, 0.25]          # just before beat 2 (7056 samples per beat at 125 bpm)
-    clip[14500:] = 0.9                # past 2 beats: the zero padding region, must be cut
+    clip[0] = [1.0, -1.0]  # downbeat
+    clip[7000] = [0.5, 0.25]  # just before beat 2 (7056 samples per beat at 125 bpm)
+    clip[14500:] = 0.9  # past 2 beats: the zero padding region, must be cut
     loop = generate.loop_from_clip(clip, sample_rate=SR, bpm=124, bars=4, fade_ms=0)
-    seg = 2 * 60 / 124 * SR           # 14225.8 samples per repeat: rounding must not drift
+    seg = 2 * 60 / 124 * SR  # 14225.8 samples per repeat: rounding must not drift
     starts = np.round(np.arange(8) * seg).astype(int)
     hits = np.flatnonzero(np.abs(loop[:, 0]) > 0)
     assert list(hits) == sorted(list(starts) + list(starts + 7000))
@@ -55,7 +56,7 @@ def test_loop_fade_only_touches_the_end_of_each_repeat():
     n = round(0.002 * SR)
     assert loop[0, 0] == 1.0 and loop[14112, 0] == 1.0 and loop[14112 - n - 1, 0] == 1.0
     assert loop[14111, 0] < 0.01 and loop[-1, 0] < 0.01
-    assert np.all(np.diff(loop[14112 - n:14112, 0]) <= 0)
+    assert np.all(np.diff(loop[14112 - n : 14112, 0]) <= 0)
 
 
 def test_loop_rejects_bad_requests():
@@ -89,7 +90,7 @@ def test_export_loops_writes_files_and_manifest(tmp_path):
     info = sf.info(str(batch / "loops" / "0001_2bar_125bpm_44k.wav"))
     assert (info.samplerate, info.frames) == (44100, 3 * 8 * 7056)
     m = read_json(batch / "manifest.json")
-    assert m["model"] == "fake"                               # the generator's entries are kept
+    assert m["model"] == "fake"  # the generator's entries are kept
     assert m["loops"]["bpm"] == 125 and m["loops"]["beats_per_clip"] == 2
     assert {e["file"] for e in m["loops"]["files"]} == {f"loops/{n}" for n in names}
     assert generate.batch_clips(batch) == [batch / f"{i:04d}.wav" for i in range(3)]  # loops are not clips
@@ -98,10 +99,17 @@ def test_export_loops_writes_files_and_manifest(tmp_path):
 def test_export_loops_bpm_from_manifest_and_rerun_replaces(tmp_path):
     batch = _fake_batch(tmp_path, 2, manifest={"bpm": 124})
     generate.export_loops(batch, bars=(4,), progress=False)
-    assert sorted(p.name for p in (batch / "loops").iterdir()) == ["0000_4bar_124bpm.wav", "0001_4bar_124bpm.wav"]
+    assert sorted(p.name for p in (batch / "loops").iterdir()) == [
+        "0000_4bar_124bpm.wav",
+        "0001_4bar_124bpm.wav",
+    ]
     generate.export_loops(batch, bars=(2,), resample_44k=True, progress=False)
     assert sorted(p.name for p in (batch / "loops").iterdir()) == [
-        "0000_2bar_124bpm.wav", "0000_2bar_124bpm_44k.wav", "0001_2bar_124bpm.wav", "0001_2bar_124bpm_44k.wav"]
+        "0000_2bar_124bpm.wav",
+        "0000_2bar_124bpm_44k.wav",
+        "0001_2bar_124bpm.wav",
+        "0001_2bar_124bpm_44k.wav",
+    ]
     # each rate's loop is tempo-exact at its own rate (not 3x the 14.7 kHz length)
     assert sf.info(str(batch / "loops" / "0000_2bar_124bpm.wav")).frames == round(8 * 60 / 124 * SR)
     assert sf.info(str(batch / "loops" / "0000_2bar_124bpm_44k.wav")).frames == round(8 * 60 / 124 * 44100)
@@ -141,9 +149,10 @@ def test_keep_copies_and_never_overwrites(tmp_path):
     assert second.name == f"{batch.name}_0001-3.wav"
     assert (fav / "kick" / f"{batch.name}_0001-2.wav").read_bytes() == b"precious"
     assert first.read_bytes() == second.read_bytes() == (batch / "0001.wav").read_bytes()
-    assert (batch / "0001.wav").exists()                      # the batch is not touched
+    assert (batch / "0001.wav").exists()  # the batch is not touched
     assert sorted(p.name for p in (fav / "kick").iterdir()) == sorted(
-        [first.name, second.name, f"{batch.name}_0001-2.wav"])  # no temporary files left
+        [first.name, second.name, f"{batch.name}_0001-2.wav"]
+    )  # no temporary files left
 
 
 def test_keep_audio_never_overwrites(tmp_path):
@@ -184,7 +193,7 @@ def test_require_checkpoint(tmp_path):
     with pytest.raises(CheckpointError, match="02_train_wavenet"):
         generate.require_checkpoint(tmp_path / "w", model="wavenet", instrument="kick")
     (tmp_path / "w").mkdir()
-    (tmp_path / "w" / "config.json").write_text("{}")          # a config alone is no checkpoint
+    (tmp_path / "w" / "config.json").write_text("{}")  # a config alone is no checkpoint
     with pytest.raises(CheckpointError, match="no WaveNet checkpoint"):
         generate.require_checkpoint(tmp_path / "w", model="wavenet", instrument="kick")
     (tmp_path / "w" / "checkpoint").write_text('model_checkpoint_path: "ckpt-5"\n')
@@ -215,22 +224,34 @@ def test_generate_all_runs_every_trained_model_and_reports_the_rest(tmp_path, mo
     np.savez(paths.loops_npz, bpm=np.array([124, 124, 125]))
     calls = []
     _fake_generators(monkeypatch, calls)
-    report = generate.generate_all(tmp_path, wavenet_n=3, wavegan_n=2, temperature=0.7, seed=5,
-                                   loop_bars=(2, 4), resample_44k=True, progress=False, log=None)
+    report = generate.generate_all(
+        tmp_path,
+        wavenet_n=3,
+        wavegan_n=2,
+        temperature=0.7,
+        seed=5,
+        loop_bars=(2, 4),
+        resample_44k=True,
+        progress=False,
+        log=None,
+    )
     assert ("wavenet", "kick", 3, 0.7, 5) in calls and ("wavegan", 2, 5) in calls
-    assert not any(c[:2] == ("wavenet", "hihat") for c in calls)   # no checkpoint: not called
+    assert not any(c[:2] == ("wavenet", "hihat") for c in calls)  # no checkpoint: not called
     assert set(report.batches) == {"wavenet/kick", "wavegan"}
     assert report.batches["wavenet/kick"] == paths.generated_wavenet("kick") / "batch-001"
     assert "no WaveNet checkpoint" in report.skipped["wavenet/hihat"]
     assert "shape mismatch" in report.skipped["wavenet/snare"]
     assert "02_train_wavenet.ipynb" in report.skipped["wavenet/snare"]
     loops = sorted(p.name for p in (paths.generated_wavegan / "batch-001" / "loops").iterdir())
-    assert loops == sorted(f"{i:04d}_{b}bar_124bpm{s}.wav" for i in range(2) for b in (2, 4) for s in ("", "_44k"))
+    assert loops == sorted(
+        f"{i:04d}_{b}bar_124bpm{s}.wav" for i in range(2) for b in (2, 4) for s in ("", "_44k")
+    )
     assert len(report.loops) == 8
     assert "skipped wavenet/hihat" in str(report)
     # A second run makes new batches; the first ones stay.
-    report2 = generate.generate_all(tmp_path, wavenet_n=3, wavegan_n=2, instruments=("kick",),
-                                    progress=False, log=None)
+    report2 = generate.generate_all(
+        tmp_path, wavenet_n=3, wavegan_n=2, instruments=("kick",), progress=False, log=None
+    )
     assert report2.batches["wavenet/kick"].name == "batch-002"
     assert (paths.generated_wavenet("kick") / "batch-001" / "0002.wav").exists()
 
@@ -240,12 +261,14 @@ def test_generate_all_into_another_folder(tmp_path, monkeypatch):
     paths.wavegan_weights.mkdir(parents=True)
     (paths.wavegan_weights / "checkpoint").write_text('model_checkpoint_path: "ckpt-1"\n')
     _fake_generators(monkeypatch, [])
-    report = generate.generate_all(paths.root, wavenet_n=0, wavegan_n=1, loop_bars=(), out_dir="elsewhere",
-                                   progress=False, log=None)
+    report = generate.generate_all(
+        paths.root, wavenet_n=0, wavegan_n=1, loop_bars=(), out_dir="elsewhere", progress=False, log=None
+    )
     assert report.batches["wavegan"] == paths.root / "elsewhere" / "wavegan" / "batch-001"
     assert report.loops == [] and not (report.batches["wavegan"] / "loops").exists()
-    report = generate.generate_all(paths.root, wavenet_n=0, wavegan_n=1, out_dir=tmp_path / "abs",
-                                   progress=False, log=None)
+    report = generate.generate_all(
+        paths.root, wavenet_n=0, wavegan_n=1, out_dir=tmp_path / "abs", progress=False, log=None
+    )
     assert report.batches["wavegan"] == tmp_path / "abs" / "wavegan" / "batch-001"
     assert not paths.generated.exists()
 
@@ -273,7 +296,10 @@ def test_cli_export_loops(tmp_path, capsys):
     batch = _fake_batch(tmp_path, 2)
     assert main(["export-loops", str(batch), "--bars", "4", "--bpm", "124"]) == 0
     assert "2 loops in" in capsys.readouterr().out
-    assert sorted(p.name for p in (batch / "loops").iterdir()) == ["0000_4bar_124bpm.wav", "0001_4bar_124bpm.wav"]
+    assert sorted(p.name for p in (batch / "loops").iterdir()) == [
+        "0000_4bar_124bpm.wav",
+        "0001_4bar_124bpm.wav",
+    ]
     assert main(["export-loops", str(tmp_path / "nope")]) == 2
     assert "nope: no such batch folder" in capsys.readouterr().err
 
@@ -297,8 +323,9 @@ def _untrained_wavegan(weights_dir: Path):
 def test_generate_all_with_a_real_wavegan_checkpoint(tmp_path):
     paths = ProjectPaths(tmp_path)
     cfg = _untrained_wavegan(paths.wavegan_weights)
-    report = generate.generate_all(tmp_path, wavenet_n=0, wavegan_n=3, loop_bars=(2,), loop_bpm=124,
-                                   progress=False, log=None)
+    report = generate.generate_all(
+        tmp_path, wavenet_n=0, wavegan_n=3, loop_bars=(2,), loop_bpm=124, progress=False, log=None
+    )
     assert report.skipped == {} and set(report.batches) == {"wavegan"}
     batch = report.batches["wavegan"]
     info = sf.info(str(batch / "0000.wav"))
@@ -315,10 +342,25 @@ def test_generate_all_with_a_tiny_trained_wavenet(tmp_path, rng):
     paths = ProjectPaths(tmp_path)
     t = np.arange(400) / 16000
     clips = (np.sin(2 * np.pi * rng.uniform(60, 120, (6, 1)) * t) * np.exp(-t / 0.01)).astype(np.float32)
-    train_wavenet(clips, "kick", paths.wavenet_weights("kick"), wavenet_profile("tiny"), max_steps=2,
-                  progress=False, verbose=False)
-    report = generate.generate_all(tmp_path, wavenet_n=3, wavegan_n=2, instruments=("kick", "hihat"),
-                                   temperature=0.9, seed=1, progress=False, log=None)
+    train_wavenet(
+        clips,
+        "kick",
+        paths.wavenet_weights("kick"),
+        wavenet_profile("tiny"),
+        max_steps=2,
+        progress=False,
+        verbose=False,
+    )
+    report = generate.generate_all(
+        tmp_path,
+        wavenet_n=3,
+        wavegan_n=2,
+        instruments=("kick", "hihat"),
+        temperature=0.9,
+        seed=1,
+        progress=False,
+        log=None,
+    )
     assert set(report.batches) == {"wavenet/kick"}
     assert set(report.skipped) == {"wavenet/hihat", "wavegan"}
     batch = report.batches["wavenet/kick"]

@@ -21,6 +21,7 @@ Example:
     >>> generate.generate_all is generate.all.generate_all
     True
 """
+
 from beatlib.batches import batch_clips, generated_root, keep_audio, keep_clip, read_manifest
 from beatlib.generate.all import GenerationReport, generate_all
 from beatlib.generate.checkpoints import require_checkpoint
@@ -28,24 +29,49 @@ from beatlib.generate.loops import DAW_SAMPLE_RATE, export_loops, loop_from_clip
 from beatlib.generate.sampling import FastWaveNetSampler, naive_wavenet_sample, use_generation_threads
 from beatlib.generate.wavegan import WaveGANSampler, clip_seeds, generate_wavegan, latent_walk, load_generator
 from beatlib.generate.wavenet import (
-                                      DC_BLOCK_HZ,
-                                      FADE_OUT_MS,
-                                      WaveNetSamples,
-                                      finish_oneshots,
-                                      generate_wavenet,
-                                      load_wavenet,
-                                      sample_wavenet,
-                                      wavenet_seed_clips,
+    DC_BLOCK_HZ,
+    FADE_OUT_MS,
+    WaveNetSamples,
+    finish_oneshots,
+    generate_wavenet,
+    load_wavenet,
+    sample_wavenet,
+    wavenet_seed_clips,
 )
 from beatlib.hints import training_hint
 from beatlib.tempo import BEATS_PER_BAR, DEFAULT_LOOP_BPM, dataset_bpm, model_bpm
 
 __all__ = [
-    "BEATS_PER_BAR", "DAW_SAMPLE_RATE", "DC_BLOCK_HZ", "DEFAULT_LOOP_BPM", "FADE_OUT_MS", "FastWaveNetSampler",
-    "GenerationReport", "WaveGANSampler", "WaveNetSamples", "batch_clips", "clip_seeds", "dataset_bpm",
-    "export_loops", "finish_oneshots", "generate_all", "generate_wavegan", "generate_wavenet",
+    "BEATS_PER_BAR",
+    "DAW_SAMPLE_RATE",
+    "DC_BLOCK_HZ",
+    "DEFAULT_LOOP_BPM",
+    "FADE_OUT_MS",
+    "FastWaveNetSampler",
+    "GenerationReport",
+    "WaveGANSampler",
+    "WaveNetSamples",
+    "batch_clips",
+    "clip_seeds",
+    "dataset_bpm",
+    "export_loops",
+    "finish_oneshots",
+    "generate_all",
+    "generate_wavegan",
+    "generate_wavenet",
     "generated_root",
-    "keep_audio", "keep_clip", "latent_walk", "load_generator", "load_wavenet", "loop_from_clip", "model_bpm",
-    "naive_wavenet_sample", "read_manifest", "require_checkpoint", "sample_wavenet", "training_hint",
-    "use_generation_threads", "wavenet_seed_clips",
+    "keep_audio",
+    "keep_clip",
+    "latent_walk",
+    "load_generator",
+    "load_wavenet",
+    "loop_from_clip",
+    "model_bpm",
+    "naive_wavenet_sample",
+    "read_manifest",
+    "require_checkpoint",
+    "sample_wavenet",
+    "training_hint",
+    "use_generation_threads",
+    "wavenet_seed_clips",
 ]

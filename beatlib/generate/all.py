@@ -4,6 +4,7 @@ Example:
     >>> print(generate_all("/nonexistent/project", log=None, progress=False))  # doctest: +ELLIPSIS
     skipped wavenet/kick: ...
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -42,13 +43,21 @@ class GenerationReport:
         return "\n".join(lines) if lines else "nothing generated"
 
 
-def generate_all(project_dir: str | os.PathLike = ".", *, wavenet_n: int = 1000, wavegan_n: int = 40,
-                 temperature: float = 1.0, seed: int = 0,
-                 instruments: Sequence[str] = ("kick", "snare", "hihat"),
-                 loop_bars: Sequence[int] = (2, 4), loop_bpm: float | None = None,
-                 resample_44k: bool = False, out_dir: str | os.PathLike | None = None,
-                 progress: bool = True, log: Callable[[str], None] | None = print,
-                 ) -> GenerationReport:
+def generate_all(
+    project_dir: str | os.PathLike = ".",
+    *,
+    wavenet_n: int = 1000,
+    wavegan_n: int = 40,
+    temperature: float = 1.0,
+    seed: int = 0,
+    instruments: Sequence[str] = ("kick", "snare", "hihat"),
+    loop_bars: Sequence[int] = (2, 4),
+    loop_bpm: float | None = None,
+    resample_44k: bool = False,
+    out_dir: str | os.PathLike | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] | None = print,
+) -> GenerationReport:
     """Generate a batch from every trained model of a project, plus DAW loops for WaveGAN.
 
     WaveNet one-shots (``wavenet_n`` per instrument) go to
@@ -104,8 +113,9 @@ def generate_all(project_dir: str | os.PathLike = ".", *, wavenet_n: int = 1000,
         try:
             require_checkpoint(weights, model=model, instrument=inst, project_dir=paths.root)
             if model == "wavenet":
-                batch = generate_wavenet(weights, wavenet_n, out_root, temperature=temperature, seed=seed,
-                                         progress=progress)
+                batch = generate_wavenet(
+                    weights, wavenet_n, out_root, temperature=temperature, seed=seed, progress=progress
+                )
             else:
                 batch = generate_wavegan(weights, wavegan_n, out_root, seed=seed, progress=progress)
         except CheckpointError as e:
@@ -118,10 +128,14 @@ def generate_all(project_dir: str | os.PathLike = ".", *, wavenet_n: int = 1000,
         batch = Path(batch)
         report.batches[label] = batch
         if model == "wavegan" and loop_bars:
-            bpm = (loop_bpm or dataset_tempo(read_manifest(batch).get("bpm"))
-                   or model_bpm(weights, paths.loops_npz))
-            report.loops = export_loops(batch, bars=loop_bars, bpm=bpm, resample_44k=resample_44k,
-                                        progress=progress)
+            bpm = (
+                loop_bpm
+                or dataset_tempo(read_manifest(batch).get("bpm"))
+                or model_bpm(weights, paths.loops_npz)
+            )
+            report.loops = export_loops(
+                batch, bars=loop_bars, bpm=bpm, resample_44k=resample_44k, progress=progress
+            )
         report.seconds[label] = time.perf_counter() - t0
         say(f"{label}: {batch}  ({report.seconds[label]:.1f} s)")
     return report

@@ -5,6 +5,7 @@ Example:
     >>> loop_from_clip(np.zeros((16384, 2), np.float32), sample_rate=14700, bpm=125, bars=1).shape
     (28224, 2)
 """
+
 from __future__ import annotations
 
 import os
@@ -35,9 +36,16 @@ __all__ = ["DAW_SAMPLE_RATE", "export_loops", "loop_from_clip"]
 DAW_SAMPLE_RATE = 44100
 
 
-def loop_from_clip(clip: np.ndarray, *, sample_rate: int, bpm: float, bars: int,
-                   beats_per_clip: int | None = None, beats_per_bar: int = BEATS_PER_BAR,
-                   fade_ms: float = 2.0) -> np.ndarray:
+def loop_from_clip(
+    clip: np.ndarray,
+    *,
+    sample_rate: int,
+    bpm: float,
+    bars: int,
+    beats_per_clip: int | None = None,
+    beats_per_bar: int = BEATS_PER_BAR,
+    fade_ms: float = 2.0,
+) -> np.ndarray:
     """Repeat a generated clip into a seamless ``bars``-bar loop that keeps the tempo.
 
     The clip is cut to a whole number of beats (``beats_per_clip``; default: as many as fit)
@@ -74,33 +82,38 @@ def loop_from_clip(clip: np.ndarray, *, sample_rate: int, bpm: float, bars: int,
     fit = beats_that_fit(y.shape[0], sample_rate=sample_rate, bpm=bpm)
     beats = fit if beats_per_clip is None else int(beats_per_clip)
     if beats < 1 or beats > fit:
-        raise ConfigError(f"a {y.shape[0]}-sample clip at {sample_rate} Hz holds {fit} whole beats "
-                           f"at {bpm} bpm; cannot use {beats}")
+        raise ConfigError(
+            f"a {y.shape[0]}-sample clip at {sample_rate} Hz holds {fit} whole beats "
+            f"at {bpm} bpm; cannot use {beats}"
+        )
     total_beats = int(bars) * int(beats_per_bar)
     if total_beats % beats:
-        raise ConfigError(f"{bars} bars of {beats_per_bar} beats is not a whole number of "
-                           f"{beats}-beat clips")
-    seg = beats * beat_samples(bpm, sample_rate=sample_rate)     # samples per repeat (fractional)
+        raise ConfigError(f"{bars} bars of {beats_per_bar} beats is not a whole number of {beats}-beat clips")
+    seg = beats * beat_samples(bpm, sample_rate=sample_rate)  # samples per repeat (fractional)
     reps = total_beats // beats
-    starts = np.round(np.arange(reps + 1) * seg).astype(np.int64)   # [reps + 1]
+    starts = np.round(np.arange(reps + 1) * seg).astype(np.int64)  # [reps + 1]
     total = int(starts[-1])
-    n = np.arange(total)                                        # [L]
-    k = np.searchsorted(starts, n, side="right") - 1            # repeat index of each sample
-    idx = n - starts[k]                                          # position inside the clip
+    n = np.arange(total)  # [L]
+    k = np.searchsorted(starts, n, side="right") - 1  # repeat index of each sample
+    idx = n - starts[k]  # position inside the clip
     fade_n = dsp.ms_to_samples(fade_ms, sample_rate=sample_rate)
     gain = np.ones(total, np.float32)
-    for start, end in zip(starts[:-1], starts[1:]):              # each repeat fades into the next
+    for start, end in zip(starts[:-1], starts[1:]):  # each repeat fades into the next
         n_fade = min(fade_n, int(end - start))
-        gain[end - n_fade:end] = dsp.fade_curve(n_fade)
-    return y[idx] * gain[:, None]                                # [L, C]
+        gain[end - n_fade : end] = dsp.fade_curve(n_fade)
+    return y[idx] * gain[:, None]  # [L, C]
 
 
-
-
-def export_loops(batch_dir: str | os.PathLike, *, bars: Sequence[int] = (2, 4),
-                 bpm: float | None = None, beats_per_clip: int | None = None,
-                 resample_44k: bool = False, fade_ms: float = 2.0,
-                 progress: bool = True) -> list[Path]:
+def export_loops(
+    batch_dir: str | os.PathLike,
+    *,
+    bars: Sequence[int] = (2, 4),
+    bpm: float | None = None,
+    beats_per_clip: int | None = None,
+    resample_44k: bool = False,
+    fade_ms: float = 2.0,
+    progress: bool = True,
+) -> list[Path]:
     """Write DAW-ready loops for every clip of a WaveGAN batch into ``batch_dir/loops/``.
 
     For clip ``NNNN.wav`` and each ``b`` in ``bars`` this writes ``loops/NNNN_<b>bar_<bpm>bpm.wav``
@@ -148,27 +161,47 @@ def export_loops(batch_dir: str | os.PathLike, *, bars: Sequence[int] = (2, 4),
             # positions too (resampling a finished loop would be off by up to a sample).
             versions = [(y, sr, "")]
             if resample_44k and sr != DAW_SAMPLE_RATE:
-                versions.append((resample(y, orig_sr=sr, target_sr=DAW_SAMPLE_RATE),  # [T * 44100 / sr, C]
-                                 DAW_SAMPLE_RATE, "_44k"))
+                versions.append(
+                    (
+                        resample(y, orig_sr=sr, target_sr=DAW_SAMPLE_RATE),  # [T * 44100 / sr, C]
+                        DAW_SAMPLE_RATE,
+                        "_44k",
+                    )
+                )
             for b in bars:
                 for audio, rate, suffix in versions:
-                    loop = loop_from_clip(audio, sample_rate=rate, bpm=bpm, bars=b,
-                                          beats_per_clip=beats, fade_ms=fade_ms)
+                    loop = loop_from_clip(
+                        audio, sample_rate=rate, bpm=bpm, bars=b, beats_per_clip=beats, fade_ms=fade_ms
+                    )
                     name = f"{clip_path.stem}_{b}bar_{tag}{suffix}.wav"
                     save_audio(tmp / name, loop, sample_rate=rate)
-                    entries.append({"clip": clip_path.name, "bars": b, "sample_rate": rate,
-                                    "samples": int(loop.shape[0]), "file": f"loops/{name}"})
+                    entries.append(
+                        {
+                            "clip": clip_path.name,
+                            "bars": b,
+                            "sample_rate": rate,
+                            "samples": int(loop.shape[0]),
+                            "file": f"loops/{name}",
+                        }
+                    )
         final = d / "loops"
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    beats = beats_per_clip or beats_that_fit(_clip_len(clips[0]), sample_rate=entries[0]["sample_rate"],
-                                            bpm=bpm)
-    manifest["loops"] = {"bpm": bpm, "beats_per_bar": BEATS_PER_BAR, "beats_per_clip": beats,
-                         "bars": list(bars), "fade_ms": fade_ms, "resampled_44k": bool(resample_44k),
-                         "files": entries}
+    beats = beats_per_clip or beats_that_fit(
+        _clip_len(clips[0]), sample_rate=entries[0]["sample_rate"], bpm=bpm
+    )
+    manifest["loops"] = {
+        "bpm": bpm,
+        "beats_per_bar": BEATS_PER_BAR,
+        "beats_per_clip": beats,
+        "bars": list(bars),
+        "fade_ms": fade_ms,
+        "resampled_44k": bool(resample_44k),
+        "files": entries,
+    }
     write_json(d / MANIFEST_FILE, manifest)
     return [d / e["file"] for e in entries]
 
