@@ -287,6 +287,8 @@ class WaveGANConfig(_Config):
         noise_copies: white-noise augmented copies per clean clip (BeatGAN: 5).
         noise_std: standard deviation of the augmentation noise (relative to full scale).
         sample_rate: rate of the training data (14700 for BeatGAN).
+        precision: ``float32``, or ``bfloat16``: mixed precision (bf16 convolutions, float32
+            weights, generator output, critic output and gradient penalty).
     """
 
     name: str = "paper"
@@ -306,8 +308,13 @@ class WaveGANConfig(_Config):
     noise_copies: int = 5
     noise_std: float = 0.005
     sample_rate: int = 14700
+    precision: str = "float32"
 
     def __post_init__(self) -> None:
+        _check(
+            self.precision in ("float32", "bfloat16"),
+            f"WaveGAN precision must be float32 or bfloat16, got {self.precision!r}",
+        )
         _check(
             self.slice_len in (16384, 32768, 65536),
             f"WaveGAN slice_len must be 16384, 32768 or 65536, got {self.slice_len}",
@@ -326,6 +333,12 @@ WAVEGAN_PROFILES: dict[str, WaveGANConfig] = {
     "paper": WaveGANConfig(),
     # Trains in minutes on 2 CPU cores (about 0.4-0.5 s per iteration).
     "cpu": WaveGANConfig(name="cpu", dim=8, batch_size=16),
+    # Candidates for a CPU profile that learns rhythm (issue 14): wider, or a higher learning rate.
+    "cpu16": WaveGANConfig(name="cpu16", dim=16, batch_size=16, learning_rate=2e-4),
+    "cpu8": WaveGANConfig(name="cpu8", dim=8, batch_size=16, learning_rate=3e-4),
+    "cpu8-bf16": WaveGANConfig(
+        name="cpu8-bf16", dim=8, batch_size=16, learning_rate=3e-4, precision="bfloat16"
+    ),
     # Tests and smoke runs only.
     "tiny": WaveGANConfig(name="tiny", dim=2, batch_size=4, d_updates=1),
 }

@@ -11,6 +11,11 @@ Prints ``name: value`` lines:
 * ``gflop_per_iter_d16_b32`` floating-point work of one iteration, counted from the layer
   shapes (:func:`analytic_gflop`), and ``gflops_d16_b32`` = that / beatlib's time (GFLOP/s;
   the machine's matmul peak is ~195).
+* ``s_per_iter_bf16_d16_b32`` the same iteration with ``precision="bfloat16"`` (bf16 convolutions,
+  float32 weights, generator output, critic output and gradient penalty), and
+  ``s_per_iter_ref_bf16_d16_b32`` the plain reference doing the same casts; ``ratio_bf16_fp32`` =
+  beatlib bf16 / beatlib float32 and ``ratio_bf16_d16_b32`` = beatlib bf16 / reference bf16,
+  all interleaved in the same run.
 * ``s_per_iter_paper``     one paper-size iteration (d=64, batch 64), beatlib.
 * ``gen40_s``, ``gen1000_s`` generation at d=64 (chunks of 100), untrained weights.
 
@@ -19,6 +24,7 @@ Usage:
 
 Timings are wall-clock medians; on a shared machine they are noisy.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +46,11 @@ from beatlib.training import loop_batches  # noqa: E402
 class PlainWaveGAN:
     """WaveGAN + WGAN-GP with raw variables and tf.nn ops (no Keras), for comparison."""
 
-    def __init__(self, d: int, batch: int, c: int = 2, k: int = 25, latent: int = 100, seed: int = 0):
+    def __init__(
+        self, d: int, batch: int, c: int = 2, k: int = 25, latent: int = 100, seed: int = 0, dtype=tf.float32
+    ):
         init = tf.random.stateless_normal
+        self.dt = dtype  # compute dtype of the layers; variables, output, score and penalty stay float32
         s = [seed, 0]
 
         def var(shape, scale=0.02):
@@ -59,27 +68,34 @@ class PlainWaveGAN:
         self.d = d
         self.g_vars = [v for p in [self.g_fc, *self.g_up] for v in p]
         self.d_vars = [v for p in [*self.d_conv, self.d_fc] for v in p]
-        self.slots = {id(v): (tf.Variable(tf.zeros_like(v)), tf.Variable(tf.zeros_like(v)))
-                      for v in self.g_vars + self.d_vars}
+        self.slots = {
+            id(v): (tf.Variable(tf.zeros_like(v)), tf.Variable(tf.zeros_like(v)))
+            for v in self.g_vars + self.d_vars
+        }
         self.t = tf.Variable(0.0)
 
+    def cast(self, x):
+        return tf.cast(x, self.dt)
+
     def gen(self, z):
-        b = tf.shape(z)[0]
-        x = tf.nn.relu(tf.reshape(z @ self.g_fc[0] + self.g_fc[1], [b, 16, 16 * self.d]))
+        b, c = tf.shape(z)[0], self.cast
+        x = tf.nn.relu(tf.reshape(c(z) @ c(self.g_fc[0]) + c(self.g_fc[1]), [b, 16, 16 * self.d]))
         for i, (w, bias) in enumerate(self.g_up):
             t = tf.shape(x)[1] * 4
-            x = tf.nn.conv1d_transpose(x, w, [b, t, w.shape[1]], 4, padding="SAME") + bias
-            x = tf.nn.relu(x) if i < 4 else tf.tanh(x)
+            x = tf.nn.conv1d_transpose(x, c(w), [b, t, w.shape[1]], 4, padding="SAME") + c(bias)
+            x = tf.nn.relu(x) if i < 4 else tf.tanh(tf.cast(x, tf.float32))
         return x
 
     def disc(self, x):
+        c = self.cast
+        x = c(x)
         for i, (w, bias) in enumerate(self.d_conv):
-            x = tf.nn.leaky_relu(tf.nn.conv1d(x, w, 4, "SAME") + bias, 0.2)
+            x = tf.nn.leaky_relu(tf.nn.conv1d(x, c(w), 4, "SAME") + c(bias), 0.2)
             if i < 4:  # batch-wide phase shuffle, as in the original WaveGAN code
                 n = tf.shape(x)[1]
                 ph = tf.random.uniform([], -2, 3, tf.int32)
-                x = tf.pad(x, [[0, 0], [2, 2], [0, 0]], "REFLECT")[:, 2 - ph: 2 - ph + n]
-        x = tf.reshape(x, [tf.shape(x)[0], -1])
+                x = tf.pad(x, [[0, 0], [2, 2], [0, 0]], "REFLECT")[:, 2 - ph : 2 - ph + n]
+        x = tf.reshape(tf.cast(x, tf.float32), [tf.shape(x)[0], -1])
         return x @ self.d_fc[0] + self.d_fc[1]
 
     def adam(self, grads, variables, lr=1e-4, b1=0.5, b2=0.9, eps=1e-7):
@@ -103,7 +119,7 @@ class PlainWaveGAN:
                     t2.watch(xh)
                     dh = self.disc(xh)
                 gr = t2.gradient(dh, xh)
-                gp = tf.reduce_mean((tf.sqrt(tf.reduce_sum(gr ** 2, [1, 2]) + 1e-12) - 1) ** 2)
+                gp = tf.reduce_mean((tf.sqrt(tf.reduce_sum(gr**2, [1, 2]) + 1e-12) - 1) ** 2)
                 loss = tf.reduce_mean(self.disc(fake)) - tf.reduce_mean(self.disc(r)) + 10 * gp
             self.adam(tape.gradient(loss, self.d_vars), self.d_vars)
         with tf.GradientTape() as tape:
@@ -152,8 +168,8 @@ def lib_iteration(cfg):
     return lambda: one(it)["d_loss"].numpy()
 
 
-def ref_iteration(d, batch):
-    m = PlainWaveGAN(d, batch)
+def ref_iteration(d, batch, dtype=tf.float32):
+    m = PlainWaveGAN(d, batch, dtype=dtype)
     real = tf.random.uniform([batch, 5, 16384, 2], -0.5, 0.5)
     return lambda: m.iteration(real).numpy()
 
@@ -174,17 +190,27 @@ def main() -> None:
     args = ap.parse_args()
 
     cfg = wavegan_profile("paper", dim=16, batch_size=32)
-    lib = lib_iteration(cfg)
-    ref = ref_iteration(16, 32)
-    lib(), ref()  # trace + warm up
-    lib_t, ref_t = [], []
-    for _ in range(args.repeats):  # interleaved so that machine load hits both alike
-        lib_t += timed(lib, 1)
-        ref_t += timed(ref, 1)
-    s_lib, s_ref = float(np.median(lib_t)), float(np.median(ref_t))
+    runs = {
+        "lib": lib_iteration(cfg),
+        "ref": ref_iteration(16, 32),
+        "lib_bf16": lib_iteration(cfg.replace(precision="bfloat16")),
+        "ref_bf16": ref_iteration(16, 32, tf.bfloat16),
+    }
+    for fn in runs.values():
+        fn()  # trace + warm up
+    times = {k: [] for k in runs}
+    for _ in range(args.repeats):  # interleaved so that machine load hits all alike
+        for k, fn in runs.items():
+            times[k] += timed(fn, 1)
+    s = {k: float(np.median(v)) for k, v in times.items()}
+    s_lib = s["lib"]
     print(f"s_per_iter_d16_b32: {s_lib:.3f}")
-    print(f"s_per_iter_ref_d16_b32: {s_ref:.3f}")
-    print(f"ratio_d16_b32: {s_lib / s_ref:.3f}")
+    print(f"s_per_iter_ref_d16_b32: {s['ref']:.3f}")
+    print(f"ratio_d16_b32: {s_lib / s['ref']:.3f}")
+    print(f"s_per_iter_bf16_d16_b32: {s['lib_bf16']:.3f}")
+    print(f"s_per_iter_ref_bf16_d16_b32: {s['ref_bf16']:.3f}")
+    print(f"ratio_bf16_fp32: {s['lib_bf16'] / s_lib:.3f}")
+    print(f"ratio_bf16_d16_b32: {s['lib_bf16'] / s['ref_bf16']:.3f}")
     gflop = analytic_gflop(16, 32)
     print(f"gflop_per_iter_d16_b32: {gflop:.1f}")  # counted from the layer shapes
     print(f"gflops_d16_b32: {gflop / s_lib:.1f}")

@@ -66,13 +66,16 @@ def _add_generate_wavegan(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="latent seed of the batch")
     p.add_argument("--batch-size", type=number_type(integer=True, low=1), default=100,
                    help="clips per forward pass")
+    p.add_argument("--checkpoint", choices=("best", "latest"), default="best",
+                   help="best: the checkpoint training's evaluation scored best, else the latest (default)")
     p.set_defaults(func=_run_generate_wavegan)
 
 
 def _run_generate_wavegan(args: argparse.Namespace) -> int:
     from beatlib.generate import generate_wavegan
 
-    batch = generate_wavegan(args.weights, args.n, args.out, seed=args.seed, batch_size=args.batch_size)
+    batch = generate_wavegan(args.weights, args.n, args.out, seed=args.seed, batch_size=args.batch_size,
+                             checkpoint=args.checkpoint)
     print(f"wrote {args.n} clips to {batch}")
     return 0
 

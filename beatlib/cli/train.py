@@ -93,7 +93,7 @@ def _add_train_wavegan(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="weights/wavegan", help="run folder (default: weights/wavegan)")
     p.add_argument(
         "--profile",
-        choices=("paper", "cpu", "tiny"),
+        choices=("paper", "cpu", "cpu16", "cpu8", "cpu8-bf16", "tiny"),
         default=None,
         help="model size (default: the saved config when resuming, else paper)",
     )
@@ -137,7 +137,14 @@ def _add_train_wavegan(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_run_train_wavegan)
 
 
-_WAVEGAN_DEFAULT_STEPS = {"paper": 200_000, "cpu": 2_000, "tiny": 10}
+_WAVEGAN_DEFAULT_STEPS = {
+    "paper": 200_000,
+    "cpu": 2_000,
+    "cpu16": 5_000,
+    "cpu8": 5_000,
+    "cpu8-bf16": 5_000,
+    "tiny": 10,
+}
 
 
 def _run_train_wavegan(args: argparse.Namespace) -> int:

@@ -40,9 +40,10 @@ def require_checkpoint(weights_dir: str | os.PathLike, *, model: str,
 
 
 def restore(weights_dir: str | os.PathLike, *, kind: str, instrument: str | None = None,
-            **trackables) -> int:
+            which: str = "latest", **trackables) -> int:
     """Restore ``trackables`` (``model=`` a WaveNet, ``generator=`` a WaveGAN generator) from the
-    latest checkpoint of ``weights_dir``; returns its step. ``kind``: ``"wavenet"`` or ``"wavegan"``.
+    latest checkpoint of ``weights_dir``; returns its step. ``kind``: ``"wavenet"`` or ``"wavegan"``;
+    ``which``: see :func:`beatlib.training.run.checkpoint_path` (e.g. ``"prefer_best"``).
 
     Raises:
         CheckpointError: no checkpoint (the message says how to train one), or it cannot be read.
@@ -52,7 +53,7 @@ def restore(weights_dir: str | os.PathLike, *, kind: str, instrument: str | None
 
     d = require_checkpoint(weights_dir, model=kind, instrument=instrument)
     try:
-        return load_checkpoint(d, partial=True, **trackables)
+        return load_checkpoint(d, which=which, partial=True, **trackables)
     except CheckpointError as e:
         if "no checkpoint" not in str(e):
             raise

@@ -5,6 +5,7 @@ Example:
     >>> latent_walk(g, 3, 9, [0.0, 0.5, 1.0]).shape             # doctest: +SKIP
     (3, 16384, 2)
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -77,17 +78,23 @@ class WaveGANSampler:
             def forward(z):
                 return model(z, training=False)  # [B, latent] -> [B, T, C]
 
-            self._forward = tf.function(forward, autograph=False,
-                                        input_signature=[tf.TensorSpec([None, self.latent_dim], tf.float32)])
-        chunks = [self._forward(tf.constant(z[i:i + batch_size])).numpy()  # [b, T, C]
-                  for i in range(0, len(z), batch_size)]
+            self._forward = tf.function(
+                forward, autograph=False, input_signature=[tf.TensorSpec([None, self.latent_dim], tf.float32)]
+            )
+        chunks = [
+            self._forward(tf.constant(z[i : i + batch_size])).numpy()  # [b, T, C]
+            for i in range(0, len(z), batch_size)
+        ]
         if not chunks:
             return np.zeros((0, self.cfg.slice_len, self.cfg.channels), np.float32)
         return np.concatenate(chunks)
 
 
-def load_generator(weights_dir: str | os.PathLike) -> WaveGANSampler:
-    """Load the generator of a WaveGAN run folder (latest checkpoint) for sampling.
+def load_generator(weights_dir: str | os.PathLike, *, checkpoint: str = "best") -> WaveGANSampler:
+    """Load the generator of a WaveGAN run folder for sampling.
+
+    ``checkpoint``: ``"best"`` (default: the ``best/`` checkpoint that evaluation during
+    training picked, when there is one, else the latest) or ``"latest"``.
 
     Raises:
         CheckpointError: the folder holds no WaveGAN checkpoint (the message says how to train one).
@@ -98,10 +105,14 @@ def load_generator(weights_dir: str | os.PathLike) -> WaveGANSampler:
     """
     from beatlib.models.wavegan import build_generator  # TensorFlow: only when a model is loaded
 
+    if checkpoint not in ("best", "latest"):
+        raise ConfigError(f"checkpoint must be 'best' or 'latest', got {checkpoint!r}")
     d = require_checkpoint(weights_dir, model="wavegan")
     cfg = load_config(WaveGANConfig, d)
     model = build_generator(cfg)
-    step = restore(d, kind="wavegan", generator=model)
+    step = restore(
+        d, kind="wavegan", which="prefer_best" if checkpoint == "best" else "latest", generator=model
+    )
     return WaveGANSampler(model, cfg, step, d)
 
 
@@ -110,15 +121,23 @@ def clip_seeds(n: int, seed: int = 0) -> list[int]:
     return [int(s) for s in np.random.default_rng(int(seed)).integers(0, 2**31 - 1, size=int(n))]
 
 
-def generate_wavegan(weights_dir: str | os.PathLike, n: int, out_root: str | os.PathLike, *,
-                     seed: int = 0, batch_size: int = 100, progress: bool = False) -> Path:
+def generate_wavegan(
+    weights_dir: str | os.PathLike,
+    n: int,
+    out_root: str | os.PathLike,
+    *,
+    seed: int = 0,
+    batch_size: int = 100,
+    progress: bool = False,
+    checkpoint: str = "best",
+) -> Path:
     """Write ``n`` WaveGAN clips as 16-bit WAVs into a new ``out_root/batch-NNN`` folder.
 
     Clip ``i`` is ``NNNN.wav`` (``i`` zero-padded) at the training data's rate with the
     model's channel count. ``manifest.json`` records each clip's latent seed (regenerate a
     clip with ``load_generator(w).generate(load_generator(w).latents([seed]))``), the
     checkpoint step, the config and the data's tempo when known. Earlier batches are never
-    overwritten.
+    overwritten. ``checkpoint``: see :func:`load_generator` (the best one by default).
 
     Returns:
         The batch folder.
@@ -129,7 +148,7 @@ def generate_wavegan(weights_dir: str | os.PathLike, n: int, out_root: str | os.
     """
     if int(n) < 1:
         raise ConfigError(f"n must be >= 1, got {n}")
-    sampler = load_generator(weights_dir)
+    sampler = load_generator(weights_dir, checkpoint=checkpoint)
     seeds = clip_seeds(n, seed)
     z = sampler.latents(seeds)
     t0 = time.perf_counter()
@@ -137,14 +156,26 @@ def generate_wavegan(weights_dir: str | os.PathLike, n: int, out_root: str | os.
     seconds = time.perf_counter() - t0
     bpm = recorded_bpm(sampler.weights_dir)
     extra = {"bpm": bpm} if bpm else {}
-    return write_batch(out_root, audio, sample_rate=sampler.sample_rate, model="wavegan",
-                       weights=sampler.weights_dir, step=sampler.step, config=sampler.cfg.to_dict(),
-                       clips=[{"latent_seed": s} for s in seeds], progress=progress, seed=int(seed),
-                       channels=sampler.cfg.channels, seconds=round(seconds, 3), **extra)
+    return write_batch(
+        out_root,
+        audio,
+        sample_rate=sampler.sample_rate,
+        model="wavegan",
+        weights=sampler.weights_dir,
+        step=sampler.step,
+        config=sampler.cfg.to_dict(),
+        clips=[{"latent_seed": s} for s in seeds],
+        progress=progress,
+        seed=int(seed),
+        channels=sampler.cfg.channels,
+        seconds=round(seconds, 3),
+        **extra,
+    )
 
 
-def latent_walk(sampler: WaveGANSampler, seed_a: int, seed_b: int, positions: Sequence[float], *,
-                batch_size: int = 100) -> np.ndarray:
+def latent_walk(
+    sampler: WaveGANSampler, seed_a: int, seed_b: int, positions: Sequence[float], *, batch_size: int = 100
+) -> np.ndarray:
     """Clips ``[len(positions), T, C]`` on the straight line between the latent vectors of two clip
     seeds: position 0 is clip ``seed_a`` as a batch made it, 1 is ``seed_b``.
 

@@ -56,8 +56,15 @@ def _layout(cfg: WaveGANConfig) -> tuple[int, int | None]:
     return _LAYOUTS[cfg.slice_len]
 
 
+def _hidden_dtype(cfg: WaveGANConfig) -> str:
+    """The Keras dtype policy of the hidden layers: bf16 compute, float32 weights, or float32."""
+    return "mixed_bfloat16" if cfg.precision == "bfloat16" else "float32"
+
+
 def build_generator(cfg: WaveGANConfig) -> keras.Model:
     """The WaveGAN generator: ``z [B, latent_dim] -> audio [B, slice_len, channels]`` in (-1, 1).
+
+    With ``cfg.precision == "bfloat16"`` the layers compute in bf16; the output (tanh, filter) is float32.
 
     Example:
         >>> from beatlib.config import wavegan_profile
@@ -66,30 +73,39 @@ def build_generator(cfg: WaveGANConfig) -> keras.Model:
         (None, 32768, 1)
     """
     mul, extra_stride = _layout(cfg)
-    d, k = cfg.dim, cfg.kernel_len
+    d, k, dt = cfg.dim, cfg.kernel_len, _hidden_dtype(cfg)
 
     def up(x, filters, stride, name):
-        return keras.layers.Conv1DTranspose(filters, k, strides=stride, padding="same", name=name)(x)
+        conv = keras.layers.Conv1DTranspose(filters, k, strides=stride, padding="same", name=name, dtype=dt)
+        return conv(x)
+
+    def relu(x):
+        return keras.layers.ReLU(dtype=dt)(x)
 
     z = keras.Input((cfg.latent_dim,), name="z")  # [B, 100]
-    x = keras.layers.Dense(16 * d * mul, name="fc")(z)  # [B, 100] -> [B, 16 * 16d]
-    x = keras.layers.Reshape((16, d * mul))(x)  # -> [B, 16, 16d]   (32d for the long slices)
-    x = keras.layers.ReLU()(x)
+    x = keras.layers.Dense(16 * d * mul, name="fc", dtype=dt)(z)  # [B, 100] -> [B, 16 * 16d]
+    x = keras.layers.Reshape((16, d * mul), dtype=dt)(x)  # -> [B, 16, 16d]   (32d for the long slices)
+    x = relu(x)
     for i in range(4):
         mul //= 2
         # i=0: [B, 16, 16d] -> [B, 64, 8d]; 1: -> [B, 256, 4d]; 2: -> [B, 1024, 2d]; 3: -> [B, 4096, d]
         # (long slices: each width doubled, ending at [B, 4096, 2d])
-        x = keras.layers.ReLU()(up(x, d * mul, 4, f"upconv_{i}"))
+        x = relu(up(x, d * mul, 4, f"upconv_{i}"))
     if extra_stride is None:
         x = up(x, cfg.channels, 4, "upconv_4")  # [B, 4096, d] -> [B, 16384, c]
     else:
-        x = keras.layers.ReLU()(up(x, d, 4, "upconv_4"))  # [B, 4096, 2d] -> [B, 16384, d]
+        x = relu(up(x, d, 4, "upconv_4"))  # [B, 4096, 2d] -> [B, 16384, d]
         x = up(x, cfg.channels, extra_stride, "upconv_5")  # -> [B, 32768 | 65536, c]
-    x = keras.layers.Activation("tanh", name="tanh")(x)  # [B, T, c] in (-1, 1)
+    x = keras.layers.Activation("tanh", name="tanh", dtype="float32")(x)  # [B, T, c] in (-1, 1), float32
     if cfg.post_proc_filt_len > 0:
         # Learned post-processing filter (paper's appendix): [B, T, c] -> [B, T, c]
         x = keras.layers.Conv1D(
-            cfg.channels, cfg.post_proc_filt_len, padding="same", use_bias=False, name="post_proc_filter"
+            cfg.channels,
+            cfg.post_proc_filt_len,
+            padding="same",
+            use_bias=False,
+            name="post_proc_filter",
+            dtype="float32",
         )(x)
     return keras.Model(z, x, name="wavegan_generator")
 
@@ -98,7 +114,8 @@ def build_discriminator(cfg: WaveGANConfig) -> keras.Model:
     """The WaveGAN critic: ``audio [B, slice_len, channels] -> score [B, 1]`` (unbounded).
 
     Phase shuffle (radius ``cfg.phaseshuffle_rad``) follows the first four layers; it draws
-    new shifts at every call unless the model is called with ``training=False``.
+    new shifts at every call unless the model is called with ``training=False``. With
+    ``cfg.precision == "bfloat16"`` the convolutions compute in bf16; the score is float32.
 
     Example:
         >>> from beatlib.config import wavegan_profile
@@ -106,23 +123,23 @@ def build_discriminator(cfg: WaveGANConfig) -> keras.Model:
         (None, 1)
     """
     mul, extra_stride = _layout(cfg)
-    d, k = cfg.dim, cfg.kernel_len
+    d, k, dt = cfg.dim, cfg.kernel_len, _hidden_dtype(cfg)
 
     def down(x, filters, stride, name):
-        x = keras.layers.Conv1D(filters, k, strides=stride, padding="same", name=name)(x)
-        return keras.layers.LeakyReLU(negative_slope=0.2)(x)
+        x = keras.layers.Conv1D(filters, k, strides=stride, padding="same", name=name, dtype=dt)(x)
+        return keras.layers.LeakyReLU(negative_slope=0.2, dtype=dt)(x)
 
     x_in = keras.Input((cfg.slice_len, cfg.channels), name="audio")  # [B, 16384, c]
     x = x_in
     for i in range(4):
         # i=0: [B, 16384, c] -> [B, 4096, d]; 1: -> [B, 1024, 2d]; 2: -> [B, 256, 4d]; 3: -> [B, 64, 8d]
         x = down(x, d * 2**i, 4, f"conv_{i}")
-        x = PhaseShuffle(cfg.phaseshuffle_rad, name=f"phase_shuffle_{i}")(x)  # same shape, time shifted
+        x = PhaseShuffle(cfg.phaseshuffle_rad, name=f"phase_shuffle_{i}", dtype=dt)(x)  # time shifted
     x = down(x, d * 16, 4, "conv_4")  # [B, 64, 8d] -> [B, 16, 16d]
     if extra_stride is not None:
         x = down(x, d * 32, extra_stride, "conv_5")  # [B, 32 | 64, 16d] -> [B, 16, 32d]
-    x = keras.layers.Flatten()(x)  # [B, 16, 16d] -> [B, 256d]
-    out = keras.layers.Dense(1, name="logit")(x)  # -> [B, 1]
+    x = keras.layers.Flatten(dtype=dt)(x)  # [B, 16, 16d] -> [B, 256d]
+    out = keras.layers.Dense(1, name="logit", dtype="float32")(x)  # -> [B, 1], float32
     return keras.Model(x_in, out, name="wavegan_discriminator")
 
 

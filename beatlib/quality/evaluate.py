@@ -13,7 +13,8 @@ Selection scores (higher is better, 1 = meets everything):
   (1 - 2 * max(0, two_sample - 0.5))`` where ``bad`` is the share of silent or flat clips
   (no drum-type check with a single training instrument: that factor is 1);
 - loops: ``1 - |median on-grid share - training's| - |share of clips on grid - training's|
-  - 0.25 * max(0, log-mel NN ratio - 1) - max(0, copies - 0.4)``, at least 0.
+  - 0.25 * max(0, log-mel NN ratio - 1) - max(0, copies - 0.4)`` (negative when far off, so that
+  early checkpoints still rank).
 
 :func:`oneshot_scalars` and :func:`loop_scalars` compute the same from a report of clips already
 in memory.
@@ -78,7 +79,7 @@ def loop_scalars(report: LoopReport) -> dict[str, float]:
         - abs(f["on_grid_half"] - f["on_grid_half_training"]) \
         - 0.25 * max(0.0, (f["mel_ratio"] or 1.0) - 1) - max(0.0, (f["copies"] or 0.0) - 0.4)
     out = {f"loops/{k}": float(v) for k, v in f.items() if v is not None and not k.endswith("_training")}
-    out[SELECTION] = float(max(0.0, pick)) if np.isfinite(pick) else 0.0
+    out[SELECTION] = float(pick) if np.isfinite(pick) else -10.0  # no onsets at all: the worst
     return out
 
 
@@ -186,13 +187,16 @@ def wavegan_evaluator(data_npz: str | os.PathLike, *, n: int = 40, seed: int = 0
 
     Each call generates ``n`` clips (latent seeds :func:`beatlib.generate.clip_seeds`) from the
     run's latest checkpoint and measures them at the model's tempo against the training loops.
+    ``evaluate`` also takes a :class:`~beatlib.generate.WaveGANSampler` (training passes its
+    generator in memory; the tempo is the one recorded in the sampler's ``weights_dir``).
     """
     loops = load_loops(data_npz)
 
-    def evaluate(run_dir: str | os.PathLike) -> dict[str, float]:
+    def evaluate(run_dir) -> dict[str, float]:
         from beatlib.generate import clip_seeds, load_generator, model_bpm  # TensorFlow: see above
 
-        g = load_generator(run_dir)
+        g = load_generator(run_dir, checkpoint="latest") if isinstance(run_dir, (str, os.PathLike)) else run_dir
+        run_dir = g.weights_dir
         if (g.cfg.slice_len, g.cfg.channels) != loops.audio.shape[1:] or g.sample_rate != loops.sample_rate:
             raise DataError(f"{run_dir}: the model makes {g.cfg.slice_len} x {g.cfg.channels} at "
                             f"{g.sample_rate} Hz, {data_npz} holds {loops.audio.shape[1:]} at "
