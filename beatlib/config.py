@@ -165,6 +165,7 @@ class WaveNetConfig(_Config):
             every gated unit; empty: none (the model knows only its receptive field).
         instruments: global conditioning: one model for these instruments (an embedding added
             in every gated unit), sampled per instrument; empty: one unconditional model.
+            clip_lens: the clip length of each of them (set by training from the data).
         augment: on-the-fly augmentation of the training clips (:mod:`beatlib.pipelines`):
             ``"auto"`` (on when an instrument has fewer than ``augment_below`` clips), ``"on"``,
             ``"off"``. aug_gain_db: random gain in [-aug_gain_db, 0] dB; aug_polarity: random
@@ -191,6 +192,7 @@ class WaveNetConfig(_Config):
     checkpoint_every: int = 100
     position_taus_ms: tuple[float, ...] = ()
     instruments: tuple[str, ...] = ()
+    clip_lens: tuple[int, ...] = ()
     augment: str = "auto"
     augment_below: int = 200
     aug_gain_db: float = 6.0
@@ -206,7 +208,10 @@ class WaveNetConfig(_Config):
                f"position_taus_ms must be > 0, got {self.position_taus_ms}")
         _check(len(set(self.instruments)) == len(self.instruments),
                f"instruments must differ, got {self.instruments}")
-        _check(self.augment in ("auto", "on", "off"), f"augment must be auto, on or off, got {self.augment!r}")
+        _check(not self.clip_lens or len(self.clip_lens) == len(self.instruments),
+               f"clip_lens {self.clip_lens} must give one length per instrument {self.instruments}")
+        _check(self.augment in ("auto", "on", "off"),
+               f"augment must be auto, on or off, got {self.augment!r}")
         _check(self.aug_gain_db >= 0 and 0 <= self.aug_pitch < 0.5 and self.aug_offset_ms >= 0,
                "aug_gain_db and aug_offset_ms must be >= 0 and aug_pitch in [0, 0.5)")
         _check(all(int(d) >= 1 for d in self.dilations), f"dilations must be >= 1, got {self.dilations}")

@@ -27,6 +27,9 @@ def _add_generate_wavenet(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=number_type(integer=True, low=1), default=None,
                    help="clips per call (default: all, up to 1000)")
     p.add_argument("--data", default=None, help="take seeds from this one-shot dataset (default: seeds.npy)")
+    p.add_argument("--instrument", default=None, help="the instrument, for a model of several (e.g. snare)")
+    p.add_argument("--checkpoint", choices=("best", "latest"), default="best",
+                   help="best: the checkpoint training's evaluation scored best, else the latest (default)")
     p.set_defaults(func=_run_generate_wavenet)
 
 
@@ -40,8 +43,8 @@ def _run_generate_wavenet(args: argparse.Namespace) -> int:
     use_generation_threads()  # this process only generates: one thread per op, shards side by side
     out = args.out
     if out is None:
-        instrument = load_config(WaveNetConfig, args.weights).instrument or Path(args.weights).name
-        out = Path("generated_output") / "wavenet" / instrument
+        instrument = args.instrument or load_config(WaveNetConfig, args.weights).instrument
+        out = Path("generated_output") / "wavenet" / (instrument or Path(args.weights).name)
     t0 = time.perf_counter()
     batch = generate_wavenet(
         args.weights,
@@ -52,6 +55,8 @@ def _run_generate_wavenet(args: argparse.Namespace) -> int:
         greedy=args.greedy,
         batch_size=args.batch_size,
         data_npz=args.data,
+        instrument=args.instrument,
+        checkpoint=args.checkpoint,
     )
     print(f"wrote {args.n} clips to {batch} in {time.perf_counter() - t0:.1f} s")
     return 0

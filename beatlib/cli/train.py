@@ -19,7 +19,21 @@ def _add_train_wavenet(sub: argparse._SubParsersAction) -> None:
         "command to resume from the latest checkpoint.",
     )
     p.add_argument("data", help="one-shots prepared by `beatlib prepare-oneshots` (.npz)")
-    p.add_argument("--instrument", required=True, help="kick, snare or hihat")
+    p.add_argument(
+        "--instrument",
+        required=True,
+        nargs="+",
+        help="kick, snare or hihat: one model of it; several names or 'all': ONE model of them, "
+        "conditioned on the instrument",
+    )
+    p.add_argument(
+        "--eval-every",
+        type=int,
+        default=0,
+        help="measure the quality report of a small generated batch every N steps (and at the start); "
+        "the best-scoring checkpoint is kept in best/ and used by generation (default 0: off)",
+    )
+    p.add_argument("--eval-clips", type=int, default=48, help="clips per instrument per evaluation (48)")
     p.add_argument("--out", default=None, help="run folder (default: weights/wavenet/<instrument>)")
     p.add_argument(
         "--profile",
@@ -55,7 +69,9 @@ def _run_train_wavenet(args: argparse.Namespace) -> int:
     from beatlib.config import CONFIG_FILE, WaveNetConfig, load_config, wavenet_profile
     from beatlib.training import train_wavenet
 
-    out = Path(args.out or Path("weights") / "wavenet" / args.instrument)
+    instrument = args.instrument[0] if len(args.instrument) == 1 else list(args.instrument)
+    folder = instrument if isinstance(instrument, str) else "all"
+    out = Path(args.out or Path("weights") / "wavenet" / folder)
     if args.profile is not None:
         cfg = wavenet_profile(args.profile)
     elif (out / CONFIG_FILE).exists():
@@ -64,7 +80,7 @@ def _run_train_wavenet(args: argparse.Namespace) -> int:
         cfg = wavenet_profile("default")
     r = train_wavenet(
         args.data,
-        args.instrument,
+        instrument,
         out,
         cfg,
         max_steps=args.max_steps,
@@ -73,6 +89,8 @@ def _run_train_wavenet(args: argparse.Namespace) -> int:
         max_to_keep=args.keep,
         seed=args.seed,
         new_data=args.new_data,
+        eval_every=args.eval_every,
+        eval_clips=args.eval_clips,
     )
     print(
         f"trained {r.step - r.start_step} steps (now at step {r.step}, mean loss {r.loss:.4f}); "

@@ -21,12 +21,15 @@ from beatlib.files import check_writable
 from beatlib.generate.checkpoints import require_checkpoint, restore
 from beatlib.generate.sampling import FastWaveNetSampler
 
-__all__ = ["DC_BLOCK_HZ", "FADE_OUT_MS", "WaveNetSamples", "finish_oneshots", "generate_wavenet",
-           "load_wavenet", "sample_wavenet", "wavenet_seed_clips"]
+__all__ = ["DC_BLOCK_HZ", "FADE_OUT_MS", "WaveNetSamples", "clip_length", "finish_oneshots",
+           "generate_wavenet", "load_wavenet", "sample_oneshots", "sample_wavenet", "wavenet_seed_clips"]
 
 
-def load_wavenet(weights_dir: str | os.PathLike):
+def load_wavenet(weights_dir: str | os.PathLike, *, checkpoint: str = "best"):
     """The trained WaveNet of a run folder: ``(model, cfg, step)``.
+
+    ``checkpoint``: ``"best"`` (the checkpoint training's evaluation scored best, ``best/``,
+    when there is one, else the latest) or ``"latest"``.
 
     Raises:
         CheckpointError: no config or no checkpoint in ``weights_dir`` (the message says how to
@@ -34,10 +37,13 @@ def load_wavenet(weights_dir: str | os.PathLike):
     """
     from beatlib.models.wavenet import build_wavenet
 
+    if checkpoint not in ("best", "latest"):
+        raise ConfigError(f"checkpoint must be 'best' or 'latest', got {checkpoint!r}")
     require_checkpoint(weights_dir, model="wavenet")
     cfg = load_config(WaveNetConfig, weights_dir)
     model = build_wavenet(cfg)
-    step = restore(weights_dir, kind="wavenet", instrument=cfg.instrument, model=model)
+    which = "prefer_best" if checkpoint == "best" else "latest"
+    step = restore(weights_dir, kind="wavenet", instrument=cfg.instrument, model=model, which=which)
     return model, cfg, step
 
 
@@ -45,14 +51,16 @@ def wavenet_seed_clips(weights_dir: str | os.PathLike, data_npz: str | os.PathLi
                        instrument: str | None = None) -> np.ndarray:
     """Opening samples of the training clips ``[N, k]`` (float32) used to seed generation.
 
-    From ``data_npz`` when given, else from ``seeds.npy`` saved beside the weights by training.
+    From ``data_npz`` when given, else from the seeds saved beside the weights by training
+    (``seeds.npy``; ``seeds-<instrument>.npy`` for a model of several instruments).
     """
     # beatlib.training imports TensorFlow
     from beatlib.training.wavenet import WAVENET_SEED_SAMPLES, WAVENET_SEEDS_FILE, load_training_clips
 
     if data_npz is not None:
         return load_training_clips(data_npz, instrument)[:, :WAVENET_SEED_SAMPLES]
-    path = Path(weights_dir) / WAVENET_SEEDS_FILE
+    own = Path(weights_dir) / f"seeds-{instrument}.npy"
+    path = own if instrument and own.exists() else Path(weights_dir) / WAVENET_SEEDS_FILE
     if not path.exists():
         raise CheckpointError(f"{path}: missing; pass data_npz= (the training data) to seed the clips")
     return np.load(path).astype(np.float32)
@@ -109,35 +117,36 @@ class WaveNetSamples:
     settings: dict
 
 
-def sample_wavenet(weights_dir: str | os.PathLike, n: int, *, temperature: float = 1.0, seed: int = 0,
-                   greedy: bool = False, batch_size: int | None = None,
-                   data_npz: str | os.PathLike | None = None, seed_len: int = 1,
-                   seed_noise: float = 0.01, n_samples: int | None = None,
-                   dc_block_hz: float = DC_BLOCK_HZ, fade_out_ms: float = FADE_OUT_MS,
-                   progress: bool = False) -> WaveNetSamples:
-    """Generate ``n`` one-shots in memory (see :func:`generate_wavenet`, which also saves them).
+def sample_oneshots(model, cfg: WaveNetConfig, source: np.ndarray, n: int, *, length: int,
+                    instrument: str | None = None, temperature: float = 1.0, seed: int = 0,
+                    greedy: bool = False, batch_size: int | None = None, seed_len: int = 1,
+                    seed_noise: float = 0.01, dc_block_hz: float = DC_BLOCK_HZ,
+                    fade_out_ms: float = FADE_OUT_MS,
+                    progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` finished one-shots ``[n, length]`` of an in-memory WaveNet and the seed clip of each ``[n]``.
 
-    ``dc_block_hz`` and ``fade_out_ms`` finish the clips (see :func:`finish_oneshots`; 0 turns
-    either off and gives the model's raw output).
-
-    Example:
-        >>> s = sample_wavenet("weights/wavenet/kick", 4)  # doctest: +SKIP
-        >>> s.audio.shape                                  # doctest: +SKIP
-        (4, 3200)
+    Each clip opens with the first ``seed_len`` samples of a random row of ``source [N, k]``
+    plus Gaussian noise (``seed_noise``); ``instrument`` names the instrument of a conditional
+    model. This is what :func:`sample_wavenet` does after loading, and what training's
+    evaluation samples from the weights being trained.
     """
+    from beatlib.models.wavenet import instrument_ids
+
     if int(n) < 1:
         raise ConfigError(f"n must be >= 1, got {n}")
     temperature = check_number(temperature, "temperature", low=0, open_low=True)
-    batch_size = (min(int(n), 1000) if batch_size is None
-                  else check_number(batch_size, "batch_size", integer=True, low=1))
     if int(seed_len) < 0:
         raise ConfigError(f"seed_len must be >= 0, got {seed_len}")
-    model, cfg, step = load_wavenet(weights_dir)
     _check_finishing(dc_block_hz, fade_out_ms, cfg.sample_rate)  # before the long part, not after
-    length = int(n_samples or cfg.clip_len)
-    source = wavenet_seed_clips(weights_dir, data_npz, cfg.instrument)
     if seed_len > min(length, source.shape[1]):
         raise ConfigError(f"seed_len {seed_len} is longer than the clips ({min(length, source.shape[1])})")
+    batch_size = (min(int(n), 1000) if batch_size is None
+                  else check_number(batch_size, "batch_size", integer=True, low=1))
+    inst = None
+    if cfg.instruments:
+        if instrument is None:
+            raise ConfigError(f"this WaveNet makes {list(cfg.instruments)}: pass instrument=")
+        inst = int(instrument_ids(cfg, [instrument])[0])
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, len(source), size=int(n))  # the training clip behind each seed
     noisy = source[picks, :seed_len] + rng.normal(0.0, seed_noise, size=(int(n), seed_len))
@@ -147,12 +156,12 @@ def sample_wavenet(weights_dir: str | os.PathLike, n: int, *, temperature: float
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=int(n), desc=f"wavenet {cfg.instrument or 'generate'}", unit="clip")
+        bar = tqdm(total=int(n), desc=f"wavenet {instrument or cfg.instrument or 'generate'}", unit="clip")
     clips = []
     try:
         for s in range(0, int(n), batch_size):
             q = sampler.sample(seeds_q[s:s + batch_size], length, noise_seed=seed * 1_000_003 + s,
-                               temperature=temperature, greedy=greedy)
+                               temperature=temperature, greedy=greedy, instrument=inst)
             clips.append(mu_law_decode(q, cfg.quantization))  # [b, T] float32
             if bar is not None:
                 bar.update(len(q))
@@ -161,11 +170,62 @@ def sample_wavenet(weights_dir: str | os.PathLike, n: int, *, temperature: float
             bar.close()
     audio = finish_oneshots(np.concatenate(clips), sample_rate=cfg.sample_rate, dc_block_hz=dc_block_hz,
                             fade_out_ms=fade_out_ms)
+    return audio, picks
+
+
+def clip_length(cfg: WaveNetConfig, instrument: str | None = None) -> int:
+    """Samples per clip the model was trained on (per instrument for a model of several)."""
+    if cfg.instruments and cfg.clip_lens and instrument in cfg.instruments:
+        return int(cfg.clip_lens[list(cfg.instruments).index(instrument)])
+    return int(cfg.clip_len)
+
+
+def sample_wavenet(weights_dir: str | os.PathLike, n: int, *, temperature: float = 1.0, seed: int = 0,
+                   greedy: bool = False, batch_size: int | None = None,
+                   data_npz: str | os.PathLike | None = None, seed_len: int = 1,
+                   seed_noise: float = 0.01, n_samples: int | None = None,
+                   dc_block_hz: float = DC_BLOCK_HZ, fade_out_ms: float = FADE_OUT_MS,
+                   instrument: str | None = None, checkpoint: str = "best",
+                   progress: bool = False) -> WaveNetSamples:
+    """Generate ``n`` one-shots in memory (see :func:`generate_wavenet`, which also saves them).
+
+    ``dc_block_hz`` and ``fade_out_ms`` finish the clips (see :func:`finish_oneshots`; 0 turns
+    either off and gives the model's raw output). ``instrument``: which instrument a model of
+    several makes (a model of one makes its own). ``checkpoint``: ``"best"`` (default: the
+    best-scoring checkpoint of training's evaluation, else the latest) or ``"latest"``.
+
+    Example:
+        >>> s = sample_wavenet("weights/wavenet/kick", 4)  # doctest: +SKIP
+        >>> s.audio.shape                                  # doctest: +SKIP
+        (4, 3200)
+    """
+    check_number(temperature, "temperature", low=0, open_low=True)  # before loading, not after
+    if batch_size is not None:
+        check_number(batch_size, "batch_size", integer=True, low=1)
+    model, cfg, step = load_wavenet(weights_dir, checkpoint=checkpoint)
+    if not cfg.instruments:
+        if instrument not in (None, cfg.instrument):
+            raise ConfigError(f"{weights_dir} makes {cfg.instrument!r}, not {instrument!r}")
+        instrument = None
+    elif instrument is None:
+        raise ConfigError(f"{weights_dir} makes {list(cfg.instruments)}: pass instrument= (--instrument)")
+    else:
+        from beatlib.models.wavenet import instrument_ids
+
+        instrument_ids(cfg, [instrument])  # ConfigError naming the instruments it knows
+    length = int(n_samples or clip_length(cfg, instrument))
+    source = wavenet_seed_clips(weights_dir, data_npz, instrument or cfg.instrument)
+    audio, picks = sample_oneshots(model, cfg, source, n, length=length, instrument=instrument,
+                                   temperature=temperature, seed=seed, greedy=greedy, batch_size=batch_size,
+                                   seed_len=seed_len, seed_noise=seed_noise, dc_block_hz=dc_block_hz,
+                                   fade_out_ms=fade_out_ms, progress=progress)
     settings = {"n": int(n), "seed": int(seed), "temperature": float(temperature), "greedy": bool(greedy),
-                "batch_size": batch_size, "seed_len": int(seed_len), "seed_noise": float(seed_noise),
+                "batch_size": min(int(n), 1000) if batch_size is None else int(batch_size),
+                "seed_len": int(seed_len), "seed_noise": float(seed_noise),
                 "samples": length, "sample_rate": cfg.sample_rate,
                 "dc_block_hz": float(dc_block_hz), "fade_out_ms": float(fade_out_ms),
-                "seed_source": str(data_npz) if data_npz is not None else "seeds.npy"}
+                "seed_source": str(data_npz) if data_npz is not None else "seeds.npy",
+                "instrument": instrument or cfg.instrument, "checkpoint": checkpoint}
     return WaveNetSamples(audio, picks, cfg, step, settings)
 
 
@@ -174,6 +234,7 @@ def generate_wavenet(weights_dir: str | os.PathLike, n: int, out_root: str | os.
                      batch_size: int | None = None, data_npz: str | os.PathLike | None = None,
                      seed_len: int = 1, seed_noise: float = 0.01, n_samples: int | None = None,
                      dc_block_hz: float = DC_BLOCK_HZ, fade_out_ms: float = FADE_OUT_MS,
+                     instrument: str | None = None, checkpoint: str = "best",
                      progress: bool = True) -> Path:
     """Generate ``n`` one-shots with a trained WaveNet into a new ``out_root/batch-NNN`` folder.
 
@@ -192,6 +253,8 @@ def generate_wavenet(weights_dir: str | os.PathLike, n: int, out_root: str | os.
         n_samples: clip length (default: the trained clip length).
         dc_block_hz, fade_out_ms: finishing of the clips (:func:`finish_oneshots`); 0 turns
             either off (the model's raw output).
+        instrument: the instrument of a model of several (``--instrument snare``).
+        checkpoint: ``"best"`` (default; else the latest when training did not evaluate) or ``"latest"``.
 
     Returns:
         The batch folder.
@@ -204,7 +267,7 @@ def generate_wavenet(weights_dir: str | os.PathLike, n: int, out_root: str | os.
     res = sample_wavenet(weights_dir, n, temperature=temperature, seed=seed, greedy=greedy,
                          batch_size=batch_size, data_npz=data_npz, seed_len=seed_len, seed_noise=seed_noise,
                          n_samples=n_samples, dc_block_hz=dc_block_hz, fade_out_ms=fade_out_ms,
-                         progress=progress)
+                         instrument=instrument, checkpoint=checkpoint, progress=progress)
     bs = res.settings["batch_size"]
     clips = [{"seed": int(seed), "chunk_start": i - i % bs, "row": i % bs,
               "source_clip": int(res.source_clip[i]), "temperature": float(temperature),

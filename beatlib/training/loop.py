@@ -64,6 +64,7 @@ class Schedule:
     backup_every_steps, backup_every_s : copy the checkpoint just saved into ``backups/``.
     preview_every : steps between previews (at logged rows; the last row always has one).
     eval_every : steps between ``evaluate`` calls (and at the end).
+    eval_at_start : also evaluate the weights the run starts from (they can become ``best/``).
     best : the ``evaluate`` score that picks the ``best/`` checkpoint ("" = none).
     best_mode : ``"min"`` (lower is better) or ``"max"``.
     """
@@ -76,6 +77,7 @@ class Schedule:
     backup_every_s: float = 0.0
     preview_every: int = 0
     eval_every: int = 0
+    eval_at_start: bool = False
     best: str = ""
     best_mode: str = "min"
 
@@ -331,6 +333,8 @@ def train_loop(
 
     try:
         with sigterm_as_interrupt():  # `kill` saves the step reached, like Ctrl-C
+            if evaluate is not None and schedule.eval_at_start and step < steps:
+                run_evaluation()
             while step < steps:
                 t0 = time.perf_counter()
                 values = {k: float(v) for k, v in step_fn().items()}

@@ -22,12 +22,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from beatlib.audio import mu_law_encode
 from beatlib.config import WaveNetConfig, wavenet_profile
-from beatlib.data import dataset_sample_rate, load_oneshots
+from beatlib.data import dataset_sample_rate, load_oneshots, oneshot_instruments
 from beatlib.errors import ConfigError, DataError
 from beatlib.files import atomic_path
+from beatlib.generate.wavenet import sample_oneshots
 from beatlib.models.wavenet import WaveNetTrainer, teacher_forcing_inputs
+from beatlib.pipelines import oneshot_pipeline, use_augmentation
+from beatlib.quality.descriptors import descriptor_matrix, mu_law_round_trip
+from beatlib.quality.evaluate import SELECTION, oneshot_scalars
+from beatlib.quality.report import oneshot_report
+from beatlib.quality.twosample import TypeClassifier
 from beatlib.training.loop import Schedule, TrainingProgress, train_loop
 from beatlib.training.run import RunDir, data_fingerprint, trim_history
 
@@ -38,7 +43,13 @@ __all__ = [
     "load_training_clips",
     "train_wavenet",
     "wavenet_dataset",
+    "wavenet_training_evaluator",
 ]
+
+#: Evaluation during training: generated clips per instrument, and at most this many training
+#: clips per instrument to compare them with (the figures stay cheap on a big dataset).
+EVAL_CLIPS = 48
+EVAL_TRAINING_CLIPS = 200
 
 #: How many opening samples of every training clip are saved beside the weights (``seeds.npy``),
 #: so that generation can seed clips without the dataset.
@@ -103,9 +114,89 @@ def wavenet_dataset(clips_q: np.ndarray, cfg: WaveNetConfig, *, seed: int = 0) -
     return ds.map(lambda c: (teacher_forcing_inputs(c, cfg), c)).prefetch(2)
 
 
+def wavenet_training_evaluator(
+    model: keras.Model,
+    cfg: WaveNetConfig,
+    training: dict[str, np.ndarray],
+    *,
+    n: int = EVAL_CLIPS,
+    seed: int = 0,
+) -> Callable[[int], dict[str, float]]:
+    """``evaluate(step) -> scalars`` of the weights being trained (the loop's ``evaluate`` hook).
+
+    Each call samples ``n`` clips per instrument the model makes (temperature 1, default
+    finishing, seeds from the openings of the training clips) from ``model`` as it is now, and
+    measures them with :func:`beatlib.quality.oneshot_report` against ``training`` (at most
+    ``EVAL_TRAINING_CLIPS`` per instrument): the drum-type check uses a classifier fitted once on
+    every instrument of ``training`` (also those the model does not make), and
+    ``result[SELECTION]`` (higher is better) picks the ``best`` checkpoint.
+    """
+    rng = np.random.default_rng(seed)
+    ref = {k: v[np.sort(rng.permutation(len(v))[:EVAL_TRAINING_CLIPS])] for k, v in training.items()}
+    sr, q = int(cfg.sample_rate), int(cfg.quantization)
+    clf = (
+        TypeClassifier(
+            {k: descriptor_matrix(mu_law_round_trip(v, q), sample_rate=sr) for k, v in ref.items()}
+        )
+        if len(ref) > 1
+        else None
+    )
+    makes = list(cfg.instruments) if cfg.instruments else [cfg.instrument]
+
+    def evaluate(step: int) -> dict[str, float]:
+        generated = {}
+        for inst in makes:
+            audio, _ = sample_oneshots(
+                model,
+                cfg,
+                ref[inst][:, :WAVENET_SEED_SAMPLES],
+                int(n),
+                length=ref[inst].shape[1],
+                seed=seed,
+                instrument=inst if cfg.instruments else None,
+            )
+            generated[inst] = audio
+        report = oneshot_report(
+            generated, ref, sample_rate=sr, quantization=q, type_classifier=clf, seed=seed
+        )
+        return oneshot_scalars(report)
+
+    return evaluate
+
+
+def _instrument_clips(data, instrument) -> tuple[list[str], dict[str, np.ndarray]]:
+    """The instruments to train (one, or several for a conditional model) and every instrument's clips."""
+    names = [instrument] if isinstance(instrument, str) and instrument != "all" else None
+    if isinstance(data, np.ndarray):
+        if names is None:
+            raise ConfigError("train several instruments from a one-shot dataset file, not an array")
+        return names, {names[0]: load_training_clips(data, names[0])}
+    if not Path(data).is_file():
+        raise DataError(f"{data}: no such file (make it with `beatlib prepare-oneshots`)")
+    present = oneshot_instruments(data)
+    if names is None:
+        names = present if instrument == "all" else [str(i) for i in instrument]
+    missing = [k for k in names if k not in present]
+    if missing:
+        raise DataError(f"{data}: no clips of {missing} (it has {present})")
+    return names, {k: load_training_clips(data, k) for k in dict.fromkeys([*names, *present])}
+
+
+def _build_trainer(cfg: WaveNetConfig) -> WaveNetTrainer:
+    """The trainer of ``cfg``, with bfloat16 matmuls when ``cfg.mixed_precision``."""
+    if not cfg.mixed_precision:
+        return WaveNetTrainer(cfg)
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        return WaveNetTrainer(cfg)
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
 def train_wavenet(
     data: str | os.PathLike | np.ndarray,
-    instrument: str,
+    instrument: str | list[str],
     out_dir: str | os.PathLike,
     cfg: WaveNetConfig | None = None,
     *,
@@ -117,26 +208,34 @@ def train_wavenet(
     seed: int = 0,
     progress: bool = True,
     new_data: bool = False,
-    evaluate: Callable[[int], dict] | None = None,
     eval_every: int = 0,
+    eval_clips: int = EVAL_CLIPS,
+    evaluate: Callable[[int], dict] | None = None,
     best: str = "",
     best_mode: str = "min",
     on_progress: Callable[[TrainingProgress], None] | None = None,
     log: Callable[[str], None] | None = print,
     verbose: bool = True,
 ) -> WaveNetTrainResult:
-    """Train (or keep training) the WaveNet of one instrument with teacher forcing.
+    """Train (or keep training) a WaveNet with teacher forcing: one instrument, or several in one model.
 
-    The clip length and sample rate come from the data and, with the instrument, are recorded
-    in the ``config.json`` saved beside the checkpoints. Rerunning with the same ``out_dir``
-    resumes from the latest checkpoint (``starting at step N``); another config or another
-    dataset is refused (``new_data=True`` continues on new data, noted in the history).
+    The clip length(s) and sample rate come from the data and, with the instrument(s), are
+    recorded in the ``config.json`` saved beside the checkpoints. Rerunning with the same
+    ``out_dir`` resumes from the latest checkpoint (``starting at step N``); another config or
+    another dataset is refused (``new_data=True`` continues on new data, noted in the history).
+
+    With ``eval_every > 0`` the quality report of ``eval_clips`` generated clips per instrument
+    (:func:`wavenet_training_evaluator`) is measured at the start (the weights training starts
+    from, e.g. shipped demo weights), every ``eval_every`` steps and at the end; the best
+    ``selection`` score is kept as the ``best/`` checkpoint, which generation uses by default.
+    So a continuation never leaves a run sounding worse than where it started, as measured.
 
     Parameters
     ----------
     data : the one-shot dataset (``prepare-oneshots`` npz) or an array ``[N, clip_len]`` (then
         ``cfg.sample_rate`` is its rate).
-    instrument : e.g. ``"kick"``.
+    instrument : e.g. ``"kick"`` (one unconditional model), or a list of instruments / ``"all"``
+        (every instrument of the data): ONE model conditioned on the instrument.
     out_dir : the run folder (``weights/wavenet/<instrument>``).
     cfg : a :class:`~beatlib.config.WaveNetConfig` (default profile if None).
     max_steps : stop at this global step (default ``cfg.max_steps``).
@@ -147,10 +246,12 @@ def train_wavenet(
     log_every : steps between history/TensorBoard rows (and ``on_progress`` calls).
     max_to_keep : checkpoints kept (one every ``cfg.checkpoint_every`` steps and at the end).
     seed : initial weights (through ``keras.utils.set_random_seed``, which also seeds Python's
-        and NumPy's global generators) and the data order.
+        and NumPy's global generators), the data order and augmentation.
     progress : show a tqdm bar with the running loss.
     new_data : continue a run on a dataset other than the one it was trained on.
-    evaluate, eval_every, best, best_mode : see :func:`beatlib.training.loop.train_loop`.
+    eval_every, eval_clips : the built-in evaluation (0: none).
+    evaluate, best, best_mode : instead, an own ``evaluate(step)`` (see
+        :func:`beatlib.training.loop.train_loop`).
     on_progress : optional ``callable(TrainingProgress)`` after every logged row, e.g. a
         :class:`beatlib.widgets.TrainingMonitor` (live loss curve).
     log : where one-line messages go; ``verbose=False`` is the same as ``log=None``.
@@ -163,12 +264,18 @@ def train_wavenet(
         The loss or the weights became NaN/Inf (the checkpoint before is kept).
     """
     say = log if verbose else None
-    clips = load_training_clips(data, instrument)
+    names, clips_of = _instrument_clips(data, instrument)
+    conditional = not isinstance(instrument, str) or instrument == "all"
     rate = cfg.sample_rate if cfg is not None else wavenet_profile("default").sample_rate
     if not isinstance(data, np.ndarray):
         rate = dataset_sample_rate(data, default=rate)
+    lengths = tuple(int(clips_of[k].shape[1]) for k in names)
     cfg = (cfg or wavenet_profile("default")).replace(
-        clip_len=int(clips.shape[1]), instrument=str(instrument), sample_rate=int(rate)
+        clip_len=max(lengths),
+        instrument="" if conditional else names[0],
+        instruments=tuple(names) if conditional else (),
+        clip_lens=lengths if conditional else (),
+        sample_rate=int(rate),
     )
     max_steps = int(cfg.max_steps if max_steps is None else max_steps)
     threshold = float(cfg.loss_threshold if loss_threshold is None else loss_threshold)
@@ -176,10 +283,13 @@ def train_wavenet(
         raise ConfigError(f"max_steps must be >= 0, got {max_steps}")
     if more_steps is not None and more_steps < 0:
         raise ConfigError(f"more_steps must be >= 0, got {more_steps}")
-    clips_q = mu_law_encode(clips, cfg.quantization).astype(np.int32)  # [N, T]
+    if int(eval_every) < 0 or int(eval_clips) < 2:
+        raise ConfigError(f"eval_every must be >= 0 and eval_clips >= 2, got {eval_every}, {eval_clips}")
+    train_clips = {k: clips_of[k] for k in names}
+    augment = use_augmentation(cfg, {k: len(v) for k, v in train_clips.items()})
 
     keras.utils.set_random_seed(seed)
-    trainer = WaveNetTrainer(cfg)
+    trainer = _build_trainer(cfg)
     trainer.compile()
     run = RunDir(out_dir, cfg, max_to_keep=max_to_keep, model=trainer.wavenet, optimizer=trainer.optimizer)
     with run.lock():
@@ -189,31 +299,44 @@ def train_wavenet(
         run.check_dataset(
             {
                 "data": "array" if isinstance(data, np.ndarray) else str(data),
-                "instrument": str(instrument),
-                "clips": int(len(clips)),
+                "instrument": ",".join(names),
+                "clips": int(sum(len(v) for v in train_clips.values())),
                 "sample_rate": int(rate),
-                "sha256": data_fingerprint(clips),
+                "sha256": data_fingerprint(train_clips[names[0]])
+                if not conditional
+                else data_fingerprint(np.concatenate([v.ravel() for v in train_clips.values()])),
+                "augmented": bool(augment),
             },
             new_data=new_data,
             step=start,
         )
         trim_history(run.directory, start)
-        with atomic_path(run.directory / WAVENET_SEEDS_FILE) as tmp:
-            np.save(tmp, clips[:, :WAVENET_SEED_SAMPLES])
+        for k, v in train_clips.items():
+            name = f"seeds-{k}.npy" if conditional else WAVENET_SEEDS_FILE
+            with atomic_path(run.directory / name) as tmp:
+                np.save(tmp, v[:, :WAVENET_SEED_SAMPLES])
         if say:
-            say(f"starting at step {start}")
+            say(f"starting at step {start}" + (" (augmented clips)" if augment else ""))
         if start >= max_steps:
             if say:
                 say(f"{run.directory}: already at step {start} >= max_steps {max_steps}; nothing to do")
             return WaveNetTrainResult(run.directory, start, start, float("nan"), "already done", 0.0)
 
-        batches = iter(wavenet_dataset(clips_q, cfg, seed=seed + start))
-        step = tf.function(trainer.train_step)
+        if evaluate is None and eval_every:
+            evaluate = wavenet_training_evaluator(trainer.wavenet, cfg, clips_of, n=eval_clips, seed=seed)
+            best, best_mode = SELECTION, "max"
+        batches = iter(
+            oneshot_pipeline(
+                train_clips if conditional else train_clips[names[0]], cfg, seed=seed + start, augment=augment
+            )
+        )
+        step = tf.function(trainer.train_step, jit_compile=bool(cfg.jit_compile))
         schedule = Schedule(
             log_every=log_every,
-            window=-(-len(clips_q) // cfg.batch_size),
+            window=-(-sum(len(v) for v in train_clips.values()) // cfg.batch_size),
             save_every_steps=cfg.checkpoint_every,
             eval_every=eval_every,
+            eval_at_start=bool(eval_every),
             best=best,
             best_mode=best_mode,
         )
@@ -228,7 +351,7 @@ def train_wavenet(
             on_progress=on_progress,
             log=say,
             stop_when=lambda m: f"mean loss {m['loss']:.4f} < {threshold}" if m["loss"] < threshold else None,
-            bar=f"wavenet {instrument}" if progress else None,
+            bar=f"wavenet {'+'.join(names)}" if progress else None,
             step_note=f"batch {cfg.batch_size} x {cfg.clip_len}",
         )
     return WaveNetTrainResult(
