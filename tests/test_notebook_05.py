@@ -34,6 +34,7 @@ def test_notebook_05_scores_and_writes_examples(tmp_path):
         assert (paths.examples / ex / "README.md").exists()
     assert not (paths.examples / "ex3").exists()
     assert "most similar" in (paths.examples / "ex1" / "README.md").read_text()
+    assert "on grid median" in text  # the loops' rhythm and realism report
 
 
 def test_notebook_05_explains_a_missing_batch(tmp_path):
