@@ -16,6 +16,7 @@ Example:
     >>> int(mu_law_encode(np.array([0.0]))[0])
     128
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -32,14 +33,44 @@ from beatlib import dsp
 from beatlib.errors import AudioError, OutputError
 from beatlib.files import atomic_path, os_reason
 
-__all__ = ["AUDIO_EXTENSIONS", "DC_BLOCK_HZ", "SILENCE_PEAK", "Decoded", "audio_seconds", "find_audio_files",
-           "load_audio",
-           "mu_law_decode", "mu_law_encode", "pad_or_crop", "peak_normalize", "read_audio", "resample",
-           "save_audio", "scan_audio", "to_channels", "validate_audio"]
+__all__ = [
+    "AUDIO_EXTENSIONS",
+    "DC_BLOCK_HZ",
+    "SILENCE_PEAK",
+    "Decoded",
+    "audio_seconds",
+    "find_audio_files",
+    "load_audio",
+    "mu_law_decode",
+    "mu_law_encode",
+    "pad_or_crop",
+    "peak_normalize",
+    "read_audio",
+    "resample",
+    "save_audio",
+    "scan_audio",
+    "to_channels",
+    "validate_audio",
+]
 
 #: File endings beatlib looks at when it searches a folder for audio.
-AUDIO_EXTENSIONS = (".wav", ".wave", ".flac", ".ogg", ".oga", ".aif", ".aiff", ".aifc",
-                    ".mp3", ".m4a", ".opus", ".caf", ".w64", ".au", ".snd")
+AUDIO_EXTENSIONS = (
+    ".wav",
+    ".wave",
+    ".flac",
+    ".ogg",
+    ".oga",
+    ".aif",
+    ".aiff",
+    ".aifc",
+    ".mp3",
+    ".m4a",
+    ".opus",
+    ".caf",
+    ".w64",
+    ".au",
+    ".snd",
+)
 
 #: Peak level below which a clip counts as silent (about -80 dBFS).
 SILENCE_PEAK = 1e-4
@@ -118,15 +149,20 @@ def find_audio_files(root: str | os.PathLike) -> list[Path]:
 
 
 def _file_kind(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
-                       (stat.S_ISBLK, "a device")):
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+    ):
         if test(mode):
             return name
     return "not a file"
 
 
-def validate_audio(y: np.ndarray, *, source: str | os.PathLike | None = None,
-                   allow_silent: bool = False) -> np.ndarray:
+def validate_audio(
+    y: np.ndarray, *, source: str | os.PathLike | None = None, allow_silent: bool = False
+) -> np.ndarray:
     """Check that ``y`` is usable audio and return it as float32 ``[time, channels]``.
 
     Raises:
@@ -163,9 +199,15 @@ class Decoded:
     notes: tuple[str, ...] = ()
 
 
-def read_audio(path: str | os.PathLike, *, sample_rate: int | None = None, channels: int | None = None,
-               allow_silent: bool = False, max_seconds: float | None = None,
-               dc_block_hz: float = 0.0) -> Decoded:
+def read_audio(
+    path: str | os.PathLike,
+    *,
+    sample_rate: int | None = None,
+    channels: int | None = None,
+    allow_silent: bool = False,
+    max_seconds: float | None = None,
+    dc_block_hz: float = 0.0,
+) -> Decoded:
     """Read an audio file as float32 ``[time, channels]``, saying what was changed.
 
     libsndfile (wav 8/16/24/32-bit int and float, flac, ogg, aiff, mp3, ...) is tried first,
@@ -206,8 +248,10 @@ def read_audio(path: str | os.PathLike, *, sample_rate: int | None = None, chann
     if peak > 1.0:
         y = y / np.float32(peak)
         if source_peak > 1.0:
-            notes.append(f"peak {source_peak:.3g} ({20 * math.log10(source_peak):+.1f} dBFS) above full "
-                         f"scale: scaled down by {20 * math.log10(peak):.1f} dB (not clipped)")
+            notes.append(
+                f"peak {source_peak:.3g} ({20 * math.log10(source_peak):+.1f} dBFS) above full "
+                f"scale: scaled down by {20 * math.log10(peak):.1f} dB (not clipped)"
+            )
     return Decoded(np.clip(y, -1.0, 1.0), int(sr), int(source_rate), tuple(notes))
 
 
@@ -228,8 +272,13 @@ def audio_seconds(path: str | os.PathLike) -> float | None:
     return info.frames / info.samplerate if info.samplerate > 0 else None
 
 
-def load_audio(path: str | os.PathLike, *, sample_rate: int | None = None,
-               channels: int | None = None, allow_silent: bool = False) -> tuple[np.ndarray, int]:
+def load_audio(
+    path: str | os.PathLike,
+    *,
+    sample_rate: int | None = None,
+    channels: int | None = None,
+    allow_silent: bool = False,
+) -> tuple[np.ndarray, int]:
     """Read an audio file as float32 ``[time, channels]``: :func:`read_audio` without the notes.
 
     Returns:
@@ -293,12 +342,13 @@ def _truncation_notes(log: str, frames: int, sample_rate: int) -> list[str]:
     if not m or int(m.group(2)) >= int(m.group(1)):
         return []
     promised = frames * int(m.group(1)) / max(int(m.group(2)), 1)
-    return [f"truncated: the header promises {promised / sample_rate:.2f} s, the file holds "
-            f"{frames / sample_rate:.2f} s (the part present is used)"]
+    return [
+        f"truncated: the header promises {promised / sample_rate:.2f} s, the file holds "
+        f"{frames / sample_rate:.2f} s (the part present is used)"
+    ]
 
 
-def save_audio(path: str | os.PathLike, y: np.ndarray, *, sample_rate: int,
-               subtype: str = "PCM_16") -> Path:
+def save_audio(path: str | os.PathLike, y: np.ndarray, *, sample_rate: int, subtype: str = "PCM_16") -> Path:
     """Write ``y`` ``[time]`` or ``[time, channels]`` as a WAV file, atomically.
 
     Samples are clipped to [-1, 1]; ``subtype`` is a soundfile subtype (PCM_16, PCM_24, FLOAT).
@@ -320,8 +370,9 @@ def save_audio(path: str | os.PathLike, y: np.ndarray, *, sample_rate: int,
     return Path(path)
 
 
-def resample(y: np.ndarray, *, orig_sr: int, target_sr: int,
-             source: str | os.PathLike | None = None) -> np.ndarray:
+def resample(
+    y: np.ndarray, *, orig_sr: int, target_sr: int, source: str | os.PathLike | None = None
+) -> np.ndarray:
     """Band-limited resampling along time (soxr, high quality), ``[time, ch] -> [time', ch]``.
 
     Unlike taking every n-th sample, content above the new Nyquist frequency is filtered
@@ -338,9 +389,12 @@ def resample(y: np.ndarray, *, orig_sr: int, target_sr: int,
     y = np.asarray(y, np.float32)
     out = np.asarray(soxr.resample(y, int(orig_sr), int(target_sr), quality="HQ"), np.float32)
     if len(y) and not len(out):
-        raise AudioError(source, f"too short to resample: {len(y)} sample(s) at {orig_sr} Hz "
-                                 f"are none at {target_sr} Hz")
+        raise AudioError(
+            source, f"too short to resample: {len(y)} sample(s) at {orig_sr} Hz are none at {target_sr} Hz"
+        )
     return out.reshape(-1, *y.shape[1:])
+
+
 def to_channels(y: np.ndarray, channels: int) -> np.ndarray:
     """Make ``y`` ``[time, c]`` have ``channels`` channels.
 

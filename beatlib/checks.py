@@ -16,6 +16,7 @@ Example:
     Traceback (most recent call last):
     beatlib.errors.ConfigError: temperature must be a finite number, got inf
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,9 @@ from beatlib.errors import ConfigError
 __all__ = ["check_number", "number_type"]
 
 
-def _problem(value: Any, *, integer: bool, low: float | None, high: float | None, open_low: bool,
-             choices: tuple | None) -> str | None:
+def _problem(
+    value: Any, *, integer: bool, low: float | None, high: float | None, open_low: bool, choices: tuple | None
+) -> str | None:
     if isinstance(value, bool):
         return "must be a number"
     try:
@@ -49,8 +51,16 @@ def _problem(value: Any, *, integer: bool, low: float | None, high: float | None
     return None
 
 
-def check_number(value: Any, name: str, *, integer: bool = False, low: float | None = None,
-                 high: float | None = None, open_low: bool = False, choices: tuple | None = None) -> Any:
+def check_number(
+    value: Any,
+    name: str,
+    *,
+    integer: bool = False,
+    low: float | None = None,
+    high: float | None = None,
+    open_low: bool = False,
+    choices: tuple | None = None,
+) -> Any:
     """``value`` as an int (``integer``) or float, if it is a finite number in range.
 
     ``low`` is inclusive unless ``open_low`` (then ``value > low``); ``high`` is inclusive;
@@ -65,8 +75,14 @@ def check_number(value: Any, name: str, *, integer: bool = False, low: float | N
     return int(float(value)) if integer else float(value)
 
 
-def number_type(*, integer: bool = False, low: float | None = None, high: float | None = None,
-                open_low: bool = False, choices: tuple | None = None) -> Callable[[str], Any]:
+def number_type(
+    *,
+    integer: bool = False,
+    low: float | None = None,
+    high: float | None = None,
+    open_low: bool = False,
+    choices: tuple | None = None,
+) -> Callable[[str], Any]:
     """An argparse ``type=`` applying :func:`check_number` to the option's text.
 
     Example:
@@ -78,6 +94,7 @@ def number_type(*, integer: bool = False, low: float | None = None, high: float 
         Traceback (most recent call last):
         argparse.ArgumentError: argument --batch-size: must be >= 1, got 0
     """
+
     def parse(text: str) -> Any:
         try:
             value: Any = float(text)

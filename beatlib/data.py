@@ -20,6 +20,7 @@ Example:
     >>> beats_that_fit(16384, bpm=124, sample_rate=14700)
     2
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -32,8 +33,8 @@ from typing import Any
 import numpy as np
 
 from beatlib import audio, dsp, hints, kits
-from beatlib.dsp import trim_to_onset
 from beatlib.checks import check_number
+from beatlib.dsp import trim_to_onset
 from beatlib.errors import AudioError, ConfigError, DataError
 from beatlib.files import atomic_paths, check_writable, os_reason, write_json
 from beatlib.paths import INSTRUMENTS
@@ -96,8 +97,10 @@ class PrepareReport:
     notes: tuple[tuple[str, str], ...] = ()
 
     def summary(self) -> str:
-        lines = [f"wrote {self.rows} clips from {len(self.used)} files to {self.out_npz}",
-                 f"manifest: {self.manifest}"]
+        lines = [
+            f"wrote {self.rows} clips from {len(self.used)} files to {self.out_npz}",
+            f"manifest: {self.manifest}",
+        ]
         if self.skipped:
             lines.append(f"skipped {len(self.skipped)} path(s):")
             lines += [f"  {f}: {r}" for f, r in self.skipped]
@@ -113,8 +116,10 @@ def _check_output(out_npz: Path, src_dir: Path) -> Path:
         raise ConfigError(f"{out_npz}: the output must be a .npz file")
     src = src_dir.resolve()
     if src == out_npz.resolve().parent or src in out_npz.resolve().parents:
-        raise ConfigError(f"{out_npz}: refusing to write inside the source folder {src_dir} "
-                          "(beatlib never modifies user folders)")
+        raise ConfigError(
+            f"{out_npz}: refusing to write inside the source folder {src_dir} "
+            "(beatlib never modifies user folders)"
+        )
     if not src_dir.is_dir():
         raise DataError(f"{src_dir}: no such folder")
     check_writable(out_npz.with_suffix(".json"))  # before the work, not after it
@@ -126,8 +131,10 @@ def _scan(src: Path) -> tuple[list[Path], list[tuple[str, str]]]:
     files, unusable = audio.scan_audio(src)
     skipped = [(str(p.relative_to(src)), why) for p, why in unusable]
     if not files:
-        raise DataError(f"{src}: no audio files found (looked for {', '.join(audio.AUDIO_EXTENSIONS)})"
-                        + "".join(f"; {f}: {r}" for f, r in skipped[:5]))
+        raise DataError(
+            f"{src}: no audio files found (looked for {', '.join(audio.AUDIO_EXTENSIONS)})"
+            + "".join(f"; {f}: {r}" for f, r in skipped[:5])
+        )
     return files, skipped
 
 
@@ -180,11 +187,21 @@ def _progress(items: list, desc: str, show: bool):
     return tqdm(items, desc=desc, unit="file", leave=False)
 
 
-def prepare_loops(src_dir: str | os.PathLike, out_npz: str | os.PathLike, *,
-                  sample_rate: int = 14700, slice_len: int = 16384, beats: int | None = None,
-                  bars: int | None = None, beats_per_bar: int = 4, channels: int = 2,
-                  estimate_tempo: bool = False, segments: str = "first",
-                  fade_ms: float = 2.0, progress: bool = False) -> PrepareReport:
+def prepare_loops(
+    src_dir: str | os.PathLike,
+    out_npz: str | os.PathLike,
+    *,
+    sample_rate: int = 14700,
+    slice_len: int = 16384,
+    beats: int | None = None,
+    bars: int | None = None,
+    beats_per_bar: int = 4,
+    channels: int = 2,
+    estimate_tempo: bool = False,
+    segments: str = "first",
+    fade_ms: float = 2.0,
+    progress: bool = False,
+) -> PrepareReport:
     """Cut drum loops into equal training slices (BeatGAN's recipe with its flaws fixed).
 
     Each file's tempo comes from its name (:func:`parse_bpm`; or, with ``estimate_tempo``,
@@ -217,7 +234,11 @@ def prepare_loops(src_dir: str | os.PathLike, out_npz: str | os.PathLike, *,
         raise ConfigError("give beats or bars, not both")
     if segments not in ("first", "all"):
         raise ConfigError(f"segments must be 'first' or 'all', got {segments!r}")
-    for name, value in (("sample_rate", sample_rate), ("slice_len", slice_len), ("beats_per_bar", beats_per_bar)):
+    for name, value in (
+        ("sample_rate", sample_rate),
+        ("slice_len", slice_len),
+        ("beats_per_bar", beats_per_bar),
+    ):
         check_number(value, name, integer=True, low=1)
     channels = check_number(channels, "channels", integer=True, choices=(1, 2))
     wanted = bars * beats_per_bar if bars is not None else beats
@@ -230,35 +251,54 @@ def prepare_loops(src_dir: str | os.PathLike, out_npz: str | os.PathLike, *,
         try:
             bpm, how = tempo_of(path, src, seconds=audio.audio_seconds(path)), "file name"
             if bpm is None and not estimate_tempo:
-                raise AudioError(path, "no tempo in the file name (e.g. name_124bpm.wav; a bare number "
-                                       "counts only if the file is a whole number of beats long at it); "
-                                       "rename it or use --estimate-bpm")
+                raise AudioError(
+                    path,
+                    "no tempo in the file name (e.g. name_124bpm.wav; a bare number "
+                    "counts only if the file is a whole number of beats long at it); "
+                    "rename it or use --estimate-bpm",
+                )
             # read only what is cut (a slice at most), or enough to estimate the tempo
             seconds = None if segments == "all" else slice_len / sample_rate
             if bpm is None and seconds is not None:
                 seconds = max(seconds, ESTIMATE_SECONDS)
-            read = audio.read_audio(path, sample_rate=sample_rate, channels=channels, max_seconds=seconds,
-                                    dc_block_hz=audio.DC_BLOCK_HZ)
+            read = audio.read_audio(
+                path,
+                sample_rate=sample_rate,
+                channels=channels,
+                max_seconds=seconds,
+                dc_block_hz=audio.DC_BLOCK_HZ,
+            )
             y, sr = read.audio, read.source_rate
             if bpm is None:
                 bpm, how = estimate_bpm(y, sample_rate=sample_rate), "estimated"
             if bpm is None:
                 raise AudioError(path, "no tempo in the file name, and no steady beat to estimate one from")
-            n_beats = int(wanted) if wanted is not None else beats_that_fit(slice_len, bpm=bpm,
-                                                                            sample_rate=sample_rate)
+            n_beats = (
+                int(wanted)
+                if wanted is not None
+                else beats_that_fit(slice_len, bpm=bpm, sample_rate=sample_rate)
+            )
             cut = int(round(n_beats * beat_samples(bpm, sample_rate=sample_rate)))
             if n_beats < 1:
                 raise AudioError(path, f"one beat at {bpm:g} bpm is longer than {slice_len} samples")
             if cut > slice_len:
-                raise AudioError(path, f"{n_beats} beats at {bpm:g} bpm need {cut} samples at "
-                                       f"{sample_rate} Hz, more than the slice length {slice_len}")
+                raise AudioError(
+                    path,
+                    f"{n_beats} beats at {bpm:g} bpm need {cut} samples at "
+                    f"{sample_rate} Hz, more than the slice length {slice_len}",
+                )
             if len(y) < cut:
-                raise AudioError(path, f"too short: {len(y) / sample_rate:.2f} s, the cut of {n_beats} "
-                                       f"beats at {bpm:g} bpm needs {cut / sample_rate:.2f} s")
+                raise AudioError(
+                    path,
+                    f"too short: {len(y) / sample_rate:.2f} s, the cut of {n_beats} "
+                    f"beats at {bpm:g} bpm needs {cut / sample_rate:.2f} s",
+                )
             starts = range(0, len(y) - cut + 1, cut) if segments == "all" else [0]
             made = 0
             for start in starts:
-                piece = dsp.fade_out(y[start:start + cut], dsp.ms_to_samples(fade_ms, sample_rate=sample_rate))
+                piece = dsp.fade_out(
+                    y[start : start + cut], dsp.ms_to_samples(fade_ms, sample_rate=sample_rate)
+                )
                 if float(np.max(np.abs(piece))) < audio.SILENCE_PEAK:
                     continue  # a silent stretch inside a loop is not a training example
                 rows.append(piece)
@@ -269,31 +309,67 @@ def prepare_loops(src_dir: str | os.PathLike, out_npz: str | os.PathLike, *,
             if made == 0:
                 raise AudioError(path, "is silent in the part that would be cut")
             used.append(rel)
-            details[rel] = {"bpm": bpm, "bpm_from": how, "sample_rate": sr, "beats": n_beats,
-                            "cut_samples": cut, "rows": made, **_notes(read)}
+            details[rel] = {
+                "bpm": bpm,
+                "bpm_from": how,
+                "sample_rate": sr,
+                "beats": n_beats,
+                "cut_samples": cut,
+                "rows": made,
+                **_notes(read),
+            }
         except Exception as e:  # noqa: BLE001 - one bad file never stops the rest
             skipped.append((rel, _reason(e)))
     if not len(rows):
-        raise DataError(f"{src}: no usable loops among {len(files)} file(s); reasons: "
-                        + "; ".join(f"{f}: {r}" for f, r in skipped[:5]))
-    arrays = {"audio": rows.array(), "source": np.array(sources),
-              "bpm": np.array(bpms, np.float32), "beats": np.array(nbeats, np.int32),
-              "sample_rate": np.array(int(sample_rate))}
-    config = {"kind": "loops", "source_dir": str(src.resolve()), "sample_rate": sample_rate,
-              "slice_len": slice_len, "beats": beats, "bars": bars, "beats_per_bar": beats_per_bar,
-              "channels": channels, "estimate_tempo": estimate_tempo, "segments": segments, "fade_ms": fade_ms}
+        raise DataError(
+            f"{src}: no usable loops among {len(files)} file(s); reasons: "
+            + "; ".join(f"{f}: {r}" for f, r in skipped[:5])
+        )
+    arrays = {
+        "audio": rows.array(),
+        "source": np.array(sources),
+        "bpm": np.array(bpms, np.float32),
+        "beats": np.array(nbeats, np.int32),
+        "sample_rate": np.array(int(sample_rate)),
+    }
+    config = {
+        "kind": "loops",
+        "source_dir": str(src.resolve()),
+        "sample_rate": sample_rate,
+        "slice_len": slice_len,
+        "beats": beats,
+        "bars": bars,
+        "beats_per_bar": beats_per_bar,
+        "channels": channels,
+        "estimate_tempo": estimate_tempo,
+        "segments": segments,
+        "fade_ms": fade_ms,
+    }
     return _write_dataset(out_npz, arrays, config, used, skipped, details)
 
 
-def _write_dataset(out_npz: Path, arrays: dict[str, np.ndarray], config: dict[str, Any],
-                   used: list[str], skipped: list[tuple[str, str]], details: dict) -> PrepareReport:
+def _write_dataset(
+    out_npz: Path,
+    arrays: dict[str, np.ndarray],
+    config: dict[str, Any],
+    used: list[str],
+    skipped: list[tuple[str, str]],
+    details: dict,
+) -> PrepareReport:
     if not np.all(np.isfinite(arrays["audio"])):  # load_audio rejects NaN/Inf; never write one
         raise DataError(f"{out_npz}: internal error, non-finite samples in the dataset (not written)")
     manifest = out_npz.with_suffix(".json")
     with atomic_paths(out_npz, manifest) as (tmp_npz, tmp_json):  # one unit: both or neither
         np.savez(tmp_npz, **arrays)
-        write_json(tmp_json, {"config": config, "rows": int(len(arrays["audio"])), "files": details,
-                              "skipped": [{"file": f, "reason": r} for f, r in skipped]})
+        write_json(
+            tmp_json,
+            {
+                "config": config,
+                "rows": int(len(arrays["audio"])),
+                "files": details,
+                "skipped": [{"file": f, "reason": r} for f, r in skipped],
+            },
+        )
     notes = tuple((f, n) for f, d in details.items() for n in d.get("notes", ()))
     return PrepareReport(out_npz, manifest, int(len(arrays["audio"])), tuple(used), tuple(skipped), notes)
 
@@ -301,7 +377,9 @@ def _write_dataset(out_npz: Path, arrays: dict[str, np.ndarray], config: dict[st
 def _open_npz(path: str | os.PathLike, needs: Iterable[str], made_by: str) -> Mapping[str, np.ndarray]:
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"{path}: no such dataset; make it with {hints.dataset_hint(made_by.rsplit('-', 1)[-1])}")
+        raise DataError(
+            f"{path}: no such dataset; make it with {hints.dataset_hint(made_by.rsplit('-', 1)[-1])}"
+        )
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
@@ -331,7 +409,8 @@ def load_loops(npz: str | os.PathLike) -> LoopDataset:
         source=z.get("source", np.array([f"clip_{i}" for i in range(n)])).astype(str),
         bpm=np.asarray(z.get("bpm", np.full(n, np.nan)), np.float32),
         sample_rate=int(z["sample_rate"]),
-        beats=z.get("beats"))
+        beats=z.get("beats"),
+    )
 
 
 def add_white_noise(x, *, std: float, seed):
@@ -399,9 +478,15 @@ def _instrument_in(name: str) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def prepare_oneshots(src_dir: str | os.PathLike, out_npz: str | os.PathLike, *,
-                     sample_rate: int = 16000, lengths: Mapping[str, float] | None = None,
-                     min_ms: float = 5.0, progress: bool = False) -> PrepareReport:
+def prepare_oneshots(
+    src_dir: str | os.PathLike,
+    out_npz: str | os.PathLike,
+    *,
+    sample_rate: int = 16000,
+    lengths: Mapping[str, float] | None = None,
+    min_ms: float = 5.0,
+    progress: bool = False,
+) -> PrepareReport:
     """Collect drum one-shots per instrument (Drum Machine's recipe).
 
     Args:
@@ -432,14 +517,24 @@ def prepare_oneshots(src_dir: str | os.PathLike, out_npz: str | os.PathLike, *,
         try:
             inst = kit.instrument[path] if kit else detect_instrument(path, src)
             if inst is None or inst not in seconds:
-                raise AudioError(path, "instrument unknown: put it in a kick/, snare/ or hihat/ folder "
-                                       "or name it e.g. kick_01.wav")
-            read = audio.read_audio(path, sample_rate=sample_rate, channels=1, dc_block_hz=audio.DC_BLOCK_HZ,
-                                    max_seconds=seconds[inst] + ONSET_SEARCH_SECONDS)
+                raise AudioError(
+                    path,
+                    "instrument unknown: put it in a kick/, snare/ or hihat/ folder "
+                    "or name it e.g. kick_01.wav",
+                )
+            read = audio.read_audio(
+                path,
+                sample_rate=sample_rate,
+                channels=1,
+                dc_block_hz=audio.DC_BLOCK_HZ,
+                max_seconds=seconds[inst] + ONSET_SEARCH_SECONDS,
+            )
             y, sr = trim_to_onset(read.audio, sample_rate=sample_rate), read.source_rate
             if len(y) < min_ms * sample_rate / 1000:
-                raise AudioError(path, f"too short: {1000 * len(y) / sample_rate:.1f} ms after the onset "
-                                       f"(needs {min_ms:g} ms)")
+                raise AudioError(
+                    path,
+                    f"too short: {1000 * len(y) / sample_rate:.1f} ms after the onset (needs {min_ms:g} ms)",
+                )
             n = int(round(seconds[inst] * sample_rate))
             clip = audio.peak_normalize(audio.pad_or_crop(y[:n], n))[:, 0]
             if len(y) > n:
@@ -449,18 +544,34 @@ def prepare_oneshots(src_dir: str | os.PathLike, out_npz: str | os.PathLike, *,
             insts.append(inst)
             sources.append(rel)
             used.append(rel)
-            details[rel] = {"instrument": inst, "sample_rate": sr, "length": n, **_notes(read),
-                            **(kit.details[path] if kit else {})}
+            details[rel] = {
+                "instrument": inst,
+                "sample_rate": sr,
+                "length": n,
+                **_notes(read),
+                **(kit.details[path] if kit else {}),
+            }
         except Exception as e:  # noqa: BLE001 - one bad file never stops the rest
             skipped.append((rel, _reason(e)))
     if not len(rows):
-        raise DataError(f"{src}: no usable one-shots among {len(files)} file(s); reasons: "
-                        + "; ".join(f"{f}: {r}" for f, r in skipped[:5]))
-    arrays = {"audio": rows.array(), "length": np.array(lens, np.int32),
-              "instrument": np.array(insts), "source": np.array(sources),
-              "sample_rate": np.array(int(sample_rate))}
-    config = {"kind": "oneshots", "source_dir": str(src.resolve()), "sample_rate": sample_rate,
-              "lengths": seconds, "min_ms": min_ms}
+        raise DataError(
+            f"{src}: no usable one-shots among {len(files)} file(s); reasons: "
+            + "; ".join(f"{f}: {r}" for f, r in skipped[:5])
+        )
+    arrays = {
+        "audio": rows.array(),
+        "length": np.array(lens, np.int32),
+        "instrument": np.array(insts),
+        "source": np.array(sources),
+        "sample_rate": np.array(int(sample_rate)),
+    }
+    config = {
+        "kind": "oneshots",
+        "source_dir": str(src.resolve()),
+        "sample_rate": sample_rate,
+        "lengths": seconds,
+        "min_ms": min_ms,
+    }
     return _write_dataset(out_npz, arrays, config, used, skipped, details)
 
 
@@ -498,12 +609,21 @@ def oneshot_sources(npz: str | os.PathLike, instrument: str) -> np.ndarray:
     """The source file of each row of :func:`load_oneshots` (same order)."""
     z = _open_npz(npz, ("audio", "instrument"), "beatlib prepare-oneshots")
     rows = z["instrument"].astype(str) == instrument
-    return z["source"][rows].astype(str) if "source" in z else np.array([f"clip_{i}" for i in range(rows.sum())])
+    return (
+        z["source"][rows].astype(str) if "source" in z else np.array([f"clip_{i}" for i in range(rows.sum())])
+    )
 
 
 # --------------------------------------------------------------------------- where the data comes from
-def default_sources(project_dir: str | os.PathLike = ".", loops_dir: str = "", oneshots_dir: str = "", *,
-                    seed: int = 0, demo_oneshots: int = 20, demo_loops: int = 60) -> tuple[Path, Path, str]:
+def default_sources(
+    project_dir: str | os.PathLike = ".",
+    loops_dir: str = "",
+    oneshots_dir: str = "",
+    *,
+    seed: int = 0,
+    demo_oneshots: int = 20,
+    demo_loops: int = 60,
+) -> tuple[Path, Path, str]:
     """The folders notebook 01 prepares: the user's, else the demo kit (built if needed).
 
     Loops come from ``loops_dir``, else ``ULTIMATE_DRUM_LOOPS/`` when it holds audio, else the

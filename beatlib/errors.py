@@ -9,6 +9,7 @@ Example:
     >>> str(AudioError("loops/a.wav", "contains NaN"))
     'loops/a.wav: contains NaN'
 """
+
 from __future__ import annotations
 
 import os

@@ -8,6 +8,7 @@ Example:
     >>> (root / "x.txt").read_text()
     'hello'
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -23,8 +24,17 @@ from typing import Any
 
 from beatlib.errors import BeatlibError, OutputError
 
-__all__ = ["atomic_path", "atomic_paths", "check_writable", "clean_stale_temps", "os_reason", "place_unique",
-           "read_json", "temp_sibling", "write_json"]
+__all__ = [
+    "atomic_path",
+    "atomic_paths",
+    "check_writable",
+    "clean_stale_temps",
+    "os_reason",
+    "place_unique",
+    "read_json",
+    "temp_sibling",
+    "write_json",
+]
 
 # Hidden temporary names of beatlib's writers, old and new: ".x.tmp123.npz", ".x.tmp123-1a2b3c4d.npz",
 # ".batch-tmp123-1a2b3c4d", ".keep-tmp123-1a2b3c4d.wav" (the number is the writer's PID).
@@ -172,8 +182,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     On an exception the temporary file is removed and ``path`` is left as it was, so a
     reader never sees a half-written file. The suffix is kept so that writers that look at
     the extension (soundfile, numpy) still work. The data is on disk (fsync) before the
-    rename (inside a temporary folder, when :func:`place_unique` places the folder); stale temporary files of killed writers in the folder are removed first
-    (:func:`clean_stale_temps`).
+    rename (inside a temporary folder, when :func:`place_unique` places the folder); stale
+    temporary files of killed writers in the folder are removed first (:func:`clean_stale_temps`).
 
     Raises:
         OutputError: the file cannot be written (naming ``path`` and the OS's reason).
@@ -301,8 +311,10 @@ def place_unique(tmp: str | os.PathLike, candidates: Iterable[str | os.PathLike]
                     return dest
                 except FileExistsError:
                     continue
-        raise BeatlibError(f"{last.parent if last else tmp.parent}: no free name left for {tmp.name}"
-                           f" (last tried {last.name if last else 'none'})")
+        raise BeatlibError(
+            f"{last.parent if last else tmp.parent}: no free name left for {tmp.name}"
+            f" (last tried {last.name if last else 'none'})"
+        )
     finally:
         if tmp.is_dir():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -8,6 +8,7 @@ Example:
     >>> str(p.wavenet_weights("kick"))
     '/tmp/proj/weights/wavenet/kick'
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -23,7 +24,7 @@ class ProjectPaths:
 
     root: Path
 
-    def __init__(self, root: "str | os.PathLike" = "."):
+    def __init__(self, root: str | os.PathLike = "."):
         object.__setattr__(self, "root", Path(root).resolve())
 
     @property

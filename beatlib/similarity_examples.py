@@ -272,5 +272,4 @@ def write_examples(
     return written
 
 
-
 __all__ = ["EXAMPLES_README", "EXAMPLE_MARKER", "examples_dir", "pick_examples", "write_examples"]

@@ -1,7 +1,8 @@
 """Preparing the demo loops: files per second (prints `name: value` lines).
 
-    python benchmarks/prepare.py
+python benchmarks/prepare.py
 """
+
 import tempfile
 import time
 from pathlib import Path

@@ -10,7 +10,8 @@ Prints ``name: value`` lines for 1000 generated x 2170 training clips of 16384 x
   pairs and extrapolated to all 2.17 M pairs.
 * ``matmul_gflops``       this machine's float32 matrix-product rate, measured in this run
   (numpy, a 1024 x 32768 x 1024 product); ``read_s`` the time to read both data sets once
-  (a float32 dot product of each with itself: memory-bound); ``floor_s`` = max(arithmetic at the measured rate, ``read_s``).
+  (a float32 dot product of each with itself: memory-bound); ``floor_s`` = max(arithmetic at
+  the measured rate, ``read_s``).
   The arithmetic is 2 x 1000 x 2170 x 32768 = 142 GFLOP.
 * ``speedup_vs_loop`` = loop_estimate_s / matrix_1000x2170_s; ``matrix_over_floor``.
 * with ``--compare-tf``: ``matmul_numpy_s`` and ``matmul_tf_s``, the bare 1000 x 2170 product
@@ -22,6 +23,7 @@ Usage:
 
 Timings are wall-clock medians on a machine shared with other work: noisy.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,6 +49,14 @@ def _median_time(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
+def _matmul_gflops(rng: np.random.Generator, repeats: int) -> float:
+    """The machine's float32 matrix-product rate, in this run (the operands are freed on return)."""
+    a = rng.standard_normal((1024, 32768), dtype=np.float32)
+    b = rng.standard_normal((1024, 32768), dtype=np.float32)
+    a @ b.T  # warm-up (thread pool)
+    return 2 * 1024 * 1024 * 32768 / _median_time(lambda: a @ b.T, repeats) / 1e9
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
@@ -60,24 +70,18 @@ def main(argv: list[str] | None = None) -> int:
 
     rng = np.random.default_rng(0)
     N, M, L, C = args.n, args.m, args.length, 2
-    train = (0.3 * rng.standard_normal((M, L, C), dtype=np.float32))
-    gen = (0.3 * rng.standard_normal((N, L, C), dtype=np.float32))
-    gen[: N // 10] = train[: N // 10]                   # some exact copies, as a sanity check
+    train = 0.3 * rng.standard_normal((M, L, C), dtype=np.float32)
+    gen = 0.3 * rng.standard_normal((N, L, C), dtype=np.float32)
+    gen[: N // 10] = train[: N // 10]  # some exact copies, as a sanity check
     tag = f"{N}x{M}"
 
-    # The machine's float32 matrix-product rate, in this run.
-    a = rng.standard_normal((1024, 32768), dtype=np.float32)
-    b = rng.standard_normal((1024, 32768), dtype=np.float32)
-    a @ b.T                                              # warm-up (thread pool)
-    mm = _median_time(lambda: a @ b.T, args.repeats)
-    gflops = 2 * 1024 * 1024 * 32768 / mm / 1e9
-    del a, b
+    gflops = _matmul_gflops(rng, args.repeats)
     gv, tv = gen.reshape(-1), train.reshape(-1)
     read_s = _median_time(lambda: (np.dot(gv, gv), np.dot(tv, tv)), args.repeats)  # memory-bound sdot
     flop = 2.0 * N * M * L * C
     floor_s = max(flop / (gflops * 1e9), read_s)
 
-    m = metrics.similarity_matrix(gen, train)            # warm-up + check
+    m = metrics.similarity_matrix(gen, train)  # warm-up + check
     assert (np.argmin(m[: N // 10], axis=1) == np.arange(N // 10)).all()
     matrix_s = _median_time(lambda: metrics.similarity_matrix(gen, train), args.repeats)
     nearest_s = _median_time(lambda: metrics.nearest(gen, train), args.repeats)
@@ -108,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         import tensorflow as tf
 
         tg, tt = tf.constant(g2), tf.constant(t2)
-        tf.matmul(tg, tt, transpose_b=True).numpy()      # warm-up
+        tf.matmul(tg, tt, transpose_b=True).numpy()  # warm-up
         tf_s = _median_time(lambda: tf.matmul(tg, tt, transpose_b=True).numpy(), args.repeats)
         print(f"matmul_tf_s: {tf_s:.3f}")
     if args.shifted:

@@ -1,5 +1,6 @@
 """Audio coming in and going out (issue 15): hot floats, tiny files, unreadable paths, partial
 reads, truncated files, NaN on save, clips that resample to nothing."""
+
 import os
 import tracemalloc
 
@@ -64,8 +65,11 @@ def test_unusable_paths_get_a_reason(tmp_path):
     files, skipped = audio.scan_audio(tmp_path)
     assert [p.name for p in files] == ["ok.wav"]
     reasons = {p.name: why for p, why in skipped}
-    assert reasons == {"pipe.wav": "not a regular file (a FIFO)", "gone.wav": "dangling symbolic link",
-                       "loop": "symbolic link loop (folder already searched)"}
+    assert reasons == {
+        "pipe.wav": "not a regular file (a FIFO)",
+        "gone.wav": "dangling symbolic link",
+        "loop": "symbolic link loop (folder already searched)",
+    }
     with pytest.raises(AudioError, match="pipe.wav: not a regular file"):
         audio.load_audio(tmp_path / "pipe.wav")  # and it does not block on the FIFO
 
@@ -111,8 +115,9 @@ def test_truncated_file_is_used_with_a_note(tmp_path):
     cut.write_bytes(raw[: len(raw) // 2])
     assert audio.read_audio(p).notes == ()
     read = audio.read_audio(cut)
-    assert read.notes == ("truncated: the header promises 1.00 s, the file holds 0.50 s "
-                          "(the part present is used)",)
+    assert read.notes == (
+        "truncated: the header promises 1.00 s, the file holds 0.50 s (the part present is used)",
+    )
 
 
 def test_save_audio_refuses_nan_and_writes_nothing(tmp_path):

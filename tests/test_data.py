@@ -1,4 +1,8 @@
-"""Data preparation: tempo parsing, beat arithmetic, formats, bad input, one-shots (demo kit: test_demo_kit.py)."""
+"""Data preparation: tempo parsing, beat arithmetic, formats, bad input, one-shots.
+
+The demo kit is tested in test_demo_kit.py.
+"""
+
 import json
 
 import numpy as np
@@ -26,20 +30,38 @@ def _write(path, y, sr=SR, **kw):
     return path
 
 
-@pytest.mark.parametrize("name, bpm", [
-    ("house_03_124bpm.wav", 124), ("Loop 125 BPM.aif", 125), ("x-124-bpm.flac", 124), ("bpm_98.wav", 98),
-    ("kit_01_124.wav", 124), ("124-loop.aif", 124), ("groove(126).wav", 126), ("128.5bpm.wav", 128.5),
-    ("loop_01.wav", None), ("90_120_mix.wav", None), ("beat2024.wav", None), ("loop_300.wav", None),
-])
+@pytest.mark.parametrize(
+    "name, bpm",
+    [
+        ("house_03_124bpm.wav", 124),
+        ("Loop 125 BPM.aif", 125),
+        ("x-124-bpm.flac", 124),
+        ("bpm_98.wav", 98),
+        ("kit_01_124.wav", 124),
+        ("124-loop.aif", 124),
+        ("groove(126).wav", 126),
+        ("128.5bpm.wav", 128.5),
+        ("loop_01.wav", None),
+        ("90_120_mix.wav", None),
+        ("beat2024.wav", None),
+        ("loop_300.wav", None),
+    ],
+)
 def test_parse_bpm(name, bpm):
     four_bars = 16 * 60 / bpm if bpm else 7.742
     assert data.parse_bpm(name, seconds=four_bars) == bpm
 
 
-@pytest.mark.parametrize("name, seconds", [
-    ("Loop_075.wav", 16 * 60 / 124), ("Drum Loop 100.wav", 16 * 60 / 124), ("kit_01_124.wav", None),
-    ("kit_01_124.wav", 16 * 60 / 124 + 0.1), ("Loop_075.wav", 16 * 60 / 75),
-])
+@pytest.mark.parametrize(
+    "name, seconds",
+    [
+        ("Loop_075.wav", 16 * 60 / 124),
+        ("Drum Loop 100.wav", 16 * 60 / 124),
+        ("kit_01_124.wav", None),
+        ("kit_01_124.wav", 16 * 60 / 124 + 0.1),
+        ("Loop_075.wav", 16 * 60 / 75),
+    ],
+)
 def test_a_bare_number_is_a_tempo_only_if_the_length_agrees(name, seconds):
     # item 10: numbers that count takes were read as tempos (75, 100 bpm)
     assert data.parse_bpm(name, seconds=seconds) is None
@@ -74,10 +96,17 @@ def test_tempo_from_folder(tmp_path):
     assert data.tempo_of(p, tmp_path) == 125.0
 
 
-@pytest.mark.parametrize("bpm, sr, length, beats", [
-    (124, 14700, 16384, 2), (125, 14700, 16384, 2), (124, 14700, 32768, 4), (60, 16000, 16000, 1),
-    (90, 14700, 16384, 1), (180, 14700, 16384, 3),
-])
+@pytest.mark.parametrize(
+    "bpm, sr, length, beats",
+    [
+        (124, 14700, 16384, 2),
+        (125, 14700, 16384, 2),
+        (124, 14700, 32768, 4),
+        (60, 16000, 16000, 1),
+        (90, 14700, 16384, 1),
+        (180, 14700, 16384, 3),
+    ],
+)
 def test_beats_that_fit(bpm, sr, length, beats):
     assert data.beats_that_fit(length, bpm=bpm, sample_rate=sr) == beats
     assert beats * data.beat_samples(bpm, sample_rate=sr) <= length
@@ -93,8 +122,8 @@ def test_prepare_loops_cuts_whole_beats_from_each_files_own_tempo(tmp_path):
     assert list(ds.source) == ["a_124bpm.wav", "sub/b_125bpm.wav"]
     for row, bpm in zip(ds.audio, ds.bpm):
         cut = round(2 * 60 / bpm * 14700)  # two beats: 14226 at 124 bpm, 14112 at 125 bpm
-        assert np.abs(row[cut - 40:cut]).max() > 0          # audio up to the cut (faded)
-        assert np.all(row[cut:] == 0)                       # zero-padded after it
+        assert np.abs(row[cut - 40 : cut]).max() > 0  # audio up to the cut (faded)
+        assert np.all(row[cut:] == 0)  # zero-padded after it
     manifest = json.loads((tmp_path / "out" / "loops.json").read_text())
     assert manifest["files"]["a_124bpm.wav"]["beats"] == 2 and manifest["skipped"] == []
 
@@ -110,11 +139,20 @@ def test_prepare_loops_bars_and_segments(tmp_path):
     assert every.rows == 8  # 16 beats in 8 s at 125 bpm -> 8 slices of 2 beats
 
 
-@pytest.mark.parametrize("suffix, kw", [
-    (".wav", {"subtype": "PCM_U8"}), (".wav", {"subtype": "PCM_16"}), (".wav", {"subtype": "PCM_24"}),
-    (".wav", {"subtype": "PCM_32"}), (".wav", {"subtype": "FLOAT"}), (".flac", {}), (".ogg", {}),
-    (".aiff", {}), (".mp3", {}),
-])
+@pytest.mark.parametrize(
+    "suffix, kw",
+    [
+        (".wav", {"subtype": "PCM_U8"}),
+        (".wav", {"subtype": "PCM_16"}),
+        (".wav", {"subtype": "PCM_24"}),
+        (".wav", {"subtype": "PCM_32"}),
+        (".wav", {"subtype": "FLOAT"}),
+        (".flac", {}),
+        (".ogg", {}),
+        (".aiff", {}),
+        (".mp3", {}),
+    ],
+)
 @pytest.mark.parametrize("sr, channels", [(44100, 2), (22050, 1), (48000, 6)])
 def test_any_format_rate_and_channel_count(tmp_path, suffix, kw, sr, channels):
     src = tmp_path / "src"
@@ -185,12 +223,24 @@ def test_white_noise_numpy_and_tensorflow():
     assert t.shape == x.shape and 0.008 < t.std() < 0.012
 
 
-@pytest.mark.parametrize("path, inst", [
-    ("Kicks/001.wav", "kick"), ("kit/BD_hard.wav", "kick"), ("808 Kick.aif", "kick"), ("snare/x.wav", "snare"),
-    ("SD-02.wav", "snare"), ("sn_3.flac", "snare"), ("HiHat closed.wav", "hihat"), ("hats/a.wav", "hihat"),
-    ("CH 01.wav", "hihat"), ("HH01.wav", "hihat"), ("abdul.wav", None), ("perc/tom.wav", None),
-    ("kick_and_snare.wav", None),
-])
+@pytest.mark.parametrize(
+    "path, inst",
+    [
+        ("Kicks/001.wav", "kick"),
+        ("kit/BD_hard.wav", "kick"),
+        ("808 Kick.aif", "kick"),
+        ("snare/x.wav", "snare"),
+        ("SD-02.wav", "snare"),
+        ("sn_3.flac", "snare"),
+        ("HiHat closed.wav", "hihat"),
+        ("hats/a.wav", "hihat"),
+        ("CH 01.wav", "hihat"),
+        ("HH01.wav", "hihat"),
+        ("abdul.wav", None),
+        ("perc/tom.wav", None),
+        ("kick_and_snare.wav", None),
+    ],
+)
 def test_detect_instrument(path, inst):
     from pathlib import Path
 
@@ -213,9 +263,9 @@ def test_prepare_oneshots_trims_onset_pads_and_normalises(tmp_path):
     hat = data.load_oneshots(report.out_npz, "hihat")
     assert kick.shape == (1, 3200) and snare.shape == (1, 3200) and hat.shape == (1, 1600)
     for clip in (kick[0], snare[0], hat[0]):
-        assert abs(np.abs(clip).max() - 0.99) < 1e-3          # peak-normalised
-        assert np.argmax(np.abs(clip) > 0.05) < 32             # onset within 2 ms of the start
-    assert np.all(snare[0, int(0.06 * 16000):] == 0)          # 50 ms snare: zero-padded, not tiled
+        assert abs(np.abs(clip).max() - 0.99) < 1e-3  # peak-normalised
+        assert np.argmax(np.abs(clip) > 0.05) < 32  # onset within 2 ms of the start
+    assert np.all(snare[0, int(0.06 * 16000) :] == 0)  # 50 ms snare: zero-padded, not tiled
     assert data.oneshot_instruments(report.out_npz) == ["kick", "snare", "hihat"]
     with pytest.raises(DataError, match="no 'clap' one-shots"):
         data.load_oneshots(report.out_npz, "clap")
@@ -227,21 +277,30 @@ def test_prepare_loops_resamples_without_aliasing(tmp_path):
     y = 0.4 * np.sin(2 * np.pi * 1000 * t) + 0.4 * np.sin(2 * np.pi * 10000 * t)
     _write(tmp_path / "src" / "tones_124bpm.wav", np.stack([y, y], 1).astype(np.float32))
     ds = data.load_loops(data.prepare_loops(tmp_path / "src", tmp_path / "o.npz").out_npz)
-    x = ds.audio[0, 1000:13000, 0]                                   # inside the cut, before the fade
+    x = ds.audio[0, 1000:13000, 0]  # inside the cut, before the fade
     spec = np.abs(np.fft.rfft(x * np.hanning(len(x))))
     f = np.fft.rfftfreq(len(x), 1 / ds.sample_rate)
     tone = spec[np.abs(f - 1000) < 30].max()
     alias = spec[np.abs(f - 4700) < 200].max()
-    assert alias < 1e-3 * tone                                      # at least 60 dB below the kept tone
+    assert alias < 1e-3 * tone  # at least 60 dB below the kept tone
 
 
 # --------------------------------------------------------------------------- issue 15
-@pytest.mark.parametrize("path, inst", [
-    ("kick/Phat 01.wav", "kick"), ("snare/Shattered.wav", "snare"), ("Whatever.wav", None),
-    ("Phat.wav", None), ("ClosedHat.wav", "hihat"), ("Open Hats/o1.wav", "hihat"),
-    ("Bass Drum 1.wav", "kick"), ("Kickdrum.wav", "kick"),
-    ("Kicks/snare_layer.wav", "kick"), ("Snares & Hats/HH 2.wav", "hihat"),
-])
+@pytest.mark.parametrize(
+    "path, inst",
+    [
+        ("kick/Phat 01.wav", "kick"),
+        ("snare/Shattered.wav", "snare"),
+        ("Whatever.wav", None),
+        ("Phat.wav", None),
+        ("ClosedHat.wav", "hihat"),
+        ("Open Hats/o1.wav", "hihat"),
+        ("Bass Drum 1.wav", "kick"),
+        ("Kickdrum.wav", "kick"),
+        ("Kicks/snare_layer.wav", "kick"),
+        ("Snares & Hats/HH 2.wav", "hihat"),
+    ],
+)
 def test_instrument_words_and_the_folder_wins(path, inst):
     # item 8: "hat" inside a word is not a hi-hat, and a kick/ folder beats the file name
     from pathlib import Path
@@ -257,7 +316,7 @@ def test_hot_loop_data_stays_within_full_scale(tmp_path):
     report = data.prepare_loops(src, tmp_path / "o.npz")
     ds = data.load_loops(report.out_npz)
     assert float(np.abs(ds.audio).max()) <= 1.0
-    assert float(np.mean(np.abs(ds.audio) >= 0.999)) < 1e-3   # not hard-clipped (17 % before)
+    assert float(np.mean(np.abs(ds.audio) >= 0.999)) < 1e-3  # not hard-clipped (17 % before)
     notes = json.loads((tmp_path / "o.json").read_text())["files"]["hot_124bpm.wav"]["notes"]
     assert "above full scale" in notes[0] and report.notes[0][0] == "hot_124bpm.wav"
 
@@ -286,7 +345,9 @@ def test_every_skipped_path_is_in_the_manifest(tmp_path):
     data.prepare_loops(src, tmp_path / "o.npz")
     manifest = json.loads((tmp_path / "o.json").read_text())
     assert {s["file"]: s["reason"] for s in manifest["skipped"]} == {
-        "gone_124bpm.wav": "dangling symbolic link", "pipe_124bpm.wav": "not a regular file (a FIFO)"}
+        "gone_124bpm.wav": "dangling symbolic link",
+        "pipe_124bpm.wav": "not a regular file (a FIFO)",
+    }
     assert manifest["files"]["cut_124bpm.wav"]["notes"][0].startswith("truncated: the header promises 4.00 s")
 
 
@@ -320,4 +381,4 @@ def test_dc_offsets_are_removed_where_sounds_enter(tmp_path):
     clip = data.load_oneshots(data.prepare_oneshots(src, tmp_path / "o.npz").out_npz, "kick")[0]
     assert abs(float(clip[-200:].mean())) < 0.02 and abs(float(clip.mean())) < 0.1
     loop = data.load_loops(data.prepare_loops(tmp_path / "loops", tmp_path / "l.npz").out_npz).audio[0]
-    assert abs(float(loop[4000:8000].mean())) < 0.02      # the 0.4 offset is gone after ~50 ms
+    assert abs(float(loop[4000:8000].mean())) < 0.02  # the 0.4 offset is gone after ~50 ms

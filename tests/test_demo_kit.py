@@ -1,4 +1,5 @@
 """The built-in demo kit: determinism, completeness, plausible drum sounds, CLI."""
+
 import hashlib
 import json
 
@@ -7,7 +8,7 @@ import soundfile as sf
 
 from beatlib import data
 from beatlib.cli import main as cli
-from beatlib.demo_kit import make_oneshot, make_demo_kit
+from beatlib.demo_kit import make_demo_kit, make_oneshot
 
 
 def test_demo_kit_is_deterministic_and_complete(tmp_path):
@@ -15,8 +16,10 @@ def test_demo_kit_is_deterministic_and_complete(tmp_path):
     b = make_demo_kit(tmp_path / "b", seed=5, oneshots_per_instrument=3, loops=4)
 
     def digest(root):
-        return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted(root.rglob("*.wav"))}
+        return {
+            str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*.wav"))
+        }
 
     da, db = digest(a), digest(b)
     assert da == db and len(da) == 13
@@ -38,7 +41,7 @@ def test_demo_kit_sounds_like_the_instruments(demo_kit_dir, tmp_path):
     c = {i: np.median(centroid(data.load_oneshots(report.out_npz, i))) for i in ("kick", "snare", "hihat")}
     assert c["kick"] < 500 < c["snare"] < 6000 < c["hihat"]
     hat = data.load_oneshots(report.out_npz, "hihat")
-    tail = np.abs(hat[:, int(0.09 * 44100):]).max(axis=1)
+    tail = np.abs(hat[:, int(0.09 * 44100) :]).max(axis=1)
     assert np.median(tail) < 0.1  # closed hats have died away within 90 ms
     assert len(list((demo_kit_dir / "loops").glob("*124bpm.wav"))) == 30
     assert len(list((demo_kit_dir / "loops").glob("*125bpm.wav"))) == 30
@@ -55,8 +58,10 @@ def _decay_s(y, sr, drop_db=20.0):
 
 def test_demo_one_shots_decay_like_the_instruments():
     """Kick 150-500 ms, snare ~100-250 ms, closed hat 20-80 ms (20 dB decay, with slack for the envelope)."""
-    decay = {inst: np.median([_decay_s(make_oneshot(inst, i, seed=3)[0], 44100) for i in range(8)])
-             for inst in ("kick", "snare", "hihat")}
+    decay = {
+        inst: np.median([_decay_s(make_oneshot(inst, i, seed=3)[0], 44100) for i in range(8)])
+        for inst in ("kick", "snare", "hihat")
+    }
     assert 0.1 < decay["kick"] < 0.6
     assert 0.05 < decay["snare"] < 0.3
     assert 0.01 < decay["hihat"] < 0.1
@@ -70,7 +75,9 @@ def test_more_one_shots_extend_the_same_kit(tmp_path):
     for rel in ("oneshots/kick/kick_000.wav", "oneshots/hihat/hihat_001.wav"):
         assert (small / rel).read_bytes() == (big / rel).read_bytes()
     other = make_demo_kit(tmp_path / "other", seed=3, oneshots_per_instrument=1, loops=0)
-    assert (other / "oneshots/kick/kick_000.wav").read_bytes() != (small / "oneshots/kick/kick_000.wav").read_bytes()
+    assert (other / "oneshots/kick/kick_000.wav").read_bytes() != (
+        small / "oneshots/kick/kick_000.wav"
+    ).read_bytes()
 
 
 def test_demo_kit_cli_and_manifest(tmp_path, capsys):
@@ -81,5 +88,5 @@ def test_demo_kit_cli_and_manifest(tmp_path, capsys):
     assert manifest["seed"] == 1 and len(manifest["oneshots"]) == 6 and len(manifest["loops"]) == 2
     assert all((out / rel).is_file() for rel in [*manifest["oneshots"], *manifest["loops"]])
     assert (out / "README.md").read_text().startswith("# beatlib demo kit")
-    assert cli(["demo-kit", str(out), "--oneshots", "0"]) == 2          # bad count: one line, no traceback
+    assert cli(["demo-kit", str(out), "--oneshots", "0"]) == 2  # bad count: one line, no traceback
     assert "oneshots_per_instrument" in capsys.readouterr().err

@@ -1,4 +1,5 @@
 """Config, files and audio helpers shared by every part of beatlib."""
+
 import numpy as np
 import pytest
 
@@ -86,7 +87,7 @@ def test_resample_filters_out_of_band_tone_instead_of_folding():
     naive = tone[::3]
     assert _band_energy(naive, 14700, 4600, 4800) > 0.9  # the flaw we fix
     out = audio.resample(tone, orig_sr=44100, target_sr=14700)
-    assert np.sqrt(np.mean(out[1000:-1000] ** 2)) < 0.01 * np.sqrt(np.mean(naive ** 2))  # -40 dB
+    assert np.sqrt(np.mean(out[1000:-1000] ** 2)) < 0.01 * np.sqrt(np.mean(naive**2))  # -40 dB
 
 
 def test_load_audio_errors(tmp_path):

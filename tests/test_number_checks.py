@@ -1,5 +1,6 @@
 """Bad numbers are refused up front, by the CLI and by the functions behind it (issue 15 items 13
 and 19): one rule, beatlib.checks."""
+
 import json
 
 import numpy as np
@@ -11,15 +12,21 @@ from beatlib.cli import main
 from beatlib.errors import ConfigError, DataError
 
 
-@pytest.mark.parametrize("argv, says", [
-    (["generate-wavenet", "no/weights", "--batch-size", "0"], "--batch-size: must be >= 1, got 0"),
-    (["generate-wavenet", "no/weights", "--temperature", "inf"], "--temperature: must be a finite number"),
-    (["generate-wavegan", "no/weights", "--batch-size", "-3"], "--batch-size: must be >= 1, got -3"),
-    (["arrange", "--loops", "no/dir", "--out", "x.wav", "--bpm", "0"], "--bpm: must be > 0, got 0"),
-    (["sequence", "--bpm", "nan"], "--bpm: must be a finite number, got nan"),
-    (["export-loops", "no/batch", "--bpm", "nan"], "--bpm: must be a finite number, got nan"),
-    (["prepare-loops", "in", "out.npz", "--channels", "3"], "--channels: invalid choice: 3"),
-])
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["generate-wavenet", "no/weights", "--batch-size", "0"], "--batch-size: must be >= 1, got 0"),
+        (
+            ["generate-wavenet", "no/weights", "--temperature", "inf"],
+            "--temperature: must be a finite number",
+        ),
+        (["generate-wavegan", "no/weights", "--batch-size", "-3"], "--batch-size: must be >= 1, got -3"),
+        (["arrange", "--loops", "no/dir", "--out", "x.wav", "--bpm", "0"], "--bpm: must be > 0, got 0"),
+        (["sequence", "--bpm", "nan"], "--bpm: must be a finite number, got nan"),
+        (["export-loops", "no/batch", "--bpm", "nan"], "--bpm: must be a finite number, got nan"),
+        (["prepare-loops", "in", "out.npz", "--channels", "3"], "--channels: invalid choice: 3"),
+    ],
+)
 def test_the_cli_refuses_bad_numbers_before_any_work(argv, says, capsys):
     with pytest.raises(SystemExit) as stop:
         main(argv)
@@ -46,7 +53,12 @@ def test_the_functions_refuse_the_same_values(tmp_path):
 
 def test_check_number_rules():
     assert check_number("2", "n", integer=True, low=1) == 2
-    cases = ((True, "a number"), ("x", "a number"), (1.5, "a whole number"), (float("nan"), "a finite number"))
+    cases = (
+        (True, "a number"),
+        ("x", "a number"),
+        (1.5, "a whole number"),
+        (float("nan"), "a finite number"),
+    )
     for bad, says in cases:
         with pytest.raises(ConfigError, match=f"n must be {says}"):
             check_number(bad, "n", integer=True)
@@ -73,6 +85,7 @@ def test_export_loops_bad_manifest_bpm_and_nan_bpm(tmp_path, capsys):
         export_loops(d, bars=(1,), bpm=float("nan"), progress=False)
     assert main(["export-loops", str(d), "--bars", "1"]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
-        f"beatlib export-loops: error: {d / 'manifest.json'}: bpm 'fast' is not a tempo; give one (--bpm)"]
+        f"beatlib export-loops: error: {d / 'manifest.json'}: bpm 'fast' is not a tempo; give one (--bpm)"
+    ]
     assert not (d / "loops").exists()
     assert [p.name for p in export_loops(d, bars=(1,), bpm=125, progress=False)] == ["0000_1bar_125bpm.wav"]

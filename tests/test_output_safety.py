@@ -1,6 +1,7 @@
 """Outputs (issue 15 items 11 and 16): checked before the work, one-line errors naming the path,
 stale temporaries of killed writers cleaned, data on disk before the rename, a dataset and its
 manifest written as one unit."""
+
 import errno
 import os
 import subprocess
@@ -21,7 +22,7 @@ def _dead_pid() -> int:
 
 def test_stale_temporaries_of_dead_writers_are_removed_on_the_next_run(tmp_path):
     dead, alive = _dead_pid(), os.getppid()
-    (tmp_path / f".loops.tmp{dead}.npz").write_bytes(b"half a dataset")           # old naming
+    (tmp_path / f".loops.tmp{dead}.npz").write_bytes(b"half a dataset")  # old naming
     (tmp_path / f".loops.tmp{dead}-0123abcd.json").write_text("{")
     (tmp_path / f".batch-tmp{dead}-0123abcd").mkdir()
     (tmp_path / f".batch-tmp{dead}-0123abcd" / "0001.wav").write_bytes(b"x")
@@ -29,7 +30,8 @@ def test_stale_temporaries_of_dead_writers_are_removed_on_the_next_run(tmp_path)
     (tmp_path / ".mytmp1").write_text("a user's hidden file")
     files.write_json(tmp_path / "x.json", {"a": 1})
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [f".loops.tmp{alive}.npz", ".mytmp1", "x.json"])
+        [f".loops.tmp{alive}.npz", ".mytmp1", "x.json"]
+    )
 
 
 def test_stale_batch_folders_are_removed_by_the_next_batch(tmp_path):

@@ -1,5 +1,6 @@
 """beatlib.quality on one-shots: descriptors on known signals, and report verdicts on known cases
 (copies, silence, white noise, swapped instruments, real-looking decays from another kit seed)."""
+
 import numpy as np
 import pytest
 
@@ -34,8 +35,8 @@ def kits():
 # ------------------------------------------------------------------ descriptors
 def test_descriptors_of_known_signals():
     t = np.arange(3200) / SR
-    decay = np.sin(2 * np.pi * 1000 * t) * np.exp(-t * np.log(10) / 0.05)   # -20 dB after 50 ms
-    steady = np.sin(2 * np.pi * 1000 * t) * np.where(t < 0.01, 1.0, 0.5)   # falls 6 dB only
+    decay = np.sin(2 * np.pi * 1000 * t) * np.exp(-t * np.log(10) / 0.05)  # -20 dB after 50 ms
+    steady = np.sin(2 * np.pi * 1000 * t) * np.where(t < 0.01, 1.0, 0.5)  # falls 6 dB only
     x = np.stack([decay, steady, np.full(3200, 0.3), np.zeros(3200)])
     t20 = d.t20_ms(x, sample_rate=SR)
     assert 47 <= t20[0] <= 55 and t20[1] > 190  # never 20 dB down: censored at the clip end
@@ -47,7 +48,7 @@ def test_descriptors_of_known_signals():
     bands = d.band_energies_db(sine, sample_rate=SR)[0]
     edges = np.geomspace(40, SR / 2, d.N_BANDS + 1)
     assert np.argmax(bands) == np.searchsorted(edges, 1000) - 1 and bands.max() > -0.5
-    assert d.flat(x).tolist() == [False, False, True, False]         # a DC line is flat, silence is not
+    assert d.flat(x).tolist() == [False, False, True, False]  # a DC line is flat, silence is not
     assert d.stuck(x, sample_rate=SR).tolist() == [False, False, True, False]
     assert d.silent(x).tolist() == [False, False, False, True]
     assert d.descriptor_matrix(x, sample_rate=SR).shape == (4, len(d.DESCRIPTORS))
@@ -65,7 +66,7 @@ def test_two_sample_and_type_classifier_on_features():
     rng = np.random.default_rng(0)
     a = rng.normal(0, 1, (50, 4))
     assert two_sample_accuracy(a, rng.normal(0, 1, (80, 4))) < 0.65
-    assert two_sample_accuracy(a, rng.normal(0, 3, (80, 4))) > 0.8   # same mean, wider: still told apart
+    assert two_sample_accuracy(a, rng.normal(0, 3, (80, 4))) > 0.8  # same mean, wider: still told apart
     clf = TypeClassifier({"kick": a, "snare": a + 5})
     assert clf.own_share("snare", a + 5) == 1.0 and clf.own_share("kick", a + 5) == 0.0
     assert clf.cross_validated() == {"kick": 1.0, "snare": 1.0}
@@ -91,18 +92,21 @@ def test_copies_pass_the_two_sample_test_and_are_flagged(kits):
     r = oneshot_report(copies, train, sample_rate=SR)
     for inst, q in r.instruments.items():
         assert q.copies == 1.0 and "copies" in q.problems, inst
-        assert q.two_sample <= 0.65 and q.mel_ratio < 0.1, inst      # the classifier cannot see copying
+        assert q.two_sample <= 0.65 and q.mel_ratio < 0.1, inst  # the classifier cannot see copying
 
 
 def test_silence_noise_and_swapped_instruments_fail(kits):
     train, other = kits
     rng = np.random.default_rng(2)
-    silence = oneshot_report({k: np.zeros((30, n), np.float32) for k, n in LENGTHS.items()}, train,
-                             sample_rate=SR)
-    noise = oneshot_report({k: rng.uniform(-0.9, 0.9, (30, n)) for k, n in LENGTHS.items()}, train,
-                           sample_rate=SR)
-    swapped = oneshot_report({"kick": other["snare"], "snare": other["hihat"][:, :1600]}, train,
-                             sample_rate=SR)
+    silence = oneshot_report(
+        {k: np.zeros((30, n), np.float32) for k, n in LENGTHS.items()}, train, sample_rate=SR
+    )
+    noise = oneshot_report(
+        {k: rng.uniform(-0.9, 0.9, (30, n)) for k, n in LENGTHS.items()}, train, sample_rate=SR
+    )
+    swapped = oneshot_report(
+        {"kick": other["snare"], "snare": other["hihat"][:, :1600]}, train, sample_rate=SR
+    )
     for inst in LENGTHS:
         assert {"silent", "distinguishable"} <= set(silence.problems[inst]), inst
         assert silence.instruments[inst].generated["silent"] == 1.0
@@ -116,8 +120,14 @@ def test_silence_noise_and_swapped_instruments_fail(kits):
 def test_report_with_a_given_classifier_and_json(kits):
     train, other = kits
     feats = {k: d.descriptor_matrix(v, sample_rate=SR) for k, v in other.items()}
-    r = oneshot_report({"snare": other["snare"][:20]}, train, sample_rate=SR,
-                       type_classifier=TypeClassifier(feats), novelty=False, quantization=256)
+    r = oneshot_report(
+        {"snare": other["snare"][:20]},
+        train,
+        sample_rate=SR,
+        type_classifier=TypeClassifier(feats),
+        novelty=False,
+        quantization=256,
+    )
     q = r.instruments["snare"]
     assert q.type_share == 1.0 and np.isnan(q.copies) and q.mel_ratio is None
     assert set(r.instruments) == {"snare"} and r.settings["quantization"] == 256

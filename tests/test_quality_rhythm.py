@@ -1,5 +1,6 @@
 """beatlib.quality on loops: on-grid share and implied tempo of synthetic on-grid, off-grid and noise
 clips, the Frechet distance, the loop report's verdicts, and the evaluators' selection scores."""
+
 import numpy as np
 import pytest
 
@@ -32,15 +33,19 @@ def loops(n: int, seed: int, *, offset: float = 0.0, bpm: float = BPM) -> np.nda
             at = int(round((s + offset) * step))
             if at < T:
                 h = kit[rng.integers(len(kit))] * rng.uniform(0.4, 1.0)
-                out[j, at:at + len(h)] += h[:T - at]
+                out[j, at : at + len(h)] += h[: T - at]
     return np.repeat(out[:, :, None], 2, axis=2) * 0.5
 
 
 @pytest.fixture(scope="module")
 def sets():
     rng = np.random.default_rng(3)
-    return {"train": loops(30, 0), "on": loops(30, 1), "off": loops(30, 1, offset=0.5),
-            "noise": rng.uniform(-0.5, 0.5, (30, T, 2)).astype(np.float32)}
+    return {
+        "train": loops(30, 0),
+        "on": loops(30, 1),
+        "off": loops(30, 1, offset=0.5),
+        "noise": rng.uniform(-0.5, 0.5, (30, T, 2)).astype(np.float32),
+    }
 
 
 def test_on_grid_share_tells_on_from_off_grid_and_noise(sets):
@@ -66,8 +71,8 @@ def test_frechet_distance():
     rng = np.random.default_rng(0)
     a = rng.normal(0, 1, (4000, 3))
     assert rhythm.frechet_distance(a, a) == pytest.approx(0, abs=1e-6)
-    assert rhythm.frechet_distance(a, a + 2) == pytest.approx(12, rel=1e-6)          # |mu| ^ 2 = 3 * 4
-    assert rhythm.frechet_distance(a, 2 * a) == pytest.approx(3, rel=0.05)            # 3 * (2 - 1) ^ 2
+    assert rhythm.frechet_distance(a, a + 2) == pytest.approx(12, rel=1e-6)  # |mu| ^ 2 = 3 * 4
+    assert rhythm.frechet_distance(a, 2 * a) == pytest.approx(3, rel=0.05)  # 3 * (2 - 1) ^ 2
     with pytest.raises(DataError):
         rhythm.frechet_distance(a, a[:, :2])
 

@@ -1,5 +1,6 @@
 """Scoring edge cases (issue 15 items 17 and 18): --n-examples 0 keeps earlier examples; silence
 is never "similar" to silence."""
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -30,7 +31,7 @@ def test_zero_examples_keeps_the_earlier_ones(tmp_path):
     assert [p.name for p in first] == ["ex1", "ex2"]
     before = sorted(p.relative_to(out) for p in out.rglob("*"))
     assert similarity.write_examples(scored, out, n=0) == []
-    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before      # nothing deleted
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before  # nothing deleted
     with pytest.raises(Exception, match="n must be >= 0"):
         similarity.write_examples(scored, out, n=-1)
 
@@ -38,8 +39,8 @@ def test_zero_examples_keeps_the_earlier_ones(tmp_path):
 def test_silence_is_not_similar_to_silence():
     t = np.zeros((2, 64, 1), np.float32)
     t[0] = 0.5
-    g = np.zeros((1, 64, 1), np.float32)                                      # a silent generated clip
+    g = np.zeros((1, 64, 1), np.float32)  # a silent generated clip
     r = metrics.evaluate(g, t, sample_rate=8000, mel=False)
-    assert r.best_score[0] == pytest.approx(1.0) and not r.similar[0]       # novel, not a copy
+    assert r.best_score[0] == pytest.approx(1.0) and not r.similar[0]  # novel, not a copy
     assert metrics.score(t[1], t[1]) == np.inf
     assert "SIMILAR" not in metrics.summarize(r)

@@ -1,4 +1,5 @@
 """The shared training infrastructure: run folders, resume, backups, NaN guard."""
+
 import math
 
 import pytest

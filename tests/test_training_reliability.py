@@ -1,5 +1,6 @@
 """Issue 15, training side: nothing lost, nothing silently wrong (one test per item), and the loop's
 evaluation hook with its best checkpoint."""
+
 import json
 import signal
 import subprocess
@@ -22,13 +23,22 @@ TINY = wavenet_profile("tiny")
 def _clips(n=6, length=300, seed=0):
     t = np.arange(length) / 16000
     rng = np.random.default_rng(seed)
-    return np.stack([np.sin(2 * np.pi * (60 + 15 * i) * t) * np.exp(-t * 25) * 0.8
-                     + 0.05 * rng.uniform(-1, 1, length) for i in range(n)]).astype(np.float32)
+    return np.stack(
+        [
+            np.sin(2 * np.pi * (60 + 15 * i) * t) * np.exp(-t * 25) * 0.8 + 0.05 * rng.uniform(-1, 1, length)
+            for i in range(n)
+        ]
+    ).astype(np.float32)
 
 
 def _oneshots_npz(path, clips, rate=16000):
-    np.savez(path, audio=clips, instrument=np.array(["kick"] * len(clips)),
-             source=np.array([f"k{i}.wav" for i in range(len(clips))]), sample_rate=np.array(rate))
+    np.savez(
+        path,
+        audio=clips,
+        instrument=np.array(["kick"] * len(clips)),
+        source=np.array([f"k{i}.wav" for i in range(len(clips))]),
+        sample_rate=np.array(rate),
+    )
     return path
 
 
@@ -65,10 +75,19 @@ def test_second_writer_gets_a_clear_error_and_the_lock_is_released_on_crash(tmp_
     with training.lock_run(out):
         with pytest.raises(RunInUseError, match=r"run: another training \(pid \d+\)"):
             train_wavenet_tiny(out, max_steps=1)
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import fcntl, sys, time; f = open(sys.argv[1], 'a+'); fcntl.flock(f, fcntl.LOCK_EX); "
-        "f.write('pid 4242'); f.flush(); print('locked', flush=True); time.sleep(60)"), str(out / ".lock")],
-        stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import fcntl, sys, time; f = open(sys.argv[1], 'a+'); fcntl.flock(f, fcntl.LOCK_EX); "
+                "f.write('pid 4242'); f.flush(); print('locked', flush=True); time.sleep(60)"
+            ),
+            str(out / ".lock"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(RunInUseError, match="pid 4242"):
@@ -115,14 +134,33 @@ def test_wavenet_takes_the_sample_rate_of_the_dataset(tmp_path):
 def test_wavegan_never_crops_longer_clips_and_the_cli_takes_slice_len(tmp_path, capsys):
     rng = np.random.default_rng(0)
     npz = tmp_path / "long.npz"
-    np.savez(npz, audio=(0.3 * rng.uniform(-1, 1, (4, 32768, 2))).astype(np.float32),
-             source=np.array([f"l{i}_125bpm.wav" for i in range(4)]), bpm=np.full(4, 125.0),
-             sample_rate=np.array(14700))
+    np.savez(
+        npz,
+        audio=(0.3 * rng.uniform(-1, 1, (4, 32768, 2))).astype(np.float32),
+        source=np.array([f"l{i}_125bpm.wav" for i in range(4)]),
+        bpm=np.full(4, 125.0),
+        sample_rate=np.array(14700),
+    )
     with pytest.raises(DataError, match=r"long\.npz: clips have 32768 samples .*--slice-len 32768"):
         training.train_wavegan(npz, tmp_path / "r1", wavegan_profile("tiny"), steps=1, log=None)
     out = tmp_path / "r2"
-    assert cli.main(["train-wavegan", str(npz), "--out", str(out), "--profile", "tiny", "--steps", "1",
-                     "--slice-len", "32768"]) == 0
+    assert (
+        cli.main(
+            [
+                "train-wavegan",
+                str(npz),
+                "--out",
+                str(out),
+                "--profile",
+                "tiny",
+                "--steps",
+                "1",
+                "--slice-len",
+                "32768",
+            ]
+        )
+        == 0
+    )
     assert json.loads((out / "config.json").read_text())["slice_len"] == 32768
 
 
@@ -175,8 +213,23 @@ def test_bad_run_files_and_settings_are_clear_errors(tmp_path, capsys):
             train_wavenet_tiny(out, max_steps=3)
     data.write_bytes(whole)
 
-    assert cli.main(["train-wavenet", str(npz), "--instrument", "kick", "--out", str(tmp_path / "k0"),
-                     "--profile", "tiny", "--keep", "0"]) == 2
+    assert (
+        cli.main(
+            [
+                "train-wavenet",
+                str(npz),
+                "--instrument",
+                "kick",
+                "--out",
+                str(tmp_path / "k0"),
+                "--profile",
+                "tiny",
+                "--keep",
+                "0",
+            ]
+        )
+        == 2
+    )
     assert "--keep" in capsys.readouterr().err
 
 
@@ -212,8 +265,9 @@ def test_history_reader_reads_only_new_lines(tmp_path):
 # ------------------------------------------------------------------ evaluation hook, best checkpoint
 def test_evaluation_keeps_the_best_checkpoint_and_generation_prefers_it(tmp_path):
     scores = {2: 3.0, 4: 1.0, 6: 2.0}
-    r = train_wavenet_tiny(tmp_path, max_steps=6, eval_every=2, best="score",
-                           evaluate=lambda step: {"score": scores[step]})
+    r = train_wavenet_tiny(
+        tmp_path, max_steps=6, eval_every=2, best="score", evaluate=lambda step: {"score": scores[step]}
+    )
     assert r.step == 6
     assert json.loads((tmp_path / "best" / "best.json").read_text())["step"] == 4
     rows = [row for row in training.read_history(tmp_path) if "eval_score" in row]
@@ -223,5 +277,10 @@ def test_evaluation_keeps_the_best_checkpoint_and_generation_prefers_it(tmp_path
     assert training.load_checkpoint(tmp_path, model=build_wavenet(cfg)) == 6
     assert train_wavenet_tiny(tmp_path, max_steps=7).start_step == 6  # training resumes from the latest
     with pytest.raises(ConfigError, match="best_mode"):
-        train_wavenet_tiny(tmp_path / "x", max_steps=1, best="score", best_mode="lowest",
-                           evaluate=lambda step: {"score": 0.0})
+        train_wavenet_tiny(
+            tmp_path / "x",
+            max_steps=1,
+            best="score",
+            best_mode="lowest",
+            evaluate=lambda step: {"score": 0.0},
+        )

@@ -1,4 +1,5 @@
 """`kill` (SIGTERM) stops training like Ctrl-C: the step reached is saved and a rerun resumes from it."""
+
 import os
 import re
 import signal
@@ -19,37 +20,73 @@ REPO = Path(__file__).resolve().parents[1]
 def _oneshots(path):
     t = np.arange(400) / 16000
     clips = np.stack([np.sin(2 * np.pi * (60 + 10 * i) * t) * np.exp(-t * 30) for i in range(4)])
-    np.savez(path, audio=clips.astype(np.float32), instrument=np.array(["kick"] * 4),
-             source=np.array(["a", "b", "c", "d"]), sample_rate=np.array(16000))
+    np.savez(
+        path,
+        audio=clips.astype(np.float32),
+        instrument=np.array(["kick"] * 4),
+        source=np.array(["a", "b", "c", "d"]),
+        sample_rate=np.array(16000),
+    )
     return path
 
 
 def _loops(path):
     rng = np.random.default_rng(0)
     audio = (0.3 * rng.uniform(-1, 1, (4, 16384, 2))).astype(np.float32)
-    np.savez(path, audio=audio, source=np.array([f"l{i}_125bpm.wav" for i in range(4)]),
-             bpm=np.full(4, 125.0), sample_rate=np.array(14700))
+    np.savez(
+        path,
+        audio=audio,
+        source=np.array([f"l{i}_125bpm.wav" for i in range(4)]),
+        bpm=np.full(4, 125.0),
+        sample_rate=np.array(14700),
+    )
     return path
 
 
 def _command(kind, tmp_path):
     if kind == "wavenet":
         data = _oneshots(tmp_path / "oneshots.npz")
-        return ["train-wavenet", str(data), "--instrument", "kick", "--profile", "tiny", "--max-steps", "1000000"], \
-            "one training step takes"
+        return [
+            "train-wavenet",
+            str(data),
+            "--instrument",
+            "kick",
+            "--profile",
+            "tiny",
+            "--max-steps",
+            "1000000",
+        ], "one training step takes"
     data = _loops(tmp_path / "loops.npz")
-    return ["train-wavegan", str(data), "--profile", "tiny", "--steps", "1000000", "--checkpoint-every-s", "1e9"], \
-        "estimated time per 1000 steps"
+    return [
+        "train-wavegan",
+        str(data),
+        "--profile",
+        "tiny",
+        "--steps",
+        "1000000",
+        "--checkpoint-every-s",
+        "1e9",
+    ], "estimated time per 1000 steps"
 
 
 @pytest.mark.parametrize("kind", ["wavenet", "wavegan"])
 def test_sigterm_saves_the_step_reached_and_resume_continues(kind, tmp_path):
     out = tmp_path / "run"
     args, ready = _command(kind, tmp_path)
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=os.pathsep.join(
-        [str(REPO), *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]]))
-    proc = subprocess.Popen([sys.executable, "-m", "beatlib", *args, "--out", str(out)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = dict(
+        os.environ,
+        TF_CPP_MIN_LOG_LEVEL="2",
+        PYTHONPATH=os.pathsep.join(
+            [str(REPO), *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]]
+        ),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "beatlib", *args, "--out", str(out)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
     reader.start()
@@ -74,7 +111,12 @@ def test_sigterm_saves_the_step_reached_and_resume_continues(kind, tmp_path):
     assert tf.train.latest_checkpoint(str(out)).endswith(f"ckpt-{step}")
     # the same command resumes from there
     more = ["--max-steps", str(step + 1)] if kind == "wavenet" else ["--steps", str(step + 1)]
-    again = subprocess.run([sys.executable, "-m", "beatlib", *args[:-2], *more, "--out", str(out)], env=env,
-                           capture_output=True, text=True, timeout=240)
+    again = subprocess.run(
+        [sys.executable, "-m", "beatlib", *args[:-2], *more, "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert again.returncode == 0, again.stderr[-2000:]
     assert f"starting at step {step}" in again.stdout + again.stderr

@@ -38,8 +38,12 @@ def _add_score(sub: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="also write exN/ example folders here (e.g. similarity_metric_examples)",
     )
-    p.add_argument("--n-examples", type=number_type(integer=True, low=0), default=3,
-                   help="how many examples to write (default 3; 0: none, earlier ones are kept)")
+    p.add_argument(
+        "--n-examples",
+        type=number_type(integer=True, low=0),
+        default=3,
+        help="how many examples to write (default 3; 0: none, earlier ones are kept)",
+    )
     p.add_argument("--no-shift", action="store_true", help="skip the shift-tolerant score")
     p.add_argument("--no-mel", action="store_true", help="skip the log-mel nearest-neighbour distances")
     p.add_argument("--no-diversity", action="store_true", help="skip the within-set diversity figures")

@@ -3,6 +3,7 @@
 Restoring goes through :func:`beatlib.training.run.load_checkpoint`, the one checkpoint reader;
 this module adds the sentence that says how to train a missing model (:mod:`beatlib.hints`).
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,13 @@ _CHECKPOINT_MARKERS = ("checkpoint", "*.index", "*.weights.h5", "*.keras")
 _MODEL_NAMES = {"wavenet": "WaveNet", "wavegan": "WaveGAN"}
 
 
-def require_checkpoint(weights_dir: str | os.PathLike, *, model: str,
-                       instrument: str | None = None, project_dir: str | os.PathLike | None = None) -> Path:
+def require_checkpoint(
+    weights_dir: str | os.PathLike,
+    *,
+    model: str,
+    instrument: str | None = None,
+    project_dir: str | os.PathLike | None = None,
+) -> Path:
     """Raise a CheckpointError saying how to train the model if ``weights_dir`` holds none.
 
     Args:
@@ -35,12 +41,20 @@ def require_checkpoint(weights_dir: str | os.PathLike, *, model: str,
     d = Path(weights_dir)
     if d.is_dir() and any(any(d.glob(m)) for m in _CHECKPOINT_MARKERS):
         return d
-    raise CheckpointError(f"{d}: no {_MODEL_NAMES[model]} checkpoint yet. "
-                          f"{training_hint(model, d, instrument=instrument, project_dir=project_dir)}")
+    raise CheckpointError(
+        f"{d}: no {_MODEL_NAMES[model]} checkpoint yet. "
+        f"{training_hint(model, d, instrument=instrument, project_dir=project_dir)}"
+    )
 
 
-def restore(weights_dir: str | os.PathLike, *, kind: str, instrument: str | None = None,
-            which: str = "latest", **trackables) -> int:
+def restore(
+    weights_dir: str | os.PathLike,
+    *,
+    kind: str,
+    instrument: str | None = None,
+    which: str = "latest",
+    **trackables,
+) -> int:
     """Restore ``trackables`` (``model=`` a WaveNet, ``generator=`` a WaveGAN generator) from the
     latest checkpoint of ``weights_dir``; returns its step. ``kind``: ``"wavenet"`` or ``"wavegan"``;
     ``which``: see :func:`beatlib.training.run.checkpoint_path` (e.g. ``"prefer_best"``).
@@ -57,5 +71,6 @@ def restore(weights_dir: str | os.PathLike, *, kind: str, instrument: str | None
     except CheckpointError as e:
         if "no checkpoint" not in str(e):
             raise
-        raise CheckpointError(f"{d}: no {_MODEL_NAMES[kind]} checkpoint yet. "
-                              f"{training_hint(kind, d, instrument=instrument)}") from None
+        raise CheckpointError(
+            f"{d}: no {_MODEL_NAMES[kind]} checkpoint yet. {training_hint(kind, d, instrument=instrument)}"
+        ) from None

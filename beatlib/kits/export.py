@@ -91,8 +91,11 @@ def project_clips(
             )
             continue
         clips[inst] = found
-        notes.append(f"{inst}: {len(kept)} kept favourites from {kept_dir}" if kept
-                     else f"{inst}: the latest batch {batch}")
+        notes.append(
+            f"{inst}: {len(kept)} kept favourites from {kept_dir}"
+            if kept
+            else f"{inst}: the latest batch {batch}"
+        )
     if not clips:
         raise DataError("; ".join(missing))
     return clips, notes + [f"{m} (left out)" for m in missing]

@@ -15,22 +15,41 @@ Examples
 >>> quality.oneshot_stats(x, sample_rate=16000)["decayed"]
 0.0
 """
+
 from beatlib.quality.descriptors import descriptor_matrix, oneshot_stats
 from beatlib.quality.evaluate import (
-                                      SELECTION,
-                                      evaluate_wavegan,
-                                      evaluate_wavenet,
-                                      loop_scalars,
-                                      oneshot_scalars,
-                                      wavegan_evaluator,
-                                      wavenet_evaluator,
+    SELECTION,
+    evaluate_wavegan,
+    evaluate_wavenet,
+    loop_scalars,
+    oneshot_scalars,
+    wavegan_evaluator,
+    wavenet_evaluator,
 )
 from beatlib.quality.files import quality_report, write_report
 from beatlib.quality.report import LoopReport, OneShotReport, loop_report, oneshot_report
 from beatlib.quality.rhythm import implied_tempo, logmel_frechet, on_grid_share
 from beatlib.quality.twosample import TypeClassifier, two_sample_accuracy
 
-__all__ = ["SELECTION", "LoopReport", "OneShotReport", "TypeClassifier", "descriptor_matrix",
-           "evaluate_wavegan", "evaluate_wavenet", "implied_tempo", "logmel_frechet", "loop_report",
-           "loop_scalars", "on_grid_share", "oneshot_report", "oneshot_scalars", "oneshot_stats",
-           "quality_report", "two_sample_accuracy", "wavegan_evaluator", "wavenet_evaluator", "write_report"]
+__all__ = [
+    "SELECTION",
+    "LoopReport",
+    "OneShotReport",
+    "TypeClassifier",
+    "descriptor_matrix",
+    "evaluate_wavegan",
+    "evaluate_wavenet",
+    "implied_tempo",
+    "logmel_frechet",
+    "loop_report",
+    "loop_scalars",
+    "on_grid_share",
+    "oneshot_report",
+    "oneshot_scalars",
+    "oneshot_stats",
+    "quality_report",
+    "two_sample_accuracy",
+    "wavegan_evaluator",
+    "wavenet_evaluator",
+    "write_report",
+]

@@ -28,6 +28,7 @@ Examples
 >>> silent(x).tolist(), round(float(centroid_hz(x[:1], sample_rate=16000)[0]), -1)
 ([False, True], 320.0)
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,9 +36,26 @@ import numpy as np
 from beatlib.audio import mu_law_decode, mu_law_encode
 from beatlib.errors import DataError
 
-__all__ = ["DESCRIPTORS", "STUCK_RUN", "band_energies_db", "band_spectrum_db", "centroid_hz", "compare",
-           "dc_tail", "decays_20db", "descriptor_matrix", "envelope_db", "flat", "mu_law_round_trip",
-           "oneshot_stats", "silent", "stuck", "t20_ms", "tail_db", "zero_crossing_rate"]
+__all__ = [
+    "DESCRIPTORS",
+    "STUCK_RUN",
+    "band_energies_db",
+    "band_spectrum_db",
+    "centroid_hz",
+    "compare",
+    "dc_tail",
+    "decays_20db",
+    "descriptor_matrix",
+    "envelope_db",
+    "flat",
+    "mu_law_round_trip",
+    "oneshot_stats",
+    "silent",
+    "stuck",
+    "t20_ms",
+    "tail_db",
+    "zero_crossing_rate",
+]
 
 #: Samples of one repeated mu-law class that make a clip "flat" (25 ms at 16 kHz).
 STUCK_RUN = 400
@@ -46,8 +64,7 @@ STUCK_RUN = 400
 N_BANDS = 8
 
 #: Column names of :func:`descriptor_matrix`.
-DESCRIPTORS = ("log_t20", "tail_db", "log_centroid", "log_zcr",
-               *(f"band{i}_db" for i in range(N_BANDS)))
+DESCRIPTORS = ("log_t20", "tail_db", "log_centroid", "log_zcr", *(f"band{i}_db" for i in range(N_BANDS)))
 
 
 def _clips(audio: np.ndarray) -> np.ndarray:
@@ -70,13 +87,13 @@ def envelope_db(audio: np.ndarray, *, sample_rate: int) -> np.ndarray:
     frame, hop = _frames(sample_rate)
     if x.shape[1] < frame:
         raise DataError(f"clips of {x.shape[1]} samples are shorter than one 5 ms frame")
-    win = np.lib.stride_tricks.sliding_window_view(x ** 2, frame, axis=1)[:, ::hop]  # [N, F, frame]
+    win = np.lib.stride_tricks.sliding_window_view(x**2, frame, axis=1)[:, ::hop]  # [N, F, frame]
     return 10 * np.log10(np.maximum(win.mean(axis=-1), 1e-12))
 
 
 def _after_peak_below(env: np.ndarray, drop_db: float) -> tuple[np.ndarray, np.ndarray]:
-    p = np.argmax(env, axis=1)                                        # [N]
-    after = np.arange(env.shape[1])[None, :] >= p[:, None]            # [N, F]
+    p = np.argmax(env, axis=1)  # [N]
+    after = np.arange(env.shape[1])[None, :] >= p[:, None]  # [N, F]
     below = after & (env < env.max(axis=1, keepdims=True) - drop_db)  # [N, F]
     return p, below
 
@@ -128,9 +145,9 @@ def band_energies_db(audio: np.ndarray, *, sample_rate: int, bands: int = N_BAND
     Level-independent (each row is relative to the clip's total); floor -60 dB.
     """
     p, f = _power_spectrum(_clips(audio), sample_rate)
-    which = np.digitize(f, _band_edges(sample_rate, bands)) - 1       # band index per bin
+    which = np.digitize(f, _band_edges(sample_rate, bands)) - 1  # band index per bin
     onehot = (which[:, None] == np.arange(bands)[None, :]).astype(np.float64)  # [bins, bands]
-    e = p @ onehot                                                    # [N, bins] -> [N, bands]
+    e = p @ onehot  # [N, bins] -> [N, bands]
     share = e / np.maximum(p.sum(axis=1, keepdims=True), 1e-24)
     return np.maximum(10 * np.log10(np.maximum(share, 1e-12)), -60.0)
 
@@ -141,7 +158,7 @@ def band_spectrum_db(audio: np.ndarray, *, sample_rate: int, bands: int = 64) ->
     Bands with no FFT bin are NaN.
     """
     x = _clips(audio)
-    p = np.abs(np.fft.rfft(x, n=4096, axis=1)) ** 2                   # [N, 2049]
+    p = np.abs(np.fft.rfft(x, n=4096, axis=1)) ** 2  # [N, 2049]
     f = np.fft.rfftfreq(4096, 1 / sample_rate)
     which = np.digitize(f, np.geomspace(50, sample_rate / 2, bands + 1)) - 1
     onehot = (which[:, None] == np.arange(bands)[None, :]).astype(np.float64)  # [2049, bands]
@@ -171,10 +188,10 @@ def flat(audio: np.ndarray, *, quantization: int = 256, run: int = STUCK_RUN) ->
     """Per clip: True when one non-silent mu-law class repeats for ``>= run`` samples, ``[N]``."""
     x = _clips(audio)
     n, t = x.shape
-    q = mu_law_encode(x, quantization).ravel()                       # [N*T]
+    q = mu_law_encode(x, quantization).ravel()  # [N*T]
     pos = np.arange(n * t)
     start = (pos % t == 0) | np.concatenate([[True], q[1:] != q[:-1]])
-    starts = np.nonzero(start)[0]                                     # first sample of each run
+    starts = np.nonzero(start)[0]  # first sample of each run
     lengths = np.diff(np.append(starts, n * t))
     loud = np.abs(x.ravel()[starts]) > 0.01
     out = np.zeros(n, bool)
@@ -184,7 +201,7 @@ def flat(audio: np.ndarray, *, quantization: int = 256, run: int = STUCK_RUN) ->
 
 def dc_tail(audio: np.ndarray, *, sample_rate: int, ms: float = 50.0) -> np.ndarray:
     """Per clip: |mean| of the last ``ms``, ``[N]``."""
-    return np.abs(_clips(audio)[:, -max(1, int(ms * sample_rate / 1000)):].mean(axis=1))
+    return np.abs(_clips(audio)[:, -max(1, int(ms * sample_rate / 1000)) :].mean(axis=1))
 
 
 def stuck(audio: np.ndarray, *, sample_rate: int, quantization: int = 256) -> np.ndarray:
@@ -198,13 +215,15 @@ def descriptor_matrix(audio: np.ndarray, *, sample_rate: int) -> np.ndarray:
     Level-independent: log t20, tail level, log centroid, log zero-crossing rate, band energies.
     """
     x = _clips(audio)
-    return np.column_stack([
-        np.log10(np.maximum(t20_ms(x, sample_rate=sample_rate), 1.0)),
-        np.maximum(tail_db(x, sample_rate=sample_rate), -80.0),
-        np.log10(np.maximum(centroid_hz(x, sample_rate=sample_rate), 20.0)),
-        np.log10(np.maximum(zero_crossing_rate(x), 1e-4)),
-        band_energies_db(x, sample_rate=sample_rate),
-    ])
+    return np.column_stack(
+        [
+            np.log10(np.maximum(t20_ms(x, sample_rate=sample_rate), 1.0)),
+            np.maximum(tail_db(x, sample_rate=sample_rate), -80.0),
+            np.log10(np.maximum(centroid_hz(x, sample_rate=sample_rate), 20.0)),
+            np.log10(np.maximum(zero_crossing_rate(x), 1e-4)),
+            band_energies_db(x, sample_rate=sample_rate),
+        ]
+    )
 
 
 def oneshot_stats(audio: np.ndarray, *, sample_rate: int, quantization: int = 256) -> dict[str, float]:

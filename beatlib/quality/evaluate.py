@@ -32,6 +32,7 @@ Examples
 >>> round(good[SELECTION], 2), good["kick/type_share"], bad[SELECTION], bad["kick/type_share"]
 (0.5, 1.0, 0.0, 0.0)
 """
+
 from __future__ import annotations
 
 import os
@@ -46,8 +47,17 @@ from beatlib.quality.descriptors import descriptor_matrix, mu_law_round_trip
 from beatlib.quality.report import LoopReport, OneShotReport, loop_report, oneshot_report
 from beatlib.quality.twosample import TypeClassifier
 
-__all__ = ["SELECTION", "evaluate_wavegan", "evaluate_wavenet", "loop_scalars", "oneshot_scalars",
-           "teacher_forced_nll", "wavegan_evaluator", "wavenet_evaluator", "wavenet_runs"]
+__all__ = [
+    "SELECTION",
+    "evaluate_wavegan",
+    "evaluate_wavenet",
+    "loop_scalars",
+    "oneshot_scalars",
+    "teacher_forced_nll",
+    "wavegan_evaluator",
+    "wavenet_evaluator",
+    "wavenet_runs",
+]
 
 #: The key of the selection score in an evaluator's result (higher is better).
 SELECTION = "selection"
@@ -62,9 +72,16 @@ def oneshot_scalars(report: OneShotReport) -> dict[str, float]:
         copies = 0.0 if not np.isfinite(q.copies) else q.copies
         own = 1.0 if q.type_share is None else q.type_share
         pick = own * (1 - copies) * (1 - bad) * (1 - 2 * max(0.0, q.two_sample - 0.5))
-        out.update({f"{name}/two_sample": q.two_sample, f"{name}/copies": copies, f"{name}/bad": bad,
-                    f"{name}/t20_ms": q.generated["t20_ms"], f"{name}/env_err_db": q.errors["env_err_db"],
-                    f"{name}/selection": pick})
+        out.update(
+            {
+                f"{name}/two_sample": q.two_sample,
+                f"{name}/copies": copies,
+                f"{name}/bad": bad,
+                f"{name}/t20_ms": q.generated["t20_ms"],
+                f"{name}/env_err_db": q.errors["env_err_db"],
+                f"{name}/selection": pick,
+            }
+        )
         if q.type_share is not None:
             out[f"{name}/type_share"] = q.type_share
         picks.append(pick)
@@ -75,9 +92,13 @@ def oneshot_scalars(report: OneShotReport) -> dict[str, float]:
 def loop_scalars(report: LoopReport) -> dict[str, float]:
     """Scalars of a loop report and its selection score (see the module docstring)."""
     f = report.figures
-    pick = 1 - abs(f["on_grid_median"] - f["on_grid_median_training"]) \
-        - abs(f["on_grid_half"] - f["on_grid_half_training"]) \
-        - 0.25 * max(0.0, (f["mel_ratio"] or 1.0) - 1) - max(0.0, (f["copies"] or 0.0) - 0.4)
+    pick = (
+        1
+        - abs(f["on_grid_median"] - f["on_grid_median_training"])
+        - abs(f["on_grid_half"] - f["on_grid_half_training"])
+        - 0.25 * max(0.0, (f["mel_ratio"] or 1.0) - 1)
+        - max(0.0, (f["copies"] or 0.0) - 0.4)
+    )
     out = {f"loops/{k}": float(v) for k, v in f.items() if v is not None and not k.endswith("_training")}
     out[SELECTION] = float(pick) if np.isfinite(pick) else -10.0  # no onsets at all: the worst
     return out
@@ -96,8 +117,8 @@ def teacher_forced_nll(model, cfg, clips: np.ndarray, *, batch: int = 20) -> flo
 
     total, count = 0.0, 0
     for s in range(0, len(clips), int(batch)):
-        q = mu_law_encode(np.asarray(clips[s:s + batch]), cfg.quantization).astype(np.int32)  # [b, T]
-        logits = model(teacher_forcing_inputs(q, cfg), training=False)                      # [b, T, Q]
+        q = mu_law_encode(np.asarray(clips[s : s + batch]), cfg.quantization).astype(np.int32)  # [b, T]
+        logits = model(teacher_forcing_inputs(q, cfg), training=False)  # [b, T, Q]
         total += float(tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(q, logits)))
         count += q.size
     return total / count
@@ -114,8 +135,11 @@ def wavenet_runs(weights: str | os.PathLike) -> dict[str, Path]:
     from beatlib.config import WaveNetConfig, load_config
 
     d = Path(weights)
-    runs = [d] if (d / "config.json").is_file() else \
-        sorted(p for p in d.glob("*") if (p / "config.json").is_file())
+    runs = (
+        [d]
+        if (d / "config.json").is_file()
+        else sorted(p for p in d.glob("*") if (p / "config.json").is_file())
+    )
     if not runs:
         raise DataError(f"{d}: no WaveNet run (config.json) in it or its subfolders")
     return {load_config(WaveNetConfig, r).instrument or r.name: r for r in runs}
@@ -126,9 +150,15 @@ def _oneshot_training(data_npz, instruments: Sequence[str] | None) -> tuple[dict
     return {k: load_oneshots(data_npz, k) for k in names}, dataset_sample_rate(data_npz, default=16000)
 
 
-def wavenet_evaluator(data_npz: str | os.PathLike, *, instruments: Sequence[str] | None = None,
-                      n: int = 48, seed: int = 0, temperature: float = 1.0,
-                      novelty: bool = True) -> Callable[[str | os.PathLike], dict[str, float]]:
+def wavenet_evaluator(
+    data_npz: str | os.PathLike,
+    *,
+    instruments: Sequence[str] | None = None,
+    n: int = 48,
+    seed: int = 0,
+    temperature: float = 1.0,
+    novelty: bool = True,
+) -> Callable[[str | os.PathLike], dict[str, float]]:
     """An evaluator for WaveNet runs: ``evaluate(run_dir) -> {scalar name: value, SELECTION: score}``.
 
     Reads the training clips of ``data_npz`` and fits the drum-type classifier on all its
@@ -149,22 +179,39 @@ def wavenet_evaluator(data_npz: str | os.PathLike, *, instruments: Sequence[str]
         cfg = load_config(WaveNetConfig, run_dir)
         q = int(cfg.quantization)
         if q not in quantized:  # the classifier on the clips as this model sees them
-            quantized[q] = TypeClassifier({k: descriptor_matrix(mu_law_round_trip(v, q), sample_rate=sr)
-                                           for k, v in training.items()}) if len(training) > 1 else None
+            quantized[q] = (
+                TypeClassifier(
+                    {
+                        k: descriptor_matrix(mu_law_round_trip(v, q), sample_rate=sr)
+                        for k, v in training.items()
+                    }
+                )
+                if len(training) > 1
+                else None
+            )
         generated = {}
-        for inst in ([cfg.instrument] if cfg.instrument else wanted):
+        for inst in [cfg.instrument] if cfg.instrument else wanted:
             extra = {} if cfg.instrument else {"instrument": inst}
-            generated[inst] = sample_wavenet(run_dir, int(n), seed=seed, temperature=temperature,
-                                             **extra).audio
-        report = oneshot_report(generated, training, sample_rate=sr, quantization=q,
-                                type_classifier=quantized[q], seed=seed, novelty=novelty)
+            generated[inst] = sample_wavenet(
+                run_dir, int(n), seed=seed, temperature=temperature, **extra
+            ).audio
+        report = oneshot_report(
+            generated,
+            training,
+            sample_rate=sr,
+            quantization=q,
+            type_classifier=quantized[q],
+            seed=seed,
+            novelty=novelty,
+        )
         return oneshot_scalars(report)
 
     return evaluate
 
 
-def evaluate_wavenet(weights: str | os.PathLike, data_npz: str | os.PathLike, *, n: int = 48,
-                     seed: int = 0, **options) -> dict[str, float]:
+def evaluate_wavenet(
+    weights: str | os.PathLike, data_npz: str | os.PathLike, *, n: int = 48, seed: int = 0, **options
+) -> dict[str, float]:
     """One-off: the scalars of every WaveNet run under ``weights`` (see :func:`wavenet_evaluator`).
 
     With several runs (one per instrument), ``SELECTION`` is the mean of theirs.
@@ -181,8 +228,9 @@ def evaluate_wavenet(weights: str | os.PathLike, data_npz: str | os.PathLike, *,
 
 
 # --------------------------------------------------------------------------- WaveGAN
-def wavegan_evaluator(data_npz: str | os.PathLike, *, n: int = 40, seed: int = 0,
-                      novelty: bool = True) -> Callable[[str | os.PathLike], dict[str, float]]:
+def wavegan_evaluator(
+    data_npz: str | os.PathLike, *, n: int = 40, seed: int = 0, novelty: bool = True
+) -> Callable[[str | os.PathLike], dict[str, float]]:
     """An evaluator for WaveGAN runs: ``evaluate(run_dir) -> {"loops/...": value, SELECTION: score}``.
 
     Each call generates ``n`` clips (latent seeds :func:`beatlib.generate.clip_seeds`) from the
@@ -195,21 +243,34 @@ def wavegan_evaluator(data_npz: str | os.PathLike, *, n: int = 40, seed: int = 0
     def evaluate(run_dir) -> dict[str, float]:
         from beatlib.generate import clip_seeds, load_generator, model_bpm  # TensorFlow: see above
 
-        g = load_generator(run_dir, checkpoint="latest") if isinstance(run_dir, (str, os.PathLike)) else run_dir
+        g = (
+            load_generator(run_dir, checkpoint="latest")
+            if isinstance(run_dir, (str, os.PathLike))
+            else run_dir
+        )
         run_dir = g.weights_dir
         if (g.cfg.slice_len, g.cfg.channels) != loops.audio.shape[1:] or g.sample_rate != loops.sample_rate:
-            raise DataError(f"{run_dir}: the model makes {g.cfg.slice_len} x {g.cfg.channels} at "
-                            f"{g.sample_rate} Hz, {data_npz} holds {loops.audio.shape[1:]} at "
-                            f"{loops.sample_rate} Hz")
-        clips = g.generate(g.latents(clip_seeds(int(n), seed)))                  # [n, T, C]
-        report = loop_report(clips, loops.audio, sample_rate=g.sample_rate,
-                             bpm=model_bpm(run_dir, data_npz), seed=seed, novelty=novelty)
+            raise DataError(
+                f"{run_dir}: the model makes {g.cfg.slice_len} x {g.cfg.channels} at "
+                f"{g.sample_rate} Hz, {data_npz} holds {loops.audio.shape[1:]} at "
+                f"{loops.sample_rate} Hz"
+            )
+        clips = g.generate(g.latents(clip_seeds(int(n), seed)))  # [n, T, C]
+        report = loop_report(
+            clips,
+            loops.audio,
+            sample_rate=g.sample_rate,
+            bpm=model_bpm(run_dir, data_npz),
+            seed=seed,
+            novelty=novelty,
+        )
         return loop_scalars(report)
 
     return evaluate
 
 
-def evaluate_wavegan(weights: str | os.PathLike, data_npz: str | os.PathLike, *, n: int = 40,
-                     seed: int = 0) -> dict[str, float]:
+def evaluate_wavegan(
+    weights: str | os.PathLike, data_npz: str | os.PathLike, *, n: int = 40, seed: int = 0
+) -> dict[str, float]:
     """One-off: the scalars of a WaveGAN run (see :func:`wavegan_evaluator`)."""
     return wavegan_evaluator(data_npz, n=n, seed=seed)(weights)

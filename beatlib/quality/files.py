@@ -16,6 +16,7 @@ Examples
 >>> print(r.summary())                                                       # doctest: +SKIP
 >>> write_report(r, "quality.json")                                          # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import os
@@ -56,9 +57,10 @@ def _is_run(d: Path) -> bool:
 def _batch_audio(folder: Path, *, sample_rate: int, length: int, channels: int) -> np.ndarray:
     from beatlib.similarity import load_generated, resolve_batch
 
-    audio, _, _ = load_generated(resolve_batch(folder), sample_rate=sample_rate, length=length,
-                                 channels=channels)
-    return audio                                                      # [N, length, channels]
+    audio, _, _ = load_generated(
+        resolve_batch(folder), sample_rate=sample_rate, length=length, channels=channels
+    )
+    return audio  # [N, length, channels]
 
 
 def _oneshots(source: Path, data_npz, instruments, n: int, seed: int, mu_law: int | None) -> OneShotReport:
@@ -80,11 +82,13 @@ def _oneshots(source: Path, data_npz, instruments, n: int, seed: int, mu_law: in
             folder = source / inst if (source / inst).is_dir() else (single[0] if single else None)
             if folder is not None:
                 clips = _batch_audio(folder, sample_rate=sr, length=training[inst].shape[1], channels=1)
-                generated[inst] = clips[..., 0]                       # [N, L, 1] -> [N, L]
+                generated[inst] = clips[..., 0]  # [N, L, 1] -> [N, L]
                 how[inst] = f"read {len(generated[inst])} clips from {folder}"
     if not generated:
-        raise DataError(f"{source}: no WaveNet runs or generated batches for {wanted} "
-                        f"(a batch folder of one instrument needs --instrument)")
+        raise DataError(
+            f"{source}: no WaveNet runs or generated batches for {wanted} "
+            f"(a batch folder of one instrument needs --instrument)"
+        )
     report = oneshot_report(generated, training, sample_rate=sr, quantization=mu_law, seed=seed)
     report.settings.update(source=str(source), data=str(data_npz), clips=how)
     return report
@@ -98,14 +102,16 @@ def _loops(source: Path, data_npz, n: int, seed: int) -> LoopReport:
         from beatlib.generate import clip_seeds, load_generator  # TensorFlow only when sampling
 
         g = load_generator(source)
-        audio = g.generate(g.latents(clip_seeds(int(n), seed)))     # [n, T, C]
+        audio = g.generate(g.latents(clip_seeds(int(n), seed)))  # [n, T, C]
         if audio.shape[1:] != loops.audio.shape[1:]:
-            raise DataError(f"{source}: the model makes clips {audio.shape[1:]}, "
-                            f"{data_npz} holds {loops.audio.shape[1:]}")
+            raise DataError(
+                f"{source}: the model makes clips {audio.shape[1:]}, {data_npz} holds {loops.audio.shape[1:]}"
+            )
         bpm = model_bpm(source, data_npz)
     else:
-        audio = _batch_audio(source, sample_rate=loops.sample_rate, length=loops.audio.shape[1],
-                             channels=loops.audio.shape[2])
+        audio = _batch_audio(
+            source, sample_rate=loops.sample_rate, length=loops.audio.shape[1], channels=loops.audio.shape[2]
+        )
         from beatlib.generate import read_manifest
         from beatlib.similarity import resolve_batch
 
@@ -113,9 +119,15 @@ def _loops(source: Path, data_npz, n: int, seed: int) -> LoopReport:
     return loop_report(audio, loops.audio, sample_rate=loops.sample_rate, bpm=float(bpm), seed=seed)
 
 
-def quality_report(source: str | os.PathLike, data_npz: str | os.PathLike, *,
-                   instruments: Sequence[str] | None = None, n: int = 200, seed: int = 0,
-                   mu_law: int | None = None) -> OneShotReport | LoopReport:
+def quality_report(
+    source: str | os.PathLike,
+    data_npz: str | os.PathLike,
+    *,
+    instruments: Sequence[str] | None = None,
+    n: int = 200,
+    seed: int = 0,
+    mu_law: int | None = None,
+) -> OneShotReport | LoopReport:
     """The quality report of weights or generated clips in ``source`` against ``data_npz``.
 
     ``n`` clips are sampled per instrument (weights only); ``instruments`` limits the one-shot

@@ -26,6 +26,7 @@ Examples
 >>> r.instruments["kick"].copies, r.instruments["kick"].type_share, r.problems["kick"]
 (1.0, 1.0, ['copies'])
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -43,8 +44,16 @@ from beatlib.quality.twosample import TypeClassifier, two_sample_accuracy
 __all__ = ["LoopReport", "OneShotReport", "InstrumentQuality", "TARGETS", "loop_report", "oneshot_report"]
 
 #: The targets of issues 13 (one-shots) and 14 (loops); ``problems`` names what misses them.
-TARGETS = {"copies": 0.05, "two_sample": 0.75, "type_share": 0.95, "bad": 0.05,
-           "loop_copies": 0.40, "on_grid_median_gap": 0.1, "on_grid_half": 0.6, "mel_ratio": 1.5}
+TARGETS = {
+    "copies": 0.05,
+    "two_sample": 0.75,
+    "type_share": 0.95,
+    "bad": 0.05,
+    "loop_copies": 0.40,
+    "on_grid_median_gap": 0.1,
+    "on_grid_half": 0.6,
+    "mel_ratio": 1.5,
+}
 
 
 def _fmt(v) -> str:
@@ -115,24 +124,53 @@ class OneShotReport:
         return {k: v.problems for k, v in self.instruments.items()}
 
     def to_dict(self) -> dict:
-        return {"kind": "oneshots", "sample_rate": self.sample_rate, "settings": self.settings,
-                "instruments": {k: v.to_dict() for k, v in self.instruments.items()}}
+        return {
+            "kind": "oneshots",
+            "sample_rate": self.sample_rate,
+            "settings": self.settings,
+            "instruments": {k: v.to_dict() for k, v in self.instruments.items()},
+        }
 
     def _rows(self) -> list[list]:
         rows = []
         for name, q in self.instruments.items():
             g, t = q.generated, q.training
-            rows.append([name, q.n_generated, q.n_training, q.type_share, q.type_share_training,
-                         q.two_sample, q.copies, q.mel_ratio, f"{g['t20_ms']:.0f} / {t['t20_ms']:.0f}",
-                         f"{g['centroid_hz']:.0f} / {t['centroid_hz']:.0f}",
-                         f"{g['tail_db']:.1f} / {t['tail_db']:.1f}", q.errors["env_err_db"],
-                         f"{g['stuck']:.2f} / {g['flat']:.2f} / {g['silent']:.2f}",
-                         ", ".join(q.problems) or "ok"])
+            rows.append(
+                [
+                    name,
+                    q.n_generated,
+                    q.n_training,
+                    q.type_share,
+                    q.type_share_training,
+                    q.two_sample,
+                    q.copies,
+                    q.mel_ratio,
+                    f"{g['t20_ms']:.0f} / {t['t20_ms']:.0f}",
+                    f"{g['centroid_hz']:.0f} / {t['centroid_hz']:.0f}",
+                    f"{g['tail_db']:.1f} / {t['tail_db']:.1f}",
+                    q.errors["env_err_db"],
+                    f"{g['stuck']:.2f} / {g['flat']:.2f} / {g['silent']:.2f}",
+                    ", ".join(q.problems) or "ok",
+                ]
+            )
         return rows
 
-    _HEAD = ["instrument", "gen", "train", "own type", "own type (train, cv)", "two-sample", "copies",
-             "mel NN ratio", "t20 ms gen / train", "centroid Hz", "tail dB", "env err dB",
-             "stuck / flat / silent", "problems"]
+    _HEAD = [
+        "instrument",
+        "gen",
+        "train",
+        "own type",
+        "own type (train, cv)",
+        "two-sample",
+        "copies",
+        "mel NN ratio",
+        "t20 ms gen / train",
+        "centroid Hz",
+        "tail dB",
+        "env err dB",
+        "stuck / flat / silent",
+        "problems",
+    ]
 
     def summary(self) -> str:
         """A few lines of text per instrument."""
@@ -148,10 +186,16 @@ class OneShotReport:
         return _html_table(self._HEAD, self._rows())
 
 
-def oneshot_report(generated: Mapping[str, np.ndarray], training: Mapping[str, np.ndarray], *,
-                   sample_rate: int, quantization: int | None = None,
-                   type_classifier: TypeClassifier | None = None, seed: int = 0,
-                   novelty: bool = True) -> OneShotReport:
+def oneshot_report(
+    generated: Mapping[str, np.ndarray],
+    training: Mapping[str, np.ndarray],
+    *,
+    sample_rate: int,
+    quantization: int | None = None,
+    type_classifier: TypeClassifier | None = None,
+    seed: int = 0,
+    novelty: bool = True,
+) -> OneShotReport:
     """Quality figures of generated one-shots ``{instrument: [N, T]}`` against ``{instrument: [M, L]}``.
 
     Parameters
@@ -178,34 +222,52 @@ def oneshot_report(generated: Mapping[str, np.ndarray], training: Mapping[str, n
     if clf is None and len(feats) >= 2:
         clf = TypeClassifier(feats)
     if clf is not None:
-        cv = clf.cross_validated(seed=seed) if type_classifier is None else {
-            k: clf.own_share(k, f) for k, f in feats.items() if k in clf.labels}
+        cv = (
+            clf.cross_validated(seed=seed)
+            if type_classifier is None
+            else {k: clf.own_share(k, f) for k, f in feats.items() if k in clf.labels}
+        )
     out = {}
     for name, gen in generated.items():
         t = clean[name]
-        g = np.asarray(gen, np.float32)[:, : t.shape[1]]                 # [N, T] -> [N, <= L]
-        g = np.pad(g, ((0, 0), (0, t.shape[1] - g.shape[1])))             # [N, L]
+        g = np.asarray(gen, np.float32)[:, : t.shape[1]]  # [N, T] -> [N, <= L]
+        g = np.pad(g, ((0, 0), (0, t.shape[1] - g.shape[1])))  # [N, L]
         fg = descriptor_matrix(g, sample_rate=sample_rate)
         sim = None
         if novelty:
             shifts = metrics.onset_shifts(sample_rate=sample_rate)
-            sim = metrics.evaluate(g[:, :, None], t[:, :, None], sample_rate=sample_rate,
-                                   shifts=shifts[np.abs(shifts) < t.shape[1]], edges="zero")
+            sim = metrics.evaluate(
+                g[:, :, None],
+                t[:, :, None],
+                sample_rate=sample_rate,
+                shifts=shifts[np.abs(shifts) < t.shape[1]],
+                edges="zero",
+            )
         own = clf.own_share(name, fg) if clf is not None and name in clf.labels else None
         out[name] = InstrumentQuality(
-            instrument=name, n_generated=len(g), n_training=len(t),
+            instrument=name,
+            n_generated=len(g),
+            n_training=len(t),
             generated=oneshot_stats(g, sample_rate=sample_rate),
             training=oneshot_stats(seen[name], sample_rate=sample_rate),
             errors=compare(g, seen[name], sample_rate=sample_rate),
-            two_sample=two_sample_accuracy(fg, feats[name], seed=seed), type_share=own,
+            two_sample=two_sample_accuracy(fg, feats[name], seed=seed),
+            type_share=own,
             type_share_training=cv.get(name),
             copies=float(sim.fraction_similar_shifted) if sim is not None else float("nan"),
             mel_ratio=sim.mel_ratio if sim is not None else None,
             diversity_generated=sim.diversity_generated if sim is not None else None,
-            diversity_training=sim.diversity_training if sim is not None else None)
-    settings = {"quantization": quantization, "seed": seed, "novelty": novelty,
-                "type_classifier": "given" if type_classifier is not None else
-                ("training instruments" if clf is not None else None), "targets": TARGETS}
+            diversity_training=sim.diversity_training if sim is not None else None,
+        )
+    settings = {
+        "quantization": quantization,
+        "seed": seed,
+        "novelty": novelty,
+        "type_classifier": "given"
+        if type_classifier is not None
+        else ("training instruments" if clf is not None else None),
+        "targets": TARGETS,
+    }
     return OneShotReport(sample_rate=int(sample_rate), instruments=out, settings=settings)
 
 
@@ -237,16 +299,21 @@ class LoopReport:
     @property
     def figures(self) -> dict[str, float | None]:
         """The scalar figures (generated, and the training clips' as ``*_training``)."""
-        return {"on_grid_median": self._median(self.on_grid),
-                "on_grid_median_training": self._median(self.on_grid_training),
-                "on_grid_half": float(np.mean(self.on_grid >= 0.5)),
-                "on_grid_half_training": float(np.mean(self.on_grid_training >= 0.5)),
-                "chance": chance_share(self.bpm),
-                "tempo_median": self._median(self.tempo),
-                "tempo_median_training": self._median(self.tempo_training),
-                "frechet": self.frechet, "frechet_training": self.frechet_training, "copies": self.copies,
-                "mel_ratio": self.mel_ratio, "diversity_generated": self.diversity_generated,
-                "diversity_training": self.diversity_training}
+        return {
+            "on_grid_median": self._median(self.on_grid),
+            "on_grid_median_training": self._median(self.on_grid_training),
+            "on_grid_half": float(np.mean(self.on_grid >= 0.5)),
+            "on_grid_half_training": float(np.mean(self.on_grid_training >= 0.5)),
+            "chance": chance_share(self.bpm),
+            "tempo_median": self._median(self.tempo),
+            "tempo_median_training": self._median(self.tempo_training),
+            "frechet": self.frechet,
+            "frechet_training": self.frechet_training,
+            "copies": self.copies,
+            "mel_ratio": self.mel_ratio,
+            "diversity_generated": self.diversity_generated,
+            "diversity_training": self.diversity_training,
+        }
 
     @property
     def problems(self) -> list[str]:
@@ -263,43 +330,69 @@ class LoopReport:
         return out
 
     def to_dict(self) -> dict:
-        return {"kind": "loops", "sample_rate": self.sample_rate, "bpm": self.bpm,
-                "n_generated": self.n_generated, "n_training": self.n_training, **self.figures,
-                "problems": self.problems, "targets": TARGETS,
-                "clips": {"on_grid": [None if not np.isfinite(v) else float(v) for v in self.on_grid],
-                          "tempo": [None if not np.isfinite(v) else float(v) for v in self.tempo]}}
+        return {
+            "kind": "loops",
+            "sample_rate": self.sample_rate,
+            "bpm": self.bpm,
+            "n_generated": self.n_generated,
+            "n_training": self.n_training,
+            **self.figures,
+            "problems": self.problems,
+            "targets": TARGETS,
+            "clips": {
+                "on_grid": [None if not np.isfinite(v) else float(v) for v in self.on_grid],
+                "tempo": [None if not np.isfinite(v) else float(v) for v in self.tempo],
+            },
+        }
 
     def _rows(self) -> list[list]:
         f = self.figures
-        return [[k.replace("_", " "), f[k], f.get(f"{k}_training")] for k in
-                ("on_grid_median", "on_grid_half", "tempo_median", "frechet")] + [
-                ["chance on-grid share", f["chance"], None], ["copies", f["copies"], None],
-                ["log-mel NN ratio", f["mel_ratio"], None],
-                ["near-duplicates in set", f["diversity_generated"], f["diversity_training"]]]
+        return [
+            [k.replace("_", " "), f[k], f.get(f"{k}_training")]
+            for k in ("on_grid_median", "on_grid_half", "tempo_median", "frechet")
+        ] + [
+            ["chance on-grid share", f["chance"], None],
+            ["copies", f["copies"], None],
+            ["log-mel NN ratio", f["mel_ratio"], None],
+            ["near-duplicates in set", f["diversity_generated"], f["diversity_training"]],
+        ]
 
     def summary(self) -> str:
-        lines = [f"{self.n_generated} generated vs {self.n_training} training loops at {self.bpm:g} bpm "
-                 f"-- {', '.join(self.problems) or 'ok'}"]
-        lines += [f"  {name}: {_fmt(g)}" + ("" if t is None else f" (training {_fmt(t)})")
-                  for name, g, t in self._rows()]
+        lines = [
+            f"{self.n_generated} generated vs {self.n_training} training loops at {self.bpm:g} bpm "
+            f"-- {', '.join(self.problems) or 'ok'}"
+        ]
+        lines += [
+            f"  {name}: {_fmt(g)}" + ("" if t is None else f" (training {_fmt(t)})")
+            for name, g, t in self._rows()
+        ]
         return "\n".join(lines)
 
     __str__ = summary
 
     def _repr_html_(self) -> str:
-        return _html_table(["figure", "generated", "training"], self._rows()) + \
-            f"<p>problems: {html.escape(', '.join(self.problems) or 'none')}</p>"
+        return (
+            _html_table(["figure", "generated", "training"], self._rows())
+            + f"<p>problems: {html.escape(', '.join(self.problems) or 'none')}</p>"
+        )
 
 
-def loop_report(generated: np.ndarray, training: np.ndarray, *, sample_rate: int, bpm: float,
-                seed: int = 0, novelty: bool = True) -> LoopReport:
+def loop_report(
+    generated: np.ndarray,
+    training: np.ndarray,
+    *,
+    sample_rate: int,
+    bpm: float,
+    seed: int = 0,
+    novelty: bool = True,
+) -> LoopReport:
     """Rhythm and realism of generated loops ``[N, T(, C)]`` against training loops ``[M, T(, C)]``.
 
     ``bpm`` is the model's tempo (the grid starts at sample 0). ``novelty``: copies (BeatGAN's
     score, shifts of +-1 beat in 16ths, circular), log-mel NN ratio and diversity.
     """
     g, t = np.asarray(generated, np.float32), np.asarray(training, np.float32)
-    g = g[:, :, None] if g.ndim == 2 else g                          # [N, T] -> [N, T, 1]
+    g = g[:, :, None] if g.ndim == 2 else g  # [N, T] -> [N, T, 1]
     t = t[:, :, None] if t.ndim == 2 else t
     if g.shape[1:] != t.shape[1:]:
         raise DataError(f"generated loops {g.shape[1:]} and training loops {t.shape[1:]} differ in shape")
@@ -307,16 +400,22 @@ def loop_report(generated: np.ndarray, training: np.ndarray, *, sample_rate: int
     sim = None
     if novelty:
         shifts = metrics.beat_shifts(bpm=bpm, sample_rate=sample_rate)
-        sim = metrics.evaluate(g, t, sample_rate=sample_rate, shifts=shifts[np.abs(shifts) < t.shape[1]],
-                               edges="circular")
+        sim = metrics.evaluate(
+            g, t, sample_rate=sample_rate, shifts=shifts[np.abs(shifts) < t.shape[1]], edges="circular"
+        )
     return LoopReport(
-        sample_rate=int(sample_rate), bpm=float(bpm), n_generated=len(g), n_training=len(t),
+        sample_rate=int(sample_rate),
+        bpm=float(bpm),
+        n_generated=len(g),
+        n_training=len(t),
         on_grid=on_grid_share(g, sample_rate=sample_rate, bpm=bpm),
         on_grid_training=on_grid_share(t, sample_rate=sample_rate, bpm=bpm),
         tempo=implied_tempo(g, sample_rate=sample_rate),
         tempo_training=implied_tempo(t, sample_rate=sample_rate),
-        frechet=fd, frechet_training=fd_train,
+        frechet=fd,
+        frechet_training=fd_train,
         copies=sim.fraction_similar_shifted if sim is not None else None,
         mel_ratio=sim.mel_ratio if sim is not None else None,
         diversity_generated=sim.diversity_generated if sim is not None else None,
-        diversity_training=sim.diversity_training if sim is not None else None)
+        diversity_training=sim.diversity_training if sim is not None else None,
+    )

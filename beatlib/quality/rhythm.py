@@ -28,14 +28,23 @@ Examples
 >>> on_grid_share(x, sample_rate=sr, bpm=bpm).round(2).tolist()
 [1.0, 0.0]
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from beatlib.errors import ConfigError, DataError
 
-__all__ = ["chance_share", "clear_onsets", "frechet_distance", "implied_tempo", "logmel_frames",
-           "logmel_frechet", "on_grid_share", "onset_strength"]
+__all__ = [
+    "chance_share",
+    "clear_onsets",
+    "frechet_distance",
+    "implied_tempo",
+    "logmel_frames",
+    "logmel_frechet",
+    "on_grid_share",
+    "onset_strength",
+]
 
 N_FFT = 256
 LOW_HZ = 300.0
@@ -45,7 +54,7 @@ TOL_MS = 15.0
 def _mono(audio: np.ndarray) -> np.ndarray:
     x = np.asarray(audio, np.float32)
     if x.ndim == 3:
-        x = x.mean(axis=2)                                            # [N, T, C] -> [N, T]
+        x = x.mean(axis=2)  # [N, T, C] -> [N, T]
     if x.ndim != 2 or x.shape[1] < N_FFT:
         raise DataError(f"rhythm measures need clips [N, T(, C)] with T >= {N_FFT}, got {np.shape(audio)}")
     if not np.all(np.isfinite(x)):
@@ -63,22 +72,23 @@ def onset_strength(audio: np.ndarray, *, sample_rate: int, chunk: int = 64) -> t
     import scipy.fft
 
     x = _mono(audio)
-    lowest = int(np.ceil(LOW_HZ * N_FFT / sample_rate))               # first bin used
+    lowest = int(np.ceil(LOW_HZ * N_FFT / sample_rate))  # first bin used
     hop = N_FFT // 8
     window = np.hanning(N_FFT).astype(np.float32)
     out = []
     for i in range(0, len(x), int(chunk)):
-        xp = np.pad(x[i:i + chunk], ((0, 0), (N_FFT // 2, N_FFT // 2)))
+        xp = np.pad(x[i : i + chunk], ((0, 0), (N_FFT // 2, N_FFT // 2)))
         frames = np.lib.stride_tricks.sliding_window_view(xp, N_FFT, axis=1)[:, ::hop]  # [n, F+1, N_FFT]
-        mag = np.abs(scipy.fft.rfft(frames * window, axis=-1, workers=-1))              # [n, F+1, bins]
-        out.append(np.maximum(np.diff(mag[..., lowest:], axis=1), 0).sum(axis=-1))     # [n, F]
+        mag = np.abs(scipy.fft.rfft(frames * window, axis=-1, workers=-1))  # [n, F+1, bins]
+        out.append(np.maximum(np.diff(mag[..., lowest:], axis=1), 0).sum(axis=-1))  # [n, F]
     flux = np.concatenate(out)
     times = (np.arange(flux.shape[1]) + 0.5) * hop
     return flux, times
 
 
-def clear_onsets(flux: np.ndarray, *, hop: int = N_FFT // 8, sample_rate: int,
-                 min_share: float = 0.1) -> np.ndarray:
+def clear_onsets(
+    flux: np.ndarray, *, hop: int = N_FFT // 8, sample_rate: int, min_share: float = 0.1
+) -> np.ndarray:
     """Strength of the clear onsets, 0 elsewhere: ``flux [N, F] -> [N, F]``.
 
     A clear onset is a local maximum of the flux within +-30 ms; its strength is its rise over
@@ -90,13 +100,13 @@ def clear_onsets(flux: np.ndarray, *, hop: int = N_FFT // 8, sample_rate: int,
     half = max(1, int(round(0.030 * sample_rate / hop)))
     peak = flux == maximum_filter1d(flux, size=2 * half + 1, axis=1, mode="constant")
     before = minimum_filter1d(flux, size=half + 1, axis=1, origin=half // 2, mode="nearest")  # [f-half, f]
-    rise = np.where(peak, flux - before, 0.0)                                                  # [N, F]
+    rise = np.where(peak, flux - before, 0.0)  # [N, F]
     return np.where(rise >= min_share * rise.max(axis=1, keepdims=True), rise, 0.0) * (rise > 0)
 
 
 def _grid_mask(times: np.ndarray, bpm: np.ndarray, sample_rate: int, tol_ms: float) -> np.ndarray:
-    step = 60.0 / np.asarray(bpm, np.float64)[:, None] / 4 * sample_rate      # [K, 1] samples
-    d = np.abs(times[None, :] - np.round(times[None, :] / step) * step)      # [K, F]
+    step = 60.0 / np.asarray(bpm, np.float64)[:, None] / 4 * sample_rate  # [K, 1] samples
+    d = np.abs(times[None, :] - np.round(times[None, :] / step) * step)  # [K, F]
     return d <= tol_ms * sample_rate / 1000
 
 
@@ -117,15 +127,22 @@ def on_grid_share(audio: np.ndarray, *, sample_rate: int, bpm: float, tol_ms: fl
     Returns ``[N]`` in [0, 1]; NaN for a clip without any onset (silence).
     """
     flux, times = onset_strength(audio, sample_rate=sample_rate)
-    s = clear_onsets(flux, sample_rate=sample_rate)                   # [N, F]
+    s = clear_onsets(flux, sample_rate=sample_rate)  # [N, F]
     on = _grid_mask(times, np.array([_check_bpm(bpm)]), sample_rate, tol_ms)[0]  # [F]
     total = s.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, (s * on).sum(axis=1) / total, np.nan)
 
 
-def implied_tempo(audio: np.ndarray, *, sample_rate: int, low: float = 70.0, high: float = 180.0,
-                  step: float = 0.25, tol_ms: float = TOL_MS) -> np.ndarray:
+def implied_tempo(
+    audio: np.ndarray,
+    *,
+    sample_rate: int,
+    low: float = 70.0,
+    high: float = 180.0,
+    step: float = 0.25,
+    tol_ms: float = TOL_MS,
+) -> np.ndarray:
     """Per clip: the tempo (bpm, ``low``..``high``) whose 16th grid from sample 0 fits the clear
     onsets best, ``[N]`` (NaN without onsets).
 
@@ -133,12 +150,13 @@ def implied_tempo(audio: np.ndarray, *, sample_rate: int, low: float = 70.0, hig
     ``tol / 16th`` (so finer grids gain nothing from randomness).
     """
     if not 20 <= low < high <= 400 or step <= 0:
-        raise ConfigError(f"tempo range must satisfy 20 <= low < high <= 400 and step > 0, got "
-                          f"{low}, {high}, {step}")
+        raise ConfigError(
+            f"tempo range must satisfy 20 <= low < high <= 400 and step > 0, got {low}, {high}, {step}"
+        )
     flux, times = onset_strength(audio, sample_rate=sample_rate)
-    s = clear_onsets(flux, sample_rate=sample_rate)                   # [N, F]
-    bpms = np.arange(low, high + step / 2, step)                     # [K]
-    grid = 60.0 / bpms[:, None] / 4 * sample_rate                    # [K, 1] samples per 16th
+    s = clear_onsets(flux, sample_rate=sample_rate)  # [N, F]
+    bpms = np.arange(low, high + step / 2, step)  # [K]
+    grid = 60.0 / bpms[:, None] / 4 * sample_rate  # [K, 1] samples per 16th
     tol = tol_ms * sample_rate / 1000
     close = np.maximum(0, 1 - np.abs(times[None, :] - np.round(times[None, :] / grid) * grid) / tol)  # [K, F]
     total = s.sum(axis=1, keepdims=True)
@@ -153,8 +171,10 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     """
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
-        raise DataError(f"frechet_distance needs two sets [N, D] of the same D with >= 2 rows, "
-                        f"got {a.shape} and {b.shape}")
+        raise DataError(
+            f"frechet_distance needs two sets [N, D] of the same D with >= 2 rows, "
+            f"got {a.shape} and {b.shape}"
+        )
     sa, sb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
     w, v = np.linalg.eigh(sa)
     root_a = (v * np.sqrt(np.maximum(w, 0))) @ v.T
@@ -171,8 +191,9 @@ def logmel_frames(audio: np.ndarray, *, sample_rate: int, n_mels: int = 64) -> n
     return f.reshape(len(x), n_mels, -1).transpose(0, 2, 1).reshape(-1, n_mels)  # [N, mels*F] -> [N*F, mels]
 
 
-def logmel_frechet(generated: np.ndarray, training: np.ndarray, *, sample_rate: int,
-                   seed: int = 0) -> tuple[float, float]:
+def logmel_frechet(
+    generated: np.ndarray, training: np.ndarray, *, sample_rate: int, seed: int = 0
+) -> tuple[float, float]:
     """Log-mel Frechet distance generated vs training, and training half vs half (its scale).
 
     Returns ``(generated_vs_training, training_split_half)``; the second is NaN with < 4 clips.
@@ -185,6 +206,7 @@ def logmel_frechet(generated: np.ndarray, training: np.ndarray, *, sample_rate: 
     order = np.random.default_rng(seed).permutation(n)
     per = ft.shape[0] // n
     rows = ft.reshape(n, per, -1)
-    half = frechet_distance(rows[order[: n // 2]].reshape(-1, ft.shape[1]),
-                            rows[order[n // 2:]].reshape(-1, ft.shape[1]))
+    half = frechet_distance(
+        rows[order[: n // 2]].reshape(-1, ft.shape[1]), rows[order[n // 2 :]].reshape(-1, ft.shape[1])
+    )
     return gen, half

@@ -22,6 +22,7 @@ Examples
 >>> round(clf.own_share("hihat", b + 4), 2), clf.predict(b[:2]).tolist()
 (1.0, ['kick', 'kick'])
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -48,14 +49,19 @@ def _model(c: float):
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
     def with_squares(z):  # [n, D] -> [n, 2D]: standardised values and their squares
-        return np.hstack([z, z ** 2])
+        return np.hstack([z, z**2])
 
-    return make_pipeline(StandardScaler(), FunctionTransformer(with_squares), StandardScaler(),
-                         LogisticRegression(C=c, class_weight="balanced", max_iter=2000))
+    return make_pipeline(
+        StandardScaler(),
+        FunctionTransformer(with_squares),
+        StandardScaler(),
+        LogisticRegression(C=c, class_weight="balanced", max_iter=2000),
+    )
 
 
-def two_sample_accuracy(a: np.ndarray, b: np.ndarray, *, folds: int = 5, seed: int = 0,
-                        c: float = 1.0) -> float:
+def two_sample_accuracy(
+    a: np.ndarray, b: np.ndarray, *, folds: int = 5, seed: int = 0, c: float = 1.0
+) -> float:
     """Cross-validated balanced accuracy of a classifier telling ``a [N, D]`` from ``b [M, D]``.
 
     Stratified ``folds``-fold (fewer when a set is smaller), shuffled with ``seed``; ``c`` is the

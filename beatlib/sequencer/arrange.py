@@ -234,11 +234,4 @@ def arrange_folder(
         audio = resample(audio, orig_sr=rate, target_sr=sample_rate)
         seg *= sample_rate / rate
         rate = sample_rate
-    return Arrangement(
-        audio,
-        int(rate),
-        structure,
-        seg,
-        {c: str(files[i]) for c, i in chosen.items()},
-        bpm,
-    )
+    return Arrangement(audio, int(rate), structure, seg, {c: str(files[i]) for c, i in chosen.items()}, bpm)
