@@ -25,6 +25,7 @@ from beatlib.files import read_json, write_json
 
 __all__ = [
     "CONFIG_FILE",
+    "POSITION_TAUS_MS",
     "WAVEGAN_PROFILES",
     "WAVENET_PROFILES",
     "WaveGANConfig",
@@ -231,9 +232,14 @@ class WaveNetConfig(_Config):
         _check(self.learning_rate > 0, f"learning_rate must be > 0, got {self.learning_rate}")
 
 
+#: Time constants (ms) of the position features of the default, cpu and demo profiles: from the
+#: onset (1 ms) to the clip length (0.2 s), so every layer knows how far into the clip it is,
+#: also where its receptive field sees only the decay (weights/README.md, "Context").
+POSITION_TAUS_MS = (1.0, 3.0, 10.0, 30.0, 100.0, 200.0)
+
 WAVENET_PROFILES: dict[str, WaveNetConfig] = {
-    # The default: 2 stacks of 1..512, 32/32/64 channels.
-    "default": WaveNetConfig(),
+    # The default: 2 stacks of 1..512, 32/32/64 channels; position conditioning.
+    "default": WaveNetConfig(position_taus_ms=POSITION_TAUS_MS),
     # Fewer, narrower layers (1..256 then 1..128): trains several times faster on a CPU; receptive field 767.
     "cpu": WaveNetConfig(
         name="cpu",
@@ -241,6 +247,7 @@ WAVENET_PROFILES: dict[str, WaveNetConfig] = {
         residual_channels=24,
         dilation_channels=24,
         skip_channels=48,
+        position_taus_ms=POSITION_TAUS_MS,
     ),
     # The shipped demo weights: ~4.5x fewer FLOPs per sample than default, receptive field 767
     # (a few periods of a kick's fundamental); a training step is a fraction of a second on a CPU.

@@ -34,6 +34,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", default="default")
+    ap.add_argument("--override", action="append", default=[],
+                    help='a config field as JSON, e.g. --override \'position_taus_ms=[1, 10, 100]\'')
     ap.add_argument("--samples", type=int, default=3200, help="samples per clip")
     ap.add_argument("--batches", default="1,64,1000")
     ap.add_argument("--naive-steps", type=int, default=30, help="naive steps timed (then per sample)")
@@ -50,13 +52,24 @@ def main() -> None:
     return generation(args)
 
 
+def profile_config(args: argparse.Namespace):
+    """The profile with the ``--override`` fields."""
+    import json
+
+    from beatlib.config import WaveNetConfig, wavenet_profile
+
+    fields = {k: json.loads(v) for k, v in (o.split("=", 1) for o in args.override)}
+    return WaveNetConfig.from_dict({**wavenet_profile(args.profile).to_dict(), **fields})
+
+
 def child(args: argparse.Namespace, threads: str, batches: str) -> dict[str, str]:
     """Run this script in a fresh process with ``threads``; its ``name: value`` lines as a dict."""
     import subprocess
     import sys
 
     cmd = [sys.executable, __file__, "--threads", threads, "--profile", args.profile,
-           "--samples", str(args.samples), "--batches", batches, "--naive-steps", str(args.naive_steps)]
+           "--samples", str(args.samples), "--batches", batches, "--naive-steps", str(args.naive_steps),
+           *[f"--override={o}" for o in args.override]]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
@@ -78,6 +91,9 @@ def parent(args: argparse.Namespace) -> None:
     naive = float(default["naive_step_s_batch1"])
     print(f"fast_over_naive: {naive * float(fast['samples_per_s_batch1']):.0f}")
     print(f"fast_over_naive_default_threads: {naive * float(default['samples_per_s_batch1']):.0f}")
+    plain = float(default["rtf_batch1000_plain_while_loop"])
+    print(f"rtf_batch1000_plain_while_loop: {plain}")
+    print(f"fast_over_plain_while_loop: {float(default['rtf_batch1000']) / plain:.2f}")
     train_step(args)
 
 
@@ -85,11 +101,10 @@ def generation(args: argparse.Namespace) -> None:
     import numpy as np
     import tensorflow as tf
 
-    from beatlib.config import wavenet_profile
     from beatlib.generate import FastWaveNetSampler, naive_wavenet_sample
     from beatlib.models.wavenet import build_wavenet, flops_per_sample
 
-    cfg = wavenet_profile(args.profile)
+    cfg = profile_config(args)
     sr, n = cfg.sample_rate, args.samples
     model = build_wavenet(cfg)
     sampler = FastWaveNetSampler(model, cfg)
@@ -115,6 +130,15 @@ def generation(args: argparse.Namespace) -> None:
             eager.sample(seeds, n)
             print(f"rtf_batch1000_eager: {b * n / sr / (time.perf_counter() - t0):.2f}")
 
+    if args.threads == "default":
+        b = 1000
+        seeds = np.full([b, 1], 128, np.int32)
+        plain = plain_while_loop_generator(model, cfg)
+        plain(seeds, 8)
+        t0 = time.perf_counter()
+        plain(seeds, n)
+        print(f"rtf_batch1000_plain_while_loop: {b * n / sr / (time.perf_counter() - t0):.2f}")
+
     if args.threads != "default":
         return
     # naive (default threads, where it is fastest): every step recomputes the network over the
@@ -136,16 +160,73 @@ def generation(args: argparse.Namespace) -> None:
     print(f"naive_step_s_batch1: {naive_step:.4f}")
 
 
+def plain_while_loop_generator(model, cfg):
+    """The reference: Fast WaveNet as one plain ``tf.while_loop`` over the same weights.
+
+    One circular buffer tensor per layer, the textbook matmuls (past tap, current tap, filter
+    and gate as the layer computes them), ``tf.random.categorical`` sampling; no fusion, no
+    folding, no batch shards, the process's threads. ``fn(seeds [B, k], n) -> [B, n]``.
+    """
+    import tensorflow as tf
+
+    from beatlib.models.wavenet import position_taus, silence_class, wavenet_weights
+
+    w = wavenet_weights(model, cfg)
+    dils = [int(d) for d in cfg.dilations]
+    taus = tf.constant(position_taus(cfg), tf.float32) if cfg.position_taus_ms else None
+    r, dch = cfg.residual_channels, cfg.dilation_channels
+
+    @tf.function
+    def run(seeds, n_steps):
+        batch = tf.shape(seeds)[0]
+        sil = tf.nn.embedding_lookup(w["embedding"], tf.fill([batch], silence_class(cfg)))  # [B, R]
+        # silence states: each layer's input after endless silence
+        h, init = sil, []
+        for k in range(len(dils)):
+            init.append(h)
+            pre = h @ w["w_past"][k] + h @ w["w_now"][k] + w["b_dil"][k]
+            z = tf.tanh(pre[:, :dch]) * tf.sigmoid(pre[:, dch:])
+            h = h + z @ w["w_res"][k] + w["b_res"][k]
+        bufs = tuple(tf.tile(init[k][None], [d, 1, 1]) for k, d in enumerate(dils))  # L x [d, B, R]
+
+        def body(t, x, bufs, out):
+            h = tf.nn.embedding_lookup(w["embedding"], x)  # [B, R]
+            skip = tf.zeros([batch, cfg.skip_channels]) + w["b_skip"]
+            new = []
+            for k, d in enumerate(dils):
+                slot = tf.math.floormod(t, d)
+                past = bufs[k][slot]  # [B, R]
+                new.append(tf.tensor_scatter_nd_update(bufs[k], [[slot]], h[None]))
+                pre = past @ w["w_past"][k] + h @ w["w_now"][k] + w["b_dil"][k]
+                if taus is not None:
+                    pre += tf.exp(-tf.cast(t, tf.float32) / taus)[None] @ w["w_pos"][k]
+                z = tf.tanh(pre[:, :dch]) * tf.sigmoid(pre[:, dch:])
+                skip += z @ w["w_skip"][k * dch:(k + 1) * dch]
+                h = h + z @ w["w_res"][k] + w["b_res"][k]
+            hid = tf.nn.relu(tf.nn.relu(skip) @ w["w_h1"] + w["b_h1"])
+            logits = hid @ w["w_h2"] + w["b_h2"]
+            x = tf.cast(tf.random.categorical(logits, 1)[:, 0], tf.int32)
+            x = tf.where(t < tf.shape(seeds)[1], seeds[:, tf.minimum(t, tf.shape(seeds)[1] - 1)], x)
+            return t + 1, x, tuple(new), out.write(t, x)
+
+        x0 = tf.fill([batch], silence_class(cfg))
+        out = tf.TensorArray(tf.int32, size=n_steps)
+        _, _, _, out = tf.while_loop(lambda t, *_: t < n_steps, body, (0, x0, bufs, out))
+        return tf.transpose(out.stack())
+
+    del r
+    return lambda seeds, n: run(tf.constant(seeds), tf.constant(n)).numpy()
+
+
 def train_step(args: argparse.Namespace) -> None:
     """One training step (batch_size x n samples), TensorFlow's default threads."""
     import keras
     import tensorflow as tf
 
-    from beatlib.config import wavenet_profile
     from beatlib.models.wavenet import build_wavenet, teacher_forcing_inputs
     from beatlib.training import time_per_call
 
-    cfg = wavenet_profile(args.profile)
+    cfg = profile_config(args)
     n = args.samples
     model = build_wavenet(cfg)
 

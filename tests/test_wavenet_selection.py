@@ -100,3 +100,19 @@ def test_augmentation_resamples_the_pitch():
     y = augment_oneshots(x, tf.fill([32], 4000), cfg, tf.constant([3, 4])).numpy()
     crossings = (np.diff(np.signbit(y[:, :3000]), axis=1) != 0).sum(axis=1) / 2 / (3000 / 16000)  # Hz
     assert crossings.min() >= 400 * 0.94 and crossings.max() <= 400 * 1.06 and np.ptp(crossings) > 8
+
+
+def test_warm_start_from_weights_without_position_conditioning(kit, tmp_path):
+    """A position-conditioned run started from plain weights computes exactly what they computed."""
+    from beatlib.generate.wavenet import load_wavenet
+    from beatlib.models.wavenet import build_wavenet
+    from beatlib.training.wavenet import warm_start
+
+    plain = wavenet_profile("tiny")
+    train_wavenet(kit, "kick", tmp_path / "old", plain, max_steps=2, progress=False, verbose=False)
+    old, old_cfg, _ = load_wavenet(tmp_path / "old")
+    new_cfg = old_cfg.replace(position_taus_ms=(1.0, 10.0))
+    new = build_wavenet(new_cfg)
+    assert warm_start(new, tmp_path / "old") == len(old.weights) < len(new.weights)
+    x = np.random.default_rng(0).integers(0, 256, [2, 300]).astype(np.int32)
+    np.testing.assert_allclose(new(x).numpy(), old(x).numpy(), atol=1e-6)

@@ -34,6 +34,12 @@ def _add_train_wavenet(sub: argparse._SubParsersAction) -> None:
         "the best-scoring checkpoint is kept in best/ and used by generation (default 0: off)",
     )
     p.add_argument("--eval-clips", type=int, default=48, help="clips per instrument per evaluation (48)")
+    p.add_argument(
+        "--warm-start",
+        default=None,
+        help="a new run starts from the weights of this WaveNet run folder where they fit "
+        "(e.g. weights of another profile)",
+    )
     p.add_argument("--out", default=None, help="run folder (default: weights/wavenet/<instrument>)")
     p.add_argument(
         "--profile",
@@ -91,6 +97,7 @@ def _run_train_wavenet(args: argparse.Namespace) -> int:
         new_data=args.new_data,
         eval_every=args.eval_every,
         eval_clips=args.eval_clips,
+        warm_start_from=args.warm_start,
     )
     print(
         f"trained {r.step - r.start_step} steps (now at step {r.step}, mean loss {r.loss:.4f}); "

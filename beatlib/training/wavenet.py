@@ -43,6 +43,7 @@ __all__ = [
     "load_training_clips",
     "train_wavenet",
     "wavenet_dataset",
+    "warm_start",
     "wavenet_training_evaluator",
 ]
 
@@ -182,6 +183,32 @@ def _instrument_clips(data, instrument) -> tuple[list[str], dict[str, np.ndarray
     return names, {k: load_training_clips(data, k) for k in dict.fromkeys([*names, *present])}
 
 
+def warm_start(model: keras.Model, src: str | os.PathLike) -> int:
+    """Copy the weights of the WaveNet in run folder ``src`` into ``model`` where they fit.
+
+    For a model of another config (e.g. one with position conditioning, started from weights
+    without it): every weight of ``src`` whose layer and name exist in ``model`` with the same
+    shape is copied; the rest keep their initial values (conditioning weights start at zero,
+    so the model starts out computing exactly what ``src`` computed). Returns how many were copied.
+
+    Raises
+    ------
+    CheckpointError
+        ``src`` holds no readable WaveNet.
+    """
+    from beatlib.generate.wavenet import load_wavenet  # TensorFlow is loaded already here
+
+    old, _, _ = load_wavenet(src)
+    theirs = {w.path: w for w in old.weights}
+    copied = 0
+    for w in model.weights:
+        o = theirs.get(w.path)
+        if o is not None and tuple(o.shape) == tuple(w.shape):
+            w.assign(o)
+            copied += 1
+    return copied
+
+
 def _build_trainer(cfg: WaveNetConfig) -> WaveNetTrainer:
     """The trainer of ``cfg``, with bfloat16 matmuls when ``cfg.mixed_precision``."""
     if not cfg.mixed_precision:
@@ -208,6 +235,7 @@ def train_wavenet(
     seed: int = 0,
     progress: bool = True,
     new_data: bool = False,
+    warm_start_from: str | os.PathLike | None = None,
     eval_every: int = 0,
     eval_clips: int = EVAL_CLIPS,
     evaluate: Callable[[int], dict] | None = None,
@@ -249,6 +277,9 @@ def train_wavenet(
         and NumPy's global generators), the data order and augmentation.
     progress : show a tqdm bar with the running loss.
     new_data : continue a run on a dataset other than the one it was trained on.
+    warm_start_from : a new run (no checkpoint yet) starts from the weights of this WaveNet
+        run folder where they fit (:func:`warm_start`), e.g. weights of a profile without
+        position conditioning.
     eval_every, eval_clips : the built-in evaluation (0: none).
     evaluate, best, best_mode : instead, an own ``evaluate(step)`` (see
         :func:`beatlib.training.loop.train_loop`).
@@ -310,6 +341,10 @@ def train_wavenet(
             new_data=new_data,
             step=start,
         )
+        if warm_start_from is not None and start == 0:
+            copied = warm_start(trainer.wavenet, warm_start_from)
+            if say:
+                say(f"warm start: {copied} of {len(trainer.wavenet.weights)} weights from {warm_start_from}")
         trim_history(run.directory, start)
         for k, v in train_clips.items():
             name = f"seeds-{k}.npy" if conditional else WAVENET_SEEDS_FILE
