@@ -118,7 +118,7 @@ def _add_train_wavegan(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="weights/wavegan", help="run folder (default: weights/wavegan)")
     p.add_argument(
         "--profile",
-        choices=("paper", "cpu", "cpu16", "cpu8", "cpu8-bf16", "tiny"),
+        choices=("paper", "cpu", "cpu8", "tiny"),
         default=None,
         help="model size (default: the saved config when resuming, else paper)",
     )
@@ -165,9 +165,7 @@ def _add_train_wavegan(sub: argparse._SubParsersAction) -> None:
 _WAVEGAN_DEFAULT_STEPS = {
     "paper": 200_000,
     "cpu": 2_000,
-    "cpu16": 5_000,
     "cpu8": 5_000,
-    "cpu8-bf16": 5_000,
     "tiny": 10,
 }
 

@@ -109,7 +109,7 @@ def load_generator(weights_dir: str | os.PathLike, *, checkpoint: str = "best") 
         raise ConfigError(f"checkpoint must be 'best' or 'latest', got {checkpoint!r}")
     d = require_checkpoint(weights_dir, model="wavegan")
     cfg = load_config(WaveGANConfig, d)
-    model = build_generator(cfg)
+    model = build_generator(cfg.replace(precision="float32"))  # the same clips on every machine
     step = restore(
         d, kind="wavegan", which="prefer_best" if checkpoint == "best" else "latest", generator=model
     )

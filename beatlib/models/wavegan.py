@@ -27,6 +27,8 @@ Example:
 
 from __future__ import annotations
 
+import functools
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -39,6 +41,7 @@ __all__ = [
     "WaveGANTrainer",
     "build_discriminator",
     "build_generator",
+    "compute_precision",
     "gradient_penalty",
     "latents_from_seeds",
     "sample_latents",
@@ -56,15 +59,38 @@ def _layout(cfg: WaveGANConfig) -> tuple[int, int | None]:
     return _LAYOUTS[cfg.slice_len]
 
 
+@functools.lru_cache(maxsize=1)
+def _cpu_has_bf16() -> bool:
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line for line in f if line.startswith("flags")), "").split()
+    except OSError:  # not Linux: no cheap way to tell, so float32
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def compute_precision(precision: str) -> str:
+    """The precision a config's ``precision`` means here: ``auto`` is ``bfloat16`` where the CPU has
+    bf16 instructions (AVX512-BF16, AMX) and no GPU is visible, else ``float32``.
+
+    Example:
+        >>> compute_precision("float32"), compute_precision("auto") in ("float32", "bfloat16")
+        ('float32', True)
+    """
+    if precision != "auto":
+        return precision
+    return "bfloat16" if _cpu_has_bf16() and not tf.config.list_logical_devices("GPU") else "float32"
+
+
 def _hidden_dtype(cfg: WaveGANConfig) -> str:
     """The Keras dtype policy of the hidden layers: bf16 compute, float32 weights, or float32."""
-    return "mixed_bfloat16" if cfg.precision == "bfloat16" else "float32"
+    return "mixed_bfloat16" if compute_precision(cfg.precision) == "bfloat16" else "float32"
 
 
 def build_generator(cfg: WaveGANConfig) -> keras.Model:
     """The WaveGAN generator: ``z [B, latent_dim] -> audio [B, slice_len, channels]`` in (-1, 1).
 
-    With ``cfg.precision == "bfloat16"`` the layers compute in bf16; the output (tanh, filter) is float32.
+    In bf16 precision (:func:`compute_precision`) the layers compute in bf16; the output is float32.
 
     Example:
         >>> from beatlib.config import wavegan_profile
@@ -114,8 +140,8 @@ def build_discriminator(cfg: WaveGANConfig) -> keras.Model:
     """The WaveGAN critic: ``audio [B, slice_len, channels] -> score [B, 1]`` (unbounded).
 
     Phase shuffle (radius ``cfg.phaseshuffle_rad``) follows the first four layers; it draws
-    new shifts at every call unless the model is called with ``training=False``. With
-    ``cfg.precision == "bfloat16"`` the convolutions compute in bf16; the score is float32.
+    new shifts at every call unless the model is called with ``training=False``. In bf16
+    precision the convolutions compute in bf16; the score is float32.
 
     Example:
         >>> from beatlib.config import wavegan_profile

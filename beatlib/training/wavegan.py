@@ -24,7 +24,7 @@ from beatlib.config import CONFIG_FILE, WaveGANConfig, load_config, wavegan_prof
 from beatlib.data import add_white_noise, load_loops
 from beatlib.errors import ConfigError, DataError
 from beatlib.generate.wavegan import WaveGANSampler
-from beatlib.models.wavegan import WaveGANTrainer, sample_latents
+from beatlib.models.wavegan import WaveGANTrainer, compute_precision, sample_latents
 from beatlib.quality.evaluate import SELECTION, wavegan_evaluator
 from beatlib.tempo import dataset_tempo
 from beatlib.training.loop import Schedule, TrainingProgress, make_strategy, train_loop
@@ -224,7 +224,8 @@ def train_wavegan(
         trim_history(out, start)
         say(
             f"starting at step {start} (target {steps}; a step = {cfg.d_updates} critic updates + "
-            f"1 generator update; {strat.num_replicas_in_sync} replica(s))"
+            f"1 generator update; {strat.num_replicas_in_sync} replica(s); "
+            f"{compute_precision(cfg.precision)})"
         )
         if start >= steps:
             say(f"{out} is already at step {start}; nothing to do (raise --steps to train on)")
