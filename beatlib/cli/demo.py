@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from beatlib.cli.base import command
+from beatlib.cli.base import arg, command, flag
 
 __all__: list[str] = []
 
 
-@command
-def _add_demo(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="run the notebook series 01-06 on the built-in demo kit")
-    p.add_argument("--project-dir", default=".", help="project folder (default: current folder)")
-    p.add_argument(
-        "--only", nargs="*", default=(), metavar="NN", help="run only these notebooks, e.g. --only 05 06"
-    )
-    p.add_argument("--no-html", action="store_true", help="do not export HTML copies")
-    p.set_defaults(func=_run_demo)
-
-
+@command(
+    "demo",
+    "run the notebook series 01-06 on the built-in demo kit",
+    arg("--project-dir", default=".", help="project folder (default: current folder)"),
+    arg("--only", nargs="*", default=(), metavar="NN", help="run only these notebooks, e.g. --only 05 06"),
+    flag("--no-html", "do not export HTML copies"),
+)
 def _run_demo(args: argparse.Namespace) -> int:
     from beatlib import demo
 

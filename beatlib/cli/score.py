@@ -5,52 +5,41 @@ from __future__ import annotations
 import argparse
 
 from beatlib.checks import number_type
-from beatlib.cli.base import command
+from beatlib.cli.base import arg, command, flag, pick
 
 __all__: list[str] = []
 
 
-@command
-def _add_score(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "score",
-        help="is the model copying its training data? similarity of a generated batch",
-        description="Score generated clips against the clean training clips (BeatGAN's score, "
-        "shift-tolerant score, log-mel nearest neighbours, within-batch diversity).",
-    )
-    p.add_argument(
+@command(
+    "score",
+    "is the model copying its training data? similarity of a generated batch",
+    arg(
         "generated_dir",
         metavar="GENERATED_DIR",
         help="a batch-NNN folder, or a folder holding them (the latest is used)",
-    )
-    p.add_argument(
-        "data", metavar="DATA.npz", help="prepared dataset (loops, or one-shots with --instrument)"
-    )
-    p.add_argument(
-        "--instrument", default=None, help="one-shot instrument (kick, snare, hihat) for WaveNet batches"
-    )
-    p.add_argument(
-        "--threshold", type=float, default=0.1, help="best score <= this means similar (default 0.1)"
-    )
-    p.add_argument(
+    ),
+    arg("data", metavar="DATA.npz", help="prepared dataset (loops, or one-shots with --instrument)"),
+    arg("--instrument", default=None, help="one-shot instrument (kick, snare, hihat) for WaveNet batches"),
+    arg("--threshold", type=float, default=0.1, help="best score <= this means similar (default 0.1)"),
+    arg(
         "--examples",
         default=None,
         metavar="DIR",
         help="also write exN/ example folders here (e.g. similarity_metric_examples)",
-    )
-    p.add_argument(
+    ),
+    arg(
         "--n-examples",
         type=number_type(integer=True, low=0),
         default=3,
         help="how many examples to write (default 3; 0: none, earlier ones are kept)",
-    )
-    p.add_argument("--no-shift", action="store_true", help="skip the shift-tolerant score")
-    p.add_argument("--no-mel", action="store_true", help="skip the log-mel nearest-neighbour distances")
-    p.add_argument("--no-diversity", action="store_true", help="skip the within-set diversity figures")
-    p.add_argument("--json", default=None, metavar="OUT.json", help="also write the per-clip results as JSON")
-    p.set_defaults(func=_run_score)
-
-
+    ),
+    flag("--no-shift", "skip the shift-tolerant score"),
+    flag("--no-mel", "skip the log-mel nearest-neighbour distances"),
+    flag("--no-diversity", "skip the within-set diversity figures"),
+    arg("--json", default=None, metavar="OUT.json", help="also write the per-clip results as JSON"),
+    description="Score generated clips against the clean training clips (BeatGAN's score, "
+    "shift-tolerant score, log-mel nearest neighbours, within-batch diversity).",
+)
 def _run_score(args: argparse.Namespace) -> int:
     from beatlib import similarity
     from beatlib.files import write_json
@@ -58,8 +47,7 @@ def _run_score(args: argparse.Namespace) -> int:
     scored = similarity.score_folder(
         args.generated_dir,
         args.data,
-        instrument=args.instrument,
-        threshold=args.threshold,
+        **pick(args, "instrument", "threshold"),
         shift=not args.no_shift,
         mel=not args.no_mel,
         diversity=not args.no_diversity,

@@ -4,83 +4,75 @@ from __future__ import annotations
 
 import argparse
 
-from beatlib.checks import number_type
-from beatlib.cli.base import command
+from beatlib.cli.base import BITS, POSITIVE, arg, command, pick, sample_rate, seed
 
 __all__: list[str] = []
 
 
-@command
-def _add_sequence(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "sequence",
-        help="render a beat from one-shots (WAV + MIDI + manifest)",
-        description="Render a step pattern with sounds from SOUNDS/<voice>/ (the latest batch-NNN "
-        "folder of a voice is used). By default no sample plays twice in the beat.",
-    )
-    p.add_argument(
+@command(
+    "sequence",
+    "render a beat from one-shots (WAV + MIDI + manifest)",
+    arg(
         "--sounds",
         required=True,
         metavar="DIR",
         help="folder with one sub-folder per voice, e.g. generated_output/wavenet or data/demo_kit/oneshots",
-    )
-    p.add_argument(
+    ),
+    arg(
         "--pattern",
         default="house",
         help="preset (house, techno, breakbeat, hip-hop, simple-house) or a pattern "
         ".json / .mid file (default: house)",
-    )
-    p.add_argument("--bpm", type=number_type(low=0, open_low=True), default=124.0, help="tempo (default 124)")
-    p.add_argument("--bars", type=int, default=4, help="bars to render (default 4)")
-    p.add_argument(
+    ),
+    arg("--bpm", type=POSITIVE, default=124.0, help="tempo (default 124)"),
+    arg("--bars", type=int, default=4, help="bars to render (default 4)"),
+    arg(
         "--swing",
         type=float,
         default=0.0,
         help="delay of the off-beat 16ths in steps, 0..0.5 (1/3: triplet shuffle)",
-    )
-    p.add_argument(
-        "--humanize", type=float, default=0.0, help="0..1: timing (up to 10 ms) and velocity jitter"
-    )
-    p.add_argument(
+    ),
+    arg("--humanize", type=float, default=0.0, help="0..1: timing (up to 10 ms) and velocity jitter"),
+    arg(
         "--policy",
         default="unique",
         choices=("unique", "round-robin", "random", "one-per-voice"),
         help="sample choice (default unique: no sample twice in the beat)",
-    )
-    p.add_argument(
+    ),
+    arg(
         "--choke",
         nargs="*",
         default=None,
         metavar="VOICE",
         help="cut these voices' hits after one step (no voice given: all voices)",
-    )
-    p.add_argument(
+    ),
+    arg(
         "--tail",
         default="ring",
         choices=("ring", "cut", "wrap"),
         help="ring: let the last hits ring out (longer file); cut / wrap: exactly the bars",
-    )
-    p.add_argument("--seed", type=int, default=None, help="sample choice and humanize (default: random)")
-    p.add_argument("--sample-rate", type=int, default=44100, help="output rate (default 44100)")
-    p.add_argument("--bits", type=int, default=16, choices=(16, 24), help="WAV bit depth (default 16)")
-    p.add_argument(
+    ),
+    seed("sample choice and humanize (default: random)", default=None),
+    sample_rate(44100, "output rate (default 44100)"),
+    BITS,
+    arg(
         "--out",
         default=None,
         metavar="FILE.wav",
         help="output WAV (default: a new file in PROJECT/generated_output/beats)",
-    )
-    p.add_argument(
+    ),
+    arg(
         "--midi",
         nargs="?",
         const=True,
         default=None,
         metavar="FILE.mid",
         help="also write the pattern as a MIDI file (no FILE: beside the WAV)",
-    )
-    p.add_argument("--project", default=".", help="project folder for the default output (default: .)")
-    p.set_defaults(func=_run_sequence)
-
-
+    ),
+    arg("--project", default=".", help="project folder for the default output (default: .)"),
+    description="Render a step pattern with sounds from SOUNDS/<voice>/ (the latest batch-NNN "
+    "folder of a voice is used). By default no sample plays twice in the beat.",
+)
 def _run_sequence(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -99,13 +91,8 @@ def _run_sequence(args: argparse.Namespace) -> int:
         args.sounds,
         args.bpm,
         args.bars,
-        sample_rate=args.sample_rate,
-        swing=args.swing,
-        humanize=args.humanize,
-        seed=args.seed,
-        policy=args.policy,
+        **pick(args, "sample_rate", "swing", "humanize", "seed", "policy", "tail"),
         choke=choke,
-        tail=args.tail,
     )
     if args.out:
         written = sequencer.save_beat(beat, args.out, bits=args.bits, midi=midi)
@@ -123,40 +110,30 @@ def _run_sequence(args: argparse.Namespace) -> int:
     return 0
 
 
-@command
-def _add_arrange(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "arrange",
-        help="stack generated WaveGAN bars into a loop (AAAA, AAAB, AABB, ABAB)",
-        description="Pick distinct random clips from LOOPS (its latest batch-NNN folder, if any), cut "
-        "each to whole beats at the batch's tempo, and stack them with crossfaded joins.",
-    )
-    p.add_argument("--loops", required=True, metavar="DIR", help="e.g. generated_output/wavegan")
-    p.add_argument("--structure", default="AABB", help="AAAA, AAAB, AABB, ABAB or any letters (default AABB)")
-    p.add_argument("--out", required=True, metavar="FILE.wav", help="output WAV (+ a .json manifest)")
-    p.add_argument("--crossfade-ms", type=float, default=10.0, help="crossfade at joins (default 10 ms)")
-    p.add_argument(
+@command(
+    "arrange",
+    "stack generated WaveGAN bars into a loop (AAAA, AAAB, AABB, ABAB)",
+    arg("--loops", required=True, metavar="DIR", help="e.g. generated_output/wavegan"),
+    arg("--structure", default="AABB", help="AAAA, AAAB, AABB, ABAB or any letters (default AABB)"),
+    arg("--out", required=True, metavar="FILE.wav", help="output WAV (+ a .json manifest)"),
+    arg("--crossfade-ms", type=float, default=10.0, help="crossfade at joins (default 10 ms)"),
+    arg(
         "--bpm",
-        type=number_type(low=0, open_low=True),
+        type=POSITIVE,
         default=None,
         help="tempo of the clips (default: the batch manifest's; none: whole clips)",
-    )
-    p.add_argument("--seed", type=int, default=0, help="which clips are picked (default 0)")
-    p.add_argument("--sample-rate", type=int, default=44100, help="output rate (default 44100)")
-    p.add_argument("--bits", type=int, default=16, choices=(16, 24), help="WAV bit depth (default 16)")
-    p.set_defaults(func=_run_arrange)
-
-
+    ),
+    seed("which clips are picked (default 0)"),
+    sample_rate(44100, "output rate (default 44100)"),
+    BITS,
+    description="Pick distinct random clips from LOOPS (its latest batch-NNN folder, if any), cut "
+    "each to whole beats at the batch's tempo, and stack them with crossfaded joins.",
+)
 def _run_arrange(args: argparse.Namespace) -> int:
     from beatlib import sequencer
 
     arr = sequencer.arrange_folder(
-        args.loops,
-        args.structure,
-        seed=args.seed,
-        sample_rate=args.sample_rate,
-        crossfade_ms=args.crossfade_ms,
-        bpm=args.bpm,
+        args.loops, args.structure, **pick(args, "seed", "sample_rate", "crossfade_ms", "bpm")
     )
     written = sequencer.save_arrangement(arr, args.out, bits=args.bits)
     print(f"{arr.structure}: " + ", ".join(f"{k}={v}" for k, v in arr.sources.items()))
