@@ -102,11 +102,10 @@ def one_of(*args: Arg) -> _OneOf:
     return _OneOf(args)
 
 
-def command(name, help: str = "", *args: Arg | _OneOf, description: str | None = None):
+def command(
+    name: str, help: str, *args: Arg | _OneOf, description: str | None = None
+) -> Callable[[Run], Run]:
     """Decorator: register the function that runs sub-command ``name``, with its options."""
-    if callable(name):  # TRANSITION: the old `@command def _add_x(sub)` form, until train/generate move
-        REGISTRY.append(name)
-        return name
 
     def register(run: Run) -> Run:
         REGISTRY.append(Command(name, help, args, run, description))

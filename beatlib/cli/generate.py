@@ -4,35 +4,29 @@ from __future__ import annotations
 
 import argparse
 
-from beatlib.checks import number_type
-from beatlib.cli.base import command
+from beatlib.cli.base import CHECKPOINT, POSITIVE, RESAMPLE_44K, arg, batch_size, command, flag, pick, seed
 
 __all__: list[str] = []
 
 
-@command
-def _add_generate_wavenet(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("generate-wavenet", help="generate one-shots with a trained WaveNet (fast, batched)")
-    p.add_argument("weights", help="a WaveNet run folder, e.g. weights/wavenet/kick")
-    p.add_argument("--n", type=int, default=1000, help="number of clips (default 1000)")
-    p.add_argument(
+@command(
+    "generate-wavenet",
+    "generate one-shots with a trained WaveNet (fast, batched)",
+    arg("weights", help="a WaveNet run folder, e.g. weights/wavenet/kick"),
+    arg("--n", type=int, default=1000, help="number of clips (default 1000)"),
+    arg(
         "--out",
         default=None,
         help="a new batch-NNN folder is made here (default: generated_output/wavenet/<instrument>)",
-    )
-    p.add_argument("--temperature", type=number_type(low=0, open_low=True), default=1.0,
-                   help="softmax temperature (default 1.0)")
-    p.add_argument("--greedy", action="store_true", help="always take the most likely class (repeats itself)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the batch")
-    p.add_argument("--batch-size", type=number_type(integer=True, low=1), default=None,
-                   help="clips per call (default: all, up to 1000)")
-    p.add_argument("--data", default=None, help="take seeds from this one-shot dataset (default: seeds.npy)")
-    p.add_argument("--instrument", default=None, help="the instrument, for a model of several (e.g. snare)")
-    p.add_argument("--checkpoint", choices=("best", "latest"), default="best",
-                   help="best: the checkpoint training's evaluation scored best, else the latest (default)")
-    p.set_defaults(func=_run_generate_wavenet)
-
-
+    ),
+    arg("--temperature", type=POSITIVE, default=1.0, help="softmax temperature (default 1.0)"),
+    flag("--greedy", "always take the most likely class (repeats itself)"),
+    seed("seed of the batch"),
+    batch_size(None, "clips per call (default: all, up to 1000)"),
+    arg("--data", default=None, help="take seeds from this one-shot dataset (default: seeds.npy)"),
+    arg("--instrument", default=None, help="the instrument, for a model of several (e.g. snare)"),
+    CHECKPOINT,
+)
 def _run_generate_wavenet(args: argparse.Namespace) -> int:
     import time
     from pathlib import Path
@@ -50,78 +44,59 @@ def _run_generate_wavenet(args: argparse.Namespace) -> int:
         args.weights,
         args.n,
         out,
-        temperature=args.temperature,
-        seed=args.seed,
-        greedy=args.greedy,
-        batch_size=args.batch_size,
+        **pick(args, "temperature", "seed", "greedy", "batch_size", "instrument", "checkpoint"),
         data_npz=args.data,
-        instrument=args.instrument,
-        checkpoint=args.checkpoint,
     )
     print(f"wrote {args.n} clips to {batch} in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
-@command
-def _add_generate_wavegan(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("generate-wavegan", help="sample drum loops from a trained WaveGAN")
-    p.add_argument("weights", help="a WaveGAN run folder, e.g. weights/wavegan")
-    p.add_argument("--n", type=int, default=40, help="number of clips (default 40)")
-    p.add_argument("--out", default="generated_output/wavegan", help="a new batch-NNN folder is made here")
-    p.add_argument("--seed", type=int, default=0, help="latent seed of the batch")
-    p.add_argument("--batch-size", type=number_type(integer=True, low=1), default=100,
-                   help="clips per forward pass")
-    p.add_argument("--checkpoint", choices=("best", "latest"), default="best",
-                   help="best: the checkpoint training's evaluation scored best, else the latest (default)")
-    p.set_defaults(func=_run_generate_wavegan)
-
-
+@command(
+    "generate-wavegan",
+    "sample drum loops from a trained WaveGAN",
+    arg("weights", help="a WaveGAN run folder, e.g. weights/wavegan"),
+    arg("--n", type=int, default=40, help="number of clips (default 40)"),
+    arg("--out", default="generated_output/wavegan", help="a new batch-NNN folder is made here"),
+    seed("latent seed of the batch"),
+    batch_size(100, "clips per forward pass"),
+    CHECKPOINT,
+)
 def _run_generate_wavegan(args: argparse.Namespace) -> int:
     from beatlib.generate import generate_wavegan
 
-    batch = generate_wavegan(args.weights, args.n, args.out, seed=args.seed, batch_size=args.batch_size,
-                             checkpoint=args.checkpoint)
+    batch = generate_wavegan(
+        args.weights, args.n, args.out, seed=args.seed, batch_size=args.batch_size, checkpoint=args.checkpoint
+    )
     print(f"wrote {args.n} clips to {batch}")
     return 0
 
 
-@command
-def _add_generate_all(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "generate-all",
-        help="a batch from every trained model of a project (notebook 04)",
-        description="WaveNet one-shots per instrument and WaveGAN clips with DAW loops, "
-        "from the latest checkpoints under PROJECT/weights; a model without a "
-        "checkpoint is skipped with a note saying how to train it.",
-    )
-    p.add_argument("--project", default=".", help="project folder (default: .)")
-    p.add_argument("--wavenet-n", type=int, default=1000, help="one-shots per instrument (0: skip WaveNet)")
-    p.add_argument("--wavegan-n", type=int, default=40, help="WaveGAN clips (0: skip WaveGAN)")
-    p.add_argument("--temperature", type=number_type(low=0, open_low=True), default=1.0,
-                   help="WaveNet sampling temperature")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--instruments", nargs="+", default=["kick", "snare", "hihat"])
-    p.add_argument("--loop-bars", type=int, nargs="*", default=[2, 4], help="DAW loop lengths in bars")
-    p.add_argument("--loop-bpm", type=float, default=None, help="tempo of the clips (default: from the data)")
-    p.add_argument("--resample-44k", action="store_true", help="also write the loops at 44.1 kHz")
-    p.add_argument("--out", default=None, help="output folder (default: PROJECT/generated_output)")
-    p.set_defaults(func=_run_generate_all)
-
-
+@command(
+    "generate-all",
+    "a batch from every trained model of a project (notebook 04)",
+    arg("--project", default=".", help="project folder (default: .)"),
+    arg("--wavenet-n", type=int, default=1000, help="one-shots per instrument (0: skip WaveNet)"),
+    arg("--wavegan-n", type=int, default=40, help="WaveGAN clips (0: skip WaveGAN)"),
+    arg("--temperature", type=POSITIVE, default=1.0, help="WaveNet sampling temperature"),
+    seed(),
+    arg("--instruments", nargs="+", default=["kick", "snare", "hihat"]),
+    arg("--loop-bars", type=int, nargs="*", default=[2, 4], help="DAW loop lengths in bars"),
+    arg("--loop-bpm", type=float, default=None, help="tempo of the clips (default: from the data)"),
+    RESAMPLE_44K,
+    arg("--out", default=None, help="output folder (default: PROJECT/generated_output)"),
+    description="WaveNet one-shots per instrument and WaveGAN clips with DAW loops, "
+    "from the latest checkpoints under PROJECT/weights; a model without a "
+    "checkpoint is skipped with a note saying how to train it.",
+)
 def _run_generate_all(args: argparse.Namespace) -> int:
     from beatlib.generate import generate_all, use_generation_threads
 
     use_generation_threads()  # this process only generates: one thread per op, shards side by side
     report = generate_all(
         args.project,
-        wavenet_n=args.wavenet_n,
-        wavegan_n=args.wavegan_n,
-        temperature=args.temperature,
-        seed=args.seed,
+        **pick(args, "wavenet_n", "wavegan_n", "temperature", "seed", "loop_bpm", "resample_44k"),
         instruments=tuple(args.instruments),
         loop_bars=tuple(args.loop_bars),
-        loop_bpm=args.loop_bpm,
-        resample_44k=args.resample_44k,
         out_dir=args.out,
         log=None,
     )
@@ -129,24 +104,16 @@ def _run_generate_all(args: argparse.Namespace) -> int:
     return 0 if report.batches or not report.skipped else 2
 
 
-@command
-def _add_export_loops(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "export-loops",
-        help="write DAW-ready loops for a WaveGAN batch",
-        description="Cut each clip of BATCH_DIR to whole beats and repeat it into "
-        "BARS-bar loops in BATCH_DIR/loops/ (recorded in its manifest).",
-    )
-    p.add_argument("batch", help="a generated WaveGAN batch folder (batch-NNN)")
-    p.add_argument("--bars", type=int, nargs="+", default=[2, 4])
-    p.add_argument(
-        "--bpm", type=number_type(low=0, open_low=True), default=None,
-        help="tempo of the clips (default: the manifest's, else 125)"
-    )
-    p.add_argument("--resample-44k", action="store_true", help="also write the loops at 44.1 kHz")
-    p.set_defaults(func=_run_export_loops)
-
-
+@command(
+    "export-loops",
+    "write DAW-ready loops for a WaveGAN batch",
+    arg("batch", help="a generated WaveGAN batch folder (batch-NNN)"),
+    arg("--bars", type=int, nargs="+", default=[2, 4]),
+    arg("--bpm", type=POSITIVE, default=None, help="tempo of the clips (default: the manifest's, else 125)"),
+    RESAMPLE_44K,
+    description="Cut each clip of BATCH_DIR to whole beats and repeat it into "
+    "BARS-bar loops in BATCH_DIR/loops/ (recorded in its manifest).",
+)
 def _run_export_loops(args: argparse.Namespace) -> int:
     from beatlib.generate import export_loops
 
