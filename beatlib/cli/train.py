@@ -118,7 +118,7 @@ _WAVEGAN_DEFAULT_STEPS = {"paper": 200_000, "cpu": 2_000, "cpu8": 5_000, "tiny":
         "--steps",
         type=int,
         default=None,
-        help="train until this step (default: 200000 for paper, 2000 for cpu, 10 for tiny)",
+        help="train until this step (default: 200000 for paper, 2000 for cpu, 5000 for cpu8, 10 for tiny)",
     ),
     arg(
         "--strategy",
@@ -146,6 +146,13 @@ _WAVEGAN_DEFAULT_STEPS = {"paper": 200_000, "cpu": 2_000, "cpu8": 5_000, "tiny":
         default=None,
         help="samples per generated clip; must match the prepared loops (default: the profile's, 16384)",
     ),
+    arg(
+        "--precision",
+        choices=("auto", "float32", "bfloat16"),
+        default=None,
+        help="bfloat16: mixed precision (float32 weights, output, critic score and gradient penalty); "
+        "auto: bfloat16 where the CPU has bf16 instructions (default: the profile's)",
+    ),
     NEW_DATA,
     description="Train a WaveGAN with WGAN-GP. A step is one generator update (after "
     "5 critic updates). Rerun the same command to resume.",
@@ -156,6 +163,8 @@ def _run_train_wavegan(args: argparse.Namespace) -> int:
     cfg = _run_config(Path(args.out), args.profile, "paper", "wavegan")
     if args.slice_len is not None:
         cfg = cfg.replace(slice_len=args.slice_len)
+    if args.precision is not None:
+        cfg = cfg.replace(precision=args.precision)
     steps = args.steps if args.steps is not None else _WAVEGAN_DEFAULT_STEPS.get(cfg.name, 2_000)
     run = train_wavegan(
         args.data,
