@@ -20,8 +20,8 @@ from xml.sax.saxutils import quoteattr
 
 from beatlib.errors import DataError
 from beatlib.kits.mapping import note_number
-from beatlib.kits.safety import PathRefused, parse_xml
-from beatlib.kits.sample import KitImport, KitSample, classify, keys_follow_gm
+from beatlib.kits.safety import parse_xml
+from beatlib.kits.sample import KitImport, Region, region_samples
 from beatlib.kits.storage import KitFiles
 
 __all__ = ["read_dspreset", "write_dspreset"]
@@ -88,41 +88,19 @@ def read_dspreset(files: KitFiles, key: str, *, label: str) -> KitImport:
                         else None
                     )
                     seq_len = _int(attrs, "seqLength", None) if seq is not None else None
-                    found = files.find(path, base)
                 except ValueError as e:
                     skipped.append((source, str(e)))
                     continue
-                except PathRefused as e:
-                    skipped.append((source, e.reason))
-                    continue
+                found = files.locate(path, base, source, skipped)
                 if found is None:
-                    skipped.append((source, f"sample file {path} not found in the kit"))
                     continue
                 names = [n for n in (gname, *attrs.get("tags", "").split(","), Path(path).stem) if n.strip()]
-                keys = list(range(lo, hi + 1)) if hi - lo <= 12 else []
-                prepared.append((found, names, keys, lovel, hivel, seq, seq_len or None, start, end, gname))
+                prepared.append(
+                    Region(found, tuple(names), lo, hi, lovel, hivel, seq, seq_len or None, start, end, gname)
+                )
     if not prepared and not skipped:
         raise DataError(f"{label}: no <groups>/<group>/<sample> elements")
-    gm, note = keys_follow_gm([(p[1], p[2]) for p in prepared])
-    samples = []
-    for found, names, keys, lovel, hivel, seq, seq_len, start, end, gname in prepared:
-        voice, how = classify(names, keys, keys_first=gm, folders=files.folders(found))
-        src = files.relative(found)
-        samples.append(
-            KitSample(
-                src,
-                voice,
-                how,
-                files.loader(found, src, start, end),
-                note=keys[0] if len(keys) == 1 else None,
-                lovel=lovel,
-                hivel=hivel,
-                rr=seq,
-                rr_count=seq_len,
-                group=gname,
-                file=files.disk_file(found, start, end),
-            )
-        )
+    samples, note = region_samples(files, prepared)
     return KitImport(
         Path(label),
         "decentsampler",

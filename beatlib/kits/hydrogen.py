@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 
 from beatlib.errors import DataError
 from beatlib.kits.mapping import velocity_range
-from beatlib.kits.safety import PathRefused, parse_xml
+from beatlib.kits.safety import parse_xml
 from beatlib.kits.sample import KitImport, KitSample, classify
 from beatlib.kits.storage import KitFiles
 
@@ -95,13 +95,8 @@ def read_hydrogen(files: KitFiles, xml_key: str, *, label: str) -> KitImport:
             if not fname:
                 skipped.append((source, "layer without a <filename>"))
                 continue
-            try:
-                key = files.find(fname, base)
-            except PathRefused as e:
-                skipped.append((source, e.reason))
-                continue
+            key = files.locate(fname, base, source, skipped)
             if key is None:
-                skipped.append((source, f"sample file {fname} not found in the kit"))
                 continue
             vel = velocity_range(lo, hi, scale=1.0)
             seen[vel] = seen.get(vel, 0) + 1

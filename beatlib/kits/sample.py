@@ -18,6 +18,7 @@ import io
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,7 +27,19 @@ from beatlib.errors import AudioError
 from beatlib.kits.mapping import GM_DRUM_NAMES, instrument_of, layer_label, voice_from_name, voice_of_note
 from beatlib.paths import INSTRUMENTS
 
-__all__ = ["KitSample", "KitImport", "file_loader", "bytes_loader", "classify", "keys_follow_gm"]
+if TYPE_CHECKING:  # storage imports this module
+    from beatlib.kits.storage import KitFiles
+
+__all__ = [
+    "KitSample",
+    "KitImport",
+    "Region",
+    "region_samples",
+    "file_loader",
+    "bytes_loader",
+    "classify",
+    "keys_follow_gm",
+]
 
 Loader = Callable[[], "tuple[np.ndarray, int]"]
 
@@ -243,3 +256,59 @@ def keys_follow_gm(pairs: Sequence[tuple[Sequence[str], Sequence[int]]]) -> tupl
         f"keys do not follow General MIDI ({disagree} of {agree + disagree} named samples "
         "disagree): mapped by names first"
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class Region:
+    """A sample of an SFZ or Decent Sampler kit as read, before it is mapped to a voice.
+
+    ``key`` is the file (a :class:`~beatlib.kits.storage.KitFiles` key), ``names`` what may say
+    which drum it is (most telling first), ``lokey``..``hikey`` the MIDI keys it plays on and
+    ``start``/``end`` the frames it plays (end inclusive; None: to the end).
+    """
+
+    key: str
+    names: tuple[str, ...]
+    lokey: int = 0
+    hikey: int = 127
+    lovel: int = 0
+    hivel: int = 127
+    rr: int | None = None
+    rr_count: int | None = None
+    start: int = 0
+    end: int | None = None
+    group: str = ""
+
+    @property
+    def keys(self) -> list[int]:
+        """The keys it plays on; none when the range is wider than an octave (a melodic zone)."""
+        return list(range(self.lokey, self.hikey + 1)) if self.hikey - self.lokey <= 12 else []
+
+
+def region_samples(files: KitFiles, regions: Sequence[Region]) -> tuple[tuple[KitSample, ...], str]:
+    """The kit samples of ``regions`` and a note saying how they were mapped.
+
+    By key where the kit's keys follow General MIDI (:func:`keys_follow_gm`), else by name.
+    """
+    gm, note = keys_follow_gm([(r.names, r.keys) for r in regions])
+    samples = []
+    for r in regions:
+        voice, how = classify(r.names, r.keys, keys_first=gm, folders=files.folders(r.key))
+        src = files.relative(r.key)
+        keys = r.keys
+        samples.append(
+            KitSample(
+                src,
+                voice,
+                how,
+                files.loader(r.key, src, r.start, r.end),
+                note=keys[0] if len(keys) == 1 else None,
+                lovel=r.lovel,
+                hivel=r.hivel,
+                rr=r.rr,
+                rr_count=r.rr_count,
+                group=r.group,
+                file=files.disk_file(r.key, r.start, r.end),
+            )
+        )
+    return tuple(samples), note

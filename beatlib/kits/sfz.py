@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 from beatlib.errors import DataError
 from beatlib.kits.mapping import note_number
 from beatlib.kits.safety import PathRefused
-from beatlib.kits.sample import KitImport, KitSample, classify, keys_follow_gm
+from beatlib.kits.sample import KitImport, Region, region_samples
 from beatlib.kits.storage import KitFiles
 
 __all__ = ["parse_sfz_text", "read_sfz", "write_sfz", "USED_OPCODES"]
@@ -177,45 +177,21 @@ def read_sfz(files: KitFiles, sfz_key: str, *, label: str) -> KitImport:
             skipped.append((source, str(e)))
             continue
         path = ctl.get("default_path", "") + sample
-        try:
-            found = files.find(path, base)
-        except PathRefused as e:
-            skipped.append((source, e.reason))
-            continue
+        found = files.locate(path, base, source, skipped)
         if found is None:
-            skipped.append((source, f"sample file {path} not found in the kit"))
             continue
         names = [ops.get(k, "") for k in ("region_label", "group_label", "master_label")] + [
             Path(sample).stem
         ]
-        keys = list(range(lo, hi + 1)) if hi - lo <= 12 else []
-        prepared.append((found, [n for n in names if n], keys, lovel, hivel, seq, seq_len, start, end, ops))
-    gm, gm_note = keys_follow_gm([(p[1], p[2]) for p in prepared])
+        group = ops.get("group_label") or ops.get("region_label") or ""
+        prepared.append(
+            Region(found, tuple(n for n in names if n), lo, hi, lovel, hivel, seq, seq_len, start, end, group)
+        )
+    samples, gm_note = region_samples(files, prepared)
     if prepared:
         notes.append(gm_note)
-    samples = []
-    for found, names, keys, lovel, hivel, seq, seq_len, start, end, ops in prepared:
-        voice, how = classify(names, keys, keys_first=gm, folders=files.folders(found))
-        src = files.relative(found)
-        samples.append(
-            KitSample(
-                src,
-                voice,
-                how,
-                files.loader(found, src, start, end),
-                note=keys[0] if len(keys) == 1 else None,
-                lovel=lovel,
-                hivel=hivel,
-                rr=seq,
-                rr_count=seq_len,
-                group=ops.get("group_label") or ops.get("region_label") or "",
-                file=files.disk_file(found, start, end),
-            )
-        )
     ignored = tuple(sorted(seen - USED_OPCODES))
-    return KitImport(
-        Path(label), "sfz", Path(label).stem, tuple(samples), tuple(skipped), ignored, tuple(notes)
-    )
+    return KitImport(Path(label), "sfz", Path(label).stem, samples, tuple(skipped), ignored, tuple(notes))
 
 
 def _decode(data: bytes) -> str:

@@ -17,7 +17,15 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
-from beatlib.kits.safety import DEFAULT_LIMITS, Archive, Limits, inside, member_name, read_limited
+from beatlib.kits.safety import (
+    DEFAULT_LIMITS,
+    Archive,
+    Limits,
+    PathRefused,
+    inside,
+    member_name,
+    read_limited,
+)
 from beatlib.kits.sample import Loader, bytes_loader, file_loader
 
 __all__ = ["KitFiles", "FolderFiles", "ArchiveFiles"]
@@ -31,6 +39,17 @@ class KitFiles:
 
     def find(self, name: str, base: str = "") -> str | None:
         raise NotImplementedError
+
+    def locate(self, name: str, base: str, source: str, skipped: list[tuple[str, str]]) -> str | None:
+        """:meth:`find` for a sample: None when it cannot be used, the reason added to ``skipped``."""
+        try:
+            key = self.find(name, base)
+        except PathRefused as e:
+            skipped.append((source, e.reason))
+            return None
+        if key is None:
+            skipped.append((source, f"sample file {name} not found in the kit"))
+        return key
 
     def loader(self, key: str, source: str, start: int = 0, end: int | None = None) -> Loader:
         raise NotImplementedError
