@@ -194,14 +194,16 @@ class WaveNetConfig(_Config):
     position_taus_ms: tuple[float, ...] = ()
     instruments: tuple[str, ...] = ()
     clip_lens: tuple[int, ...] = ()
-    augment: str = "auto"
-    augment_below: int = 200
-    aug_gain_db: float = 6.0
-    aug_polarity: bool = True
-    aug_pitch: float = 0.03
-    aug_offset_ms: float = 0.5
-    mixed_precision: bool = False
-    jit_compile: bool = False
+    # How it trains, not what the model is: left out of config comparisons, so a run may resume
+    # with other settings (dataset.json records whether the latest run augmented).
+    augment: str = dataclasses.field(default="auto", compare=False)
+    augment_below: int = dataclasses.field(default=200, compare=False)
+    aug_gain_db: float = dataclasses.field(default=6.0, compare=False)
+    aug_polarity: bool = dataclasses.field(default=True, compare=False)
+    aug_pitch: float = dataclasses.field(default=0.03, compare=False)
+    aug_offset_ms: float = dataclasses.field(default=0.5, compare=False)
+    mixed_precision: bool = dataclasses.field(default=False, compare=False)
+    jit_compile: bool = dataclasses.field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         _check(len(self.dilations) > 0, "WaveNetConfig.dilations is empty")

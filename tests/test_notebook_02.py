@@ -62,6 +62,7 @@ def test_notebook_02_smoke_init_from_and_resume(tmp_path):
         threshold=0.0,
         n_preview=2,
         init_from="demo",
+        eval_every=0,  # evaluation and best/: tests/test_wavenet_selection.py
     )
     text = notebook_text(nb)
     assert "starting at step 2" in text and "starting at step 1" in text  # continued from the demo weights
@@ -83,5 +84,6 @@ def test_notebook_02_smoke_init_from_and_resume(tmp_path):
         threshold=0.0,
         n_preview=1,
         init_from="demo",
+        eval_every=0,
     )
     assert "starting at step 4" in notebook_text(nb)  # resumes its own run, does not copy again
