@@ -1,4 +1,7 @@
-"""tf.data pipelines for training, with on-the-fly augmentation of one-shots.
+"""tf.data pipelines for training, with on-the-fly augmentation of one-shots and loops.
+
+:func:`add_white_noise` is BeatGAN's augmentation of loops (WaveGAN's input pipeline adds it
+to every copy of a clip).
 
 :func:`oneshot_pipeline` turns one-shots (one instrument, or several for a WaveNet conditioned
 on the instrument) into endless shuffled teacher-forcing batches. With augmentation on, every
@@ -32,7 +35,28 @@ from beatlib.errors import ConfigError, DataError
 from beatlib.models.layers import mu_law_encode_tf
 from beatlib.models.wavenet import silence_class
 
-__all__ = ["augment_oneshots", "oneshot_pipeline", "use_augmentation"]
+__all__ = ["add_white_noise", "augment_oneshots", "oneshot_pipeline", "use_augmentation"]
+
+
+def add_white_noise(x, *, std: float, seed):
+    """BeatGAN's augmentation: ``x`` plus Gaussian white noise of standard deviation ``std``.
+
+    Works on TensorFlow tensors (inside ``tf.data`` ``map``; ``seed`` is a stateless seed
+    pair or an int) and on numpy arrays (``seed`` for :func:`numpy.random.default_rng`).
+    The result is clipped to [-1, 1].
+
+    Example:
+        >>> y = add_white_noise(np.zeros((4, 2), np.float32), std=0.01, seed=0)
+        >>> y.shape, bool(np.all(np.abs(y) < 0.1))
+        ((4, 2), True)
+    """
+    if isinstance(x, np.ndarray):
+        rng = np.random.default_rng(seed)
+        return np.clip(x + std * rng.standard_normal(x.shape).astype(x.dtype), -1.0, 1.0)
+    seed = tf.cast(tf.reshape(tf.convert_to_tensor(seed), [-1]), tf.int64)
+    seed = tf.concat([seed, tf.zeros([2], tf.int64)], 0)[:2]  # an int becomes (int, 0)
+    noise = tf.random.stateless_normal(tf.shape(x), seed=seed, dtype=x.dtype)  # same shape as x
+    return tf.clip_by_value(x + std * noise, -1.0, 1.0)
 
 
 def use_augmentation(cfg: WaveNetConfig, counts: Mapping[str, int]) -> bool:

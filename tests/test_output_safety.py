@@ -67,7 +67,7 @@ def test_dataset_and_manifest_are_one_unit(tmp_path, monkeypatch):
     def full_disk(path, obj):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(data, "write_json", full_disk)
+    monkeypatch.setattr(data.store, "write_json", full_disk)
     with pytest.raises(OutputError, match=r"loops\.json: cannot write: no space left on device"):
         data.prepare_loops(src, out, slice_len=8192)
     assert (out.read_bytes(), out.with_suffix(".json").read_bytes()) == before  # the old pair, whole

@@ -21,10 +21,11 @@ import tensorflow as tf
 
 from beatlib import hints
 from beatlib.config import CONFIG_FILE, WaveGANConfig, load_config, wavegan_profile
-from beatlib.data import add_white_noise, load_loops
+from beatlib.data import load_loops
 from beatlib.errors import ConfigError, DataError
 from beatlib.generate.wavegan import WaveGANSampler
 from beatlib.models.wavegan import WaveGANTrainer, compute_precision, sample_latents
+from beatlib.pipelines import add_white_noise
 from beatlib.quality.evaluate import SELECTION, wavegan_evaluator
 from beatlib.tempo import dataset_tempo
 from beatlib.training.loop import Schedule, TrainingProgress, make_strategy, train_loop
@@ -61,7 +62,7 @@ def loop_batches(audio: np.ndarray, cfg: WaveGANConfig, *, seed: int = 0) -> tf.
 
     Each clip appears ``cfg.noise_copies`` times per epoch (once if 0), each copy with its
     own white noise (``cfg.noise_std``) added on the fly by
-    :func:`beatlib.data.add_white_noise` (the same noise for a copy in every epoch, like
+    :func:`beatlib.pipelines.add_white_noise` (the same noise for a copy in every epoch, like
     BeatGAN's five stored copies); the order is reshuffled every epoch. Elements are
     ``[batch_size, d_updates, T, C]``: one real batch per critic update of an iteration.
     """
