@@ -256,19 +256,17 @@ def score_folder(
         batch, sample_rate=training.sample_rate, length=L, channels=C, max_clips=max_clips
     )
     shifts, edges = default_shifts(training) if shift else (None, "circular")
+    measures = dict(
+        threshold=threshold, shifts=shifts, edges=edges, mel=mel, diversity=diversity, chunk=chunk
+    )
     report = metrics.evaluate(
         gen,
         training.audio,
         sample_rate=training.sample_rate,
-        threshold=threshold,
-        shifts=shifts,
-        edges=edges,
-        mel=mel,
-        diversity=diversity,
         generated_names=names,
         training_names=training.names,
         training_groups=training.groups,
-        chunk=chunk,
+        **measures,
     )
     return ScoredBatch(report=report, generated=gen, training=training, batch_dir=batch, notes=tuple(notes))
 

@@ -22,17 +22,7 @@ import numpy as np
 
 from beatlib import audio, dsp
 from beatlib.checks import check_number
-from beatlib.data.store import (
-    PrepareReport,
-    Rows,
-    check_output,
-    open_npz,
-    progress_bar,
-    read_notes,
-    scan,
-    skip_reason,
-    write_dataset,
-)
+from beatlib.data import store
 from beatlib.errors import AudioError, ConfigError, DataError
 from beatlib.tempo import beat_samples, beats_that_fit, estimate_bpm, tempo_of
 
@@ -70,7 +60,7 @@ def prepare_loops(
     segments: str = "first",
     fade_ms: float = 2.0,
     progress: bool = False,
-) -> PrepareReport:
+) -> store.PrepareReport:
     """Cut drum loops into equal training slices (BeatGAN's recipe with its flaws fixed).
 
     Each file's tempo comes from its name (:func:`parse_bpm`; or, with ``estimate_tempo``,
@@ -88,7 +78,7 @@ def prepare_loops(
         progress: show a progress bar.
 
     Returns:
-        A :class:`PrepareReport`.
+        A :class:`~beatlib.data.store.PrepareReport`.
 
     Raises:
         DataError: no usable file was found. ConfigError: bad settings.
@@ -98,7 +88,7 @@ def prepare_loops(
         >>> print(report.summary())  # doctest: +SKIP
     """
     src = Path(src_dir)
-    out_npz = check_output(Path(out_npz), src)
+    out_npz = store.check_output(Path(out_npz), src)
     if beats is not None and bars is not None:
         raise ConfigError("give beats or bars, not both")
     if segments not in ("first", "all"):
@@ -113,9 +103,16 @@ def prepare_loops(
     wanted = bars * beats_per_bar if bars is not None else beats
     if wanted is not None and int(wanted) < 1:
         raise ConfigError(f"beats/bars must be >= 1, got {beats if bars is None else bars}")
-    files, skipped = scan(src)
-    rows, sources, bpms, nbeats, used, details = Rows(len(files), (slice_len, channels)), [], [], [], [], {}
-    for path in progress_bar(files, "loops", progress):
+    files, skipped = store.scan(src)
+    rows, sources, bpms, nbeats, used, details = (
+        store.Rows(len(files), (slice_len, channels)),
+        [],
+        [],
+        [],
+        [],
+        {},
+    )
+    for path in store.progress_bar(files, "loops", progress):
         rel = str(path.relative_to(src))
         try:
             bpm, how = tempo_of(path, src, seconds=audio.audio_seconds(path)), "file name"
@@ -185,10 +182,10 @@ def prepare_loops(
                 "beats": n_beats,
                 "cut_samples": cut,
                 "rows": made,
-                **read_notes(read),
+                **store.read_notes(read),
             }
         except Exception as e:  # noqa: BLE001 - one bad file never stops the rest
-            skipped.append((rel, skip_reason(e)))
+            skipped.append((rel, store.skip_reason(e)))
     columns = {
         "source": np.array(sources),
         "bpm": np.array(bpms, np.float32),
@@ -205,7 +202,9 @@ def prepare_loops(
         "segments": segments,
         "fade_ms": fade_ms,
     }
-    return write_dataset(out_npz, src, "loops", rows, columns, settings, len(files), used, skipped, details)
+    return store.write_dataset(
+        out_npz, src, "loops", rows, columns, settings, len(files), used, skipped, details
+    )
 
 
 def load_loops(npz: str | os.PathLike) -> LoopDataset:
@@ -216,7 +215,7 @@ def load_loops(npz: str | os.PathLike) -> LoopDataset:
         >>> ds.audio.shape  # doctest: +SKIP
         (60, 16384, 2)
     """
-    z = open_npz(npz, ("audio", "sample_rate"), "beatlib prepare-loops")
+    z = store.open_npz(npz, ("audio", "sample_rate"), "beatlib prepare-loops")
     a = np.asarray(z["audio"], np.float32)
     if a.ndim != 3:
         raise DataError(f"{npz}: loops must be [N, time, channels], got {a.shape}")

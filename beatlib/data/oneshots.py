@@ -19,17 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from beatlib import audio, dsp, kits
-from beatlib.data.store import (
-    PrepareReport,
-    Rows,
-    check_output,
-    open_npz,
-    progress_bar,
-    read_notes,
-    scan,
-    skip_reason,
-    write_dataset,
-)
+from beatlib.data import store
 from beatlib.dsp import trim_to_onset
 from beatlib.errors import AudioError, ConfigError, DataError
 from beatlib.paths import INSTRUMENTS
@@ -111,7 +101,7 @@ def prepare_oneshots(
     lengths: Mapping[str, float] | None = None,
     min_ms: float = 5.0,
     progress: bool = False,
-) -> PrepareReport:
+) -> store.PrepareReport:
     """Collect drum one-shots per instrument (Drum Machine's recipe).
 
     Args:
@@ -129,15 +119,15 @@ def prepare_oneshots(
     """
     src = Path(src_dir)
     kit = kits.oneshot_files(src) if kits.is_kit(src) else None  # a kit: a file per sample and layer
-    out_npz = check_output(Path(out_npz), kit.root if kit else src)
+    out_npz = store.check_output(Path(out_npz), kit.root if kit else src)
     seconds = dict(ONESHOT_SECONDS, **(lengths or {}))
     for inst, s in seconds.items():
         if not s > 0:
             raise ConfigError(f"length of {inst} must be > 0 s, got {s}")
-    files, skipped = (kit.files, kit.skipped) if kit else scan(src)
+    files, skipped = (kit.files, kit.skipped) if kit else store.scan(src)
     max_len = int(round(max(seconds.values()) * sample_rate))
-    rows, lens, insts, sources, used, details = Rows(len(files), (max_len,)), [], [], [], [], {}
-    for path in progress_bar(files, "one-shots", progress):
+    rows, lens, insts, sources, used, details = store.Rows(len(files), (max_len,)), [], [], [], [], {}
+    for path in store.progress_bar(files, "one-shots", progress):
         rel = kit.source[path] if kit else str(path.relative_to(src))
         try:
             inst = kit.instrument[path] if kit else detect_instrument(path, src)
@@ -173,21 +163,21 @@ def prepare_oneshots(
                 "instrument": inst,
                 "sample_rate": sr,
                 "length": n,
-                **read_notes(read),
+                **store.read_notes(read),
                 **(kit.details[path] if kit else {}),
             }
         except Exception as e:  # noqa: BLE001 - one bad file never stops the rest
-            skipped.append((rel, skip_reason(e)))
+            skipped.append((rel, store.skip_reason(e)))
     columns = {"length": np.array(lens, np.int32), "instrument": np.array(insts), "source": np.array(sources)}
     settings = {"sample_rate": sample_rate, "lengths": seconds, "min_ms": min_ms}
-    return write_dataset(
+    return store.write_dataset(
         out_npz, src, "oneshots", rows, columns, settings, len(files), used, skipped, details
     )
 
 
 def oneshot_instruments(npz: str | os.PathLike) -> list[str]:
     """The instruments present in a one-shot dataset, in beatlib's order."""
-    z = open_npz(npz, ("audio", "instrument"), "beatlib prepare-oneshots")
+    z = store.open_npz(npz, ("audio", "instrument"), "beatlib prepare-oneshots")
     present = set(z["instrument"].astype(str))
     return [i for i in INSTRUMENTS if i in present] + sorted(present - set(INSTRUMENTS))
 
@@ -198,7 +188,7 @@ def load_oneshots(npz: str | os.PathLike, instrument: str) -> np.ndarray:
     Raises:
         DataError: the file is missing or has no clips of that instrument.
     """
-    z = open_npz(npz, ("audio", "instrument"), "beatlib prepare-oneshots")
+    z = store.open_npz(npz, ("audio", "instrument"), "beatlib prepare-oneshots")
     names = z["instrument"].astype(str)
     rows = names == instrument
     if not rows.any():
@@ -211,7 +201,7 @@ def load_oneshots(npz: str | os.PathLike, instrument: str) -> np.ndarray:
 
 def oneshot_sources(npz: str | os.PathLike, instrument: str) -> np.ndarray:
     """The source file of each row of :func:`load_oneshots` (same order)."""
-    z = open_npz(npz, ("audio", "instrument"), "beatlib prepare-oneshots")
+    z = store.open_npz(npz, ("audio", "instrument"), "beatlib prepare-oneshots")
     rows = z["instrument"].astype(str) == instrument
     return (
         z["source"][rows].astype(str) if "source" in z else np.array([f"clip_{i}" for i in range(rows.sum())])
