@@ -41,8 +41,13 @@ DEMO_STEPS: tuple[Step, ...] = (
     Step("01_preprocess.ipynb", {}, 10),
     Step(
         "02_train_wavenet.ipynb",
-        {"profile": "demo", "init_from": "weights/demo/wavenet", "more_steps": 100, "eval_every": 100,
-         "eval_clips": 32},
+        {
+            "profile": "demo",
+            "init_from": "weights/demo/wavenet",
+            "more_steps": 100,
+            "eval_every": 100,
+            "eval_clips": 32,
+        },
         150,
     ),
     Step(

@@ -22,6 +22,7 @@ noisy; ratios measured in one run are the meaningful part.
 Usage:
     .venv/bin/python benchmarks/wavenet_generation.py [--profile default] [--samples 3200]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,13 +35,18 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", default="default")
-    ap.add_argument("--override", action="append", default=[],
-                    help='a config field as JSON, e.g. --override \'position_taus_ms=[1, 10, 100]\'')
+    ap.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        help="a config field as JSON, e.g. --override 'position_taus_ms=[1, 10, 100]'",
+    )
     ap.add_argument("--samples", type=int, default=3200, help="samples per clip")
     ap.add_argument("--batches", default="1,64,1000")
     ap.add_argument("--naive-steps", type=int, default=30, help="naive steps timed (then per sample)")
-    ap.add_argument("--threads", choices=("generation", "default"), default=None,
-                    help=argparse.SUPPRESS)  # set in the child processes
+    ap.add_argument(
+        "--threads", choices=("generation", "default"), default=None, help=argparse.SUPPRESS
+    )  # set in the child processes
     args = ap.parse_args()
     if args.threads is None:
         return parent(args)
@@ -67,9 +73,21 @@ def child(args: argparse.Namespace, threads: str, batches: str) -> dict[str, str
     import subprocess
     import sys
 
-    cmd = [sys.executable, __file__, "--threads", threads, "--profile", args.profile,
-           "--samples", str(args.samples), "--batches", batches, "--naive-steps", str(args.naive_steps),
-           *[f"--override={o}" for o in args.override]]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--threads",
+        threads,
+        "--profile",
+        args.profile,
+        "--samples",
+        str(args.samples),
+        "--batches",
+        batches,
+        "--naive-steps",
+        str(args.naive_steps),
+        *[f"--override={o}" for o in args.override],
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
@@ -201,7 +219,7 @@ def plain_while_loop_generator(model, cfg):
                 if taus is not None:
                     pre += tf.exp(-tf.cast(t, tf.float32) / taus)[None] @ w["w_pos"][k]
                 z = tf.tanh(pre[:, :dch]) * tf.sigmoid(pre[:, dch:])
-                skip += z @ w["w_skip"][k * dch:(k + 1) * dch]
+                skip += z @ w["w_skip"][k * dch : (k + 1) * dch]
                 h = h + z @ w["w_res"][k] + w["b_res"][k]
             hid = tf.nn.relu(tf.nn.relu(skip) @ w["w_h1"] + w["b_h1"])
             logits = hid @ w["w_h2"] + w["b_h2"]

@@ -18,6 +18,7 @@ Usage:
     .venv/bin/python benchmarks/wavenet_quality.py --data data/oneshots.npz \
         [--heldout other_kit.npz] [--weights weights/demo/wavenet] [--n 200] [--plot /tmp/wnq_plots]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,8 +61,12 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=200, help="clips generated per instrument")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--temperature", type=float, default=1.0)
-    ap.add_argument("--option", action="append", default=[],
-                    help="extra sample_wavenet keyword as name=value (python literal), repeatable")
+    ap.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        help="extra sample_wavenet keyword as name=value (python literal), repeatable",
+    )
     ap.add_argument("--plot", default="", help="folder for spectrogram PNGs")
     args = ap.parse_args()
 
@@ -74,8 +79,9 @@ def main() -> None:
     extra = {k: ast.literal_eval(v) for k, v in (o.split("=", 1) for o in args.option)}
     training = {i: load_oneshots(args.data, i) for i in oneshot_instruments(args.data)}
     for inst in args.instruments.split(","):
-        res = sample_wavenet(Path(args.weights) / inst, args.n, temperature=args.temperature, seed=args.seed,
-                             **extra)
+        res = sample_wavenet(
+            Path(args.weights) / inst, args.n, temperature=args.temperature, seed=args.seed, **extra
+        )
         sr, q = res.cfg.sample_rate, res.cfg.quantization
         r = oneshot_report({inst: res.audio}, training, sample_rate=sr, quantization=q, seed=args.seed)
         m = r.instruments[inst]
@@ -95,8 +101,13 @@ def main() -> None:
             print(f"{inst}_nll_heldout: {heldout:.3f}")
         if args.plot:
             Path(args.plot).mkdir(parents=True, exist_ok=True)
-            plot(res.audio, mu_law_round_trip(training[inst], q), Path(args.plot) / f"{inst}.png",
-                 f"{inst} step {res.checkpoint_step}", sample_rate=sr)
+            plot(
+                res.audio,
+                mu_law_round_trip(training[inst], q),
+                Path(args.plot) / f"{inst}.png",
+                f"{inst} step {res.checkpoint_step}",
+                sample_rate=sr,
+            )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """WaveGAN networks, phase shuffle, gradient penalty and one WGAN-GP step (tiny configs)."""
+
 import subprocess
 import sys
 import textwrap
@@ -29,18 +30,20 @@ def test_shapes_for_every_slice_len_and_channel_count(slice_len, channels):
 def test_paper_layer_widths():
     cfg = wavegan_profile("paper")
     g, d = W.build_generator(cfg), W.build_discriminator(cfg)
-    shapes = [l.output.shape for l in g.layers if l.name.startswith("upconv")]
+    shapes = [layer.output.shape for layer in g.layers if layer.name.startswith("upconv")]
     assert [tuple(s)[1:] for s in shapes] == [(64, 512), (256, 256), (1024, 128), (4096, 64), (16384, 2)]
-    shapes = [tuple(l.output.shape)[1:] for l in d.layers if l.name.startswith("conv_")]
+    shapes = [tuple(layer.output.shape)[1:] for layer in d.layers if layer.name.startswith("conv_")]
     assert shapes == [(4096, 64), (1024, 128), (256, 256), (64, 512), (16, 1024)]
-    assert sum(isinstance(l, PhaseShuffle) for l in d.layers) == 4
+    assert sum(isinstance(layer, PhaseShuffle) for layer in d.layers) == 4
 
 
 def test_post_processing_filter_is_optional():
     cfg = wavegan_profile("tiny", post_proc_filt_len=512)
     g = W.build_generator(cfg)
     assert g.get_layer("post_proc_filter").kernel.shape == (512, 2, 2)
-    assert "post_proc_filter" not in [l.name for l in W.build_generator(wavegan_profile("tiny")).layers]
+    assert "post_proc_filter" not in [
+        layer.name for layer in W.build_generator(wavegan_profile("tiny")).layers
+    ]
 
 
 @pytest.mark.parametrize("bad", [{"slice_len": 16000}, {"channels": 0}, {"dim": 0}])
@@ -61,7 +64,9 @@ def test_phase_shuffle_shifts_time_only_and_differs_between_calls():
         shifts = []
         for b in range(len(x)):
             # each example is exactly a reflect-padded time shift of itself, all channels alike
-            match = [s for s in range(-rad, rad + 1) if np.array_equal(y[b], padded[b, rad - s: rad - s + 40])]
+            match = [
+                s for s in range(-rad, rad + 1) if np.array_equal(y[b], padded[b, rad - s : rad - s + 40])
+            ]
             assert len(match) == 1
             shifts.append(match[0])
         seen.append(shifts)
@@ -79,7 +84,7 @@ def test_phase_shuffle_has_gradient_and_second_order_gradient():
             inner.watch(x)
             y = tf.reduce_sum(phase_shuffle(x * w, 2) ** 2)
         gx = inner.gradient(y, x)
-        gp = tf.reduce_sum(gx ** 2)
+        gp = tf.reduce_sum(gx**2)
     gw = outer.gradient(gp, w)
     assert gx is not None and gw is not None
     assert np.isfinite(gw.numpy()).all() and float(tf.reduce_sum(tf.abs(gw))) > 0
@@ -99,8 +104,9 @@ def test_gradient_penalty_of_unit_norm_linear_critic_is_zero():
 
 
 def test_gradient_penalty_uses_per_example_norm():
-    # critic with per-example different gradient norms: sum over t of c_b * x -> norm depends on alpha only via x_hat
-    critic = lambda x: tf.reduce_sum(x ** 2, axis=[1, 2])[:, None]  # noqa: E731 grad = 2 x_hat
+    # critic with per-example different gradient norms: sum over t of c_b * x -> the norm depends
+    # on alpha only via x_hat
+    critic = lambda x: tf.reduce_sum(x**2, axis=[1, 2])[:, None]  # noqa: E731 grad = 2 x_hat
     real = tf.ones([2, 4, 1]) * tf.constant([[[0.5]], [[1.0]]])
     fake = tf.zeros([2, 4, 1])
     alpha = tf.zeros([2, 1, 1])  # x_hat = real
@@ -174,7 +180,9 @@ def test_phase_shuffle_gradient_penalty_compiles_under_xla():
     @tf.function(jit_compile=True)
     def gp_grad(x):
         with tf.GradientTape() as outer:
-            gp = W.gradient_penalty(lambda v: tf.reduce_sum(phase_shuffle(v * w, 2) ** 2, [1, 2])[:, None], x, -x)
+            gp = W.gradient_penalty(
+                lambda v: tf.reduce_sum(phase_shuffle(v * w, 2) ** 2, [1, 2])[:, None], x, -x
+            )
             loss = tf.reduce_mean(gp)
         return outer.gradient(loss, w)
 
@@ -200,7 +208,9 @@ def test_trainer_also_runs_under_keras_fit():
     cfg = wavegan_profile("tiny")
     t = W.WaveGANTrainer(cfg)
     t.compile()
-    ds = loop_batches(np.random.default_rng(0).uniform(-.5, .5, (4, cfg.slice_len, 2)).astype("float32"), cfg)
+    ds = loop_batches(
+        np.random.default_rng(0).uniform(-0.5, 0.5, (4, cfg.slice_len, 2)).astype("float32"), cfg
+    )
     hist = t.fit(ds, steps_per_epoch=2, epochs=1, verbose=0).history
     assert set(hist) >= {"d_loss", "g_loss", "gp", "wasserstein"}
     assert int(t.g_optimizer.iterations) == 2 and np.isfinite(hist["d_loss"][0])

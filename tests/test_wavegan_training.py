@@ -1,5 +1,5 @@
 """WaveGAN training loop (resume, kill, NaN), input pipeline, generation and CLI (tiny profile)."""
-import json
+
 import os
 import signal
 import subprocess
@@ -31,9 +31,16 @@ def write_loops(path, n=6, length=16384, channels=2, seed=0):
     for i in range(n):
         for onset in range(0, length, 2048 + 512 * (i % 3)):
             env = np.exp(-np.arange(600) / 80.0)
-            audio[i, onset:onset + 600] += (0.6 * env * rng.uniform(-1, 1, 600))[:, None].astype(np.float32)[: length - onset]
-    np.savez(path, audio=np.clip(audio, -1, 1), source=np.array([f"l{i}_125bpm.wav" for i in range(n)]),
-             bpm=np.full(n, 125.0), sample_rate=np.array(SR))
+            audio[i, onset : onset + 600] += (0.6 * env * rng.uniform(-1, 1, 600))[:, None].astype(
+                np.float32
+            )[: length - onset]
+    np.savez(
+        path,
+        audio=np.clip(audio, -1, 1),
+        source=np.array([f"l{i}_125bpm.wav" for i in range(n)]),
+        bpm=np.full(n, 125.0),
+        sample_rate=np.array(SR),
+    )
     return Path(path)
 
 
@@ -52,8 +59,9 @@ def test_loop_batches_shape_noise_and_reshuffle():
     clean[:, 0, 0] = np.arange(4) / 4  # a tag that survives the small noise (and the clipping to [-1, 1])
     ds = training.loop_batches(clean, cfg, seed=1)
     epoch = 4 * 5 // (3 * 2) * (3 * 2)  # whole batches in the first 20 elements
-    first = np.concatenate([b.numpy().transpose(1, 0, 2, 3).reshape(-1, cfg.slice_len, 2)
-                            for b in ds.take(epoch // 6)])
+    first = np.concatenate(
+        [b.numpy().transpose(1, 0, 2, 3).reshape(-1, cfg.slice_len, 2) for b in ds.take(epoch // 6)]
+    )
     assert next(iter(ds)).shape == (3, 2, cfg.slice_len, 2)
     noise = first[:, 1:].std()
     assert 0.008 < noise < 0.012  # white noise added on the fly
@@ -67,8 +75,17 @@ def test_loop_batches_shape_noise_and_reshuffle():
 def test_train_logs_checkpoints_previews_and_resumes(tmp_path, loops):
     out = tmp_path / "run"
     seen, msgs = [], []
-    run = training.train_wavegan(loops, out, tiny(), steps=3, checkpoint_every_steps=2, log_every=1,
-                                 preview_every=2, on_progress=seen.append, log=msgs.append)
+    run = training.train_wavegan(
+        loops,
+        out,
+        tiny(),
+        steps=3,
+        checkpoint_every_steps=2,
+        log_every=1,
+        preview_every=2,
+        on_progress=seen.append,
+        log=msgs.append,
+    )
     assert run.start_step == 0 and run.step == 3
     assert "starting at step 0" in msgs[0]
     assert any("estimated time per 1000 steps" in m for m in msgs)
@@ -95,11 +112,34 @@ def test_train_logs_checkpoints_previews_and_resumes(tmp_path, loops):
 
 def test_kill_and_resume_continues_from_saved_step(tmp_path, loops):
     out = tmp_path / "run"
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=os.pathsep.join(
-        [str(REPO), *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]]))
-    proc = subprocess.Popen([sys.executable, "-m", "beatlib", "train-wavegan", str(loops), "--out", str(out),
-                             "--profile", "tiny", "--steps", "100000", "--checkpoint-every-steps", "2"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = dict(
+        os.environ,
+        TF_CPP_MIN_LOG_LEVEL="2",
+        PYTHONPATH=os.pathsep.join(
+            [str(REPO), *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]]
+        ),
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "beatlib",
+            "train-wavegan",
+            str(loops),
+            "--out",
+            str(out),
+            "--profile",
+            "tiny",
+            "--steps",
+            "100000",
+            "--checkpoint-every-steps",
+            "2",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.time() + 240
         while time.time() < deadline and proc.poll() is None:
@@ -178,7 +218,9 @@ def test_init_run_from_copies_only_into_an_empty_run(tmp_path, loops):
 
 def test_cli_train_and_generate(tmp_path, loops, capsys):
     out = tmp_path / "run"
-    assert cli.main(["train-wavegan", str(loops), "--out", str(out), "--profile", "tiny", "--steps", "1"]) == 0
+    assert (
+        cli.main(["train-wavegan", str(loops), "--out", str(out), "--profile", "tiny", "--steps", "1"]) == 0
+    )
     assert "starting at step 0" in capsys.readouterr().out
     gen = tmp_path / "gen"
     assert cli.main(["generate-wavegan", str(out), "--n", "3", "--out", str(gen), "--seed", "2"]) == 0

@@ -1,22 +1,20 @@
 """WaveNet: mu-law twin, causality, receptive field, fast == naive generation, training, resume."""
+
 import json
 import os
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
-tf = pytest.importorskip("tensorflow")
-
-from beatlib import audio  # noqa: E402
-from beatlib.config import wavenet_profile  # noqa: E402
-from beatlib.errors import CheckpointError, ConfigError  # noqa: E402
-from beatlib.generate import generate_wavenet  # noqa: E402
-from beatlib.generate.sampling import (FastWaveNetSampler, _wn_choose, _wn_uniform,  # noqa: E402
-                                       naive_wavenet_sample)
-from beatlib.models.layers import mu_law_decode_tf, mu_law_encode_tf  # noqa: E402
-from beatlib.models.wavenet import (build_wavenet, receptive_field, silence_class,  # noqa: E402
-                                    teacher_forcing_inputs)
-from beatlib.training import train_wavenet  # noqa: E402
+from beatlib import audio
+from beatlib.config import wavenet_profile
+from beatlib.errors import CheckpointError, ConfigError
+from beatlib.generate import generate_wavenet
+from beatlib.generate.sampling import FastWaveNetSampler, _wn_choose, _wn_uniform, naive_wavenet_sample
+from beatlib.models.layers import mu_law_decode_tf, mu_law_encode_tf
+from beatlib.models.wavenet import build_wavenet, receptive_field, silence_class, teacher_forcing_inputs
+from beatlib.training import train_wavenet
 
 TINY = wavenet_profile("tiny")
 
@@ -41,22 +39,27 @@ def _random_model(cfg, seed=0, scale=1.0):
     model = build_wavenet(cfg)
     rng = np.random.default_rng(seed)
     for v in model.weights:
-        v.assign(rng.normal(0, scale * (0.3 if len(v.shape) == 1 else 1.0 / np.sqrt(v.shape[0])),
-                            v.shape).astype(np.float32))
+        v.assign(
+            rng.normal(0, scale * (0.3 if len(v.shape) == 1 else 1.0 / np.sqrt(v.shape[0])), v.shape).astype(
+                np.float32
+            )
+        )
     return model
 
 
 # ------------------------------------------------------------------ mu-law
 def test_mu_law_tf_matches_numpy(rng):
-    x = np.concatenate([rng.uniform(-1, 1, 20000), rng.normal(0, 0.01, 5000),
-                        [-1.0, -0.5, 0.0, 1e-6, 0.5, 1.0, 1.5, -3.0]]).astype(np.float32)
+    x = np.concatenate(
+        [rng.uniform(-1, 1, 20000), rng.normal(0, 0.01, 5000), [-1.0, -0.5, 0.0, 1e-6, 0.5, 1.0, 1.5, -3.0]]
+    ).astype(np.float32)
     q_np = audio.mu_law_encode(x)
     q_tf = mu_law_encode_tf(tf.constant(x)).numpy()
     assert q_tf.dtype == np.int32 and q_tf.min() >= 0 and q_tf.max() <= 255
     np.testing.assert_array_equal(q_tf, q_np)
     classes = np.arange(256)
-    np.testing.assert_allclose(mu_law_decode_tf(tf.constant(classes)).numpy(), audio.mu_law_decode(classes),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        mu_law_decode_tf(tf.constant(classes)).numpy(), audio.mu_law_decode(classes), atol=1e-6
+    )
     # round trip: decode(encode(x)) is within one quantisation step of x
     back = audio.mu_law_decode(q_tf)
     assert np.max(np.abs(back - np.clip(x, -1, 1))) < 0.04
@@ -76,7 +79,7 @@ def test_causality_and_receptive_field():
     diff = np.abs(model(x2).numpy()[0] - base).max(axis=-1)  # [T]
     assert np.all(diff[:t] == 0), "an output before t changed when only input t changed"
     assert diff[t] > 0 and diff[t + rf - 1] > 0, "input t must reach outputs t .. t+rf-1"
-    assert np.all(diff[t + rf:] == 0), "input t reaches beyond the receptive field"
+    assert np.all(diff[t + rf :] == 0), "input t reaches beyond the receptive field"
 
 
 def test_silence_precedes_the_clip():
@@ -99,9 +102,11 @@ def test_fast_generation_equals_naive(greedy, temperature, shards):
     seeds = np.random.default_rng(4).integers(0, 256, [5, 3]).astype(np.int32)
     steps = 220
     fast = FastWaveNetSampler(model, TINY, shards=shards).sample(
-        seeds, steps, noise_seed=11, temperature=temperature, greedy=greedy)
-    naive = naive_wavenet_sample(model, TINY, seeds, steps, noise_seed=11, temperature=temperature,
-                                 greedy=greedy)
+        seeds, steps, noise_seed=11, temperature=temperature, greedy=greedy
+    )
+    naive = naive_wavenet_sample(
+        model, TINY, seeds, steps, noise_seed=11, temperature=temperature, greedy=greedy
+    )
     assert fast.shape == (5, steps)
     np.testing.assert_array_equal(fast[:, :3], seeds)
     np.testing.assert_array_equal(fast, naive)
@@ -192,8 +197,17 @@ def test_sampling_matches_softmax():
 
 # ------------------------------------------------------------------ training
 def test_loss_falls_on_tiny_set(tmp_path):
-    r = train_wavenet(_drums(), "kick", tmp_path / "run", TINY.replace(learning_rate=1e-2), max_steps=60,
-                      loss_threshold=0.0, log_every=10, progress=False, verbose=False)
+    r = train_wavenet(
+        _drums(),
+        "kick",
+        tmp_path / "run",
+        TINY.replace(learning_rate=1e-2),
+        max_steps=60,
+        loss_threshold=0.0,
+        log_every=10,
+        progress=False,
+        verbose=False,
+    )
     hist = [json.loads(line) for line in (tmp_path / "run" / "history.jsonl").read_text().splitlines()]
     assert r.step == 60 and r.stopped == "max_steps"
     assert hist[-1]["loss"] < hist[0]["loss"] - 1.0, hist
@@ -203,8 +217,17 @@ def test_loss_falls_on_tiny_set(tmp_path):
 
 
 def test_threshold_stops_training(tmp_path):
-    r = train_wavenet(_drums(), "snare", tmp_path, TINY, max_steps=50, loss_threshold=100.0,
-                      log_every=5, progress=False, verbose=False)
+    r = train_wavenet(
+        _drums(),
+        "snare",
+        tmp_path,
+        TINY,
+        max_steps=50,
+        loss_threshold=100.0,
+        log_every=5,
+        progress=False,
+        verbose=False,
+    )
     assert r.stopped == "threshold" and r.step == 5
 
 
@@ -220,8 +243,9 @@ def test_resume_after_interruption_continues_from_checkpoint(tmp_path, capsys):
             raise Kill()
 
     with pytest.raises(Kill):
-        train_wavenet(data, "kick", tmp_path, cfg, max_steps=20, log_every=4, progress=False,
-                      on_progress=kill_at_8)
+        train_wavenet(
+            data, "kick", tmp_path, cfg, max_steps=20, log_every=4, progress=False, on_progress=kill_at_8
+        )
     capsys.readouterr()
     r = train_wavenet(data, "kick", tmp_path, cfg, max_steps=12, log_every=4, progress=False)
     assert "starting at step 5" in capsys.readouterr().out
@@ -236,8 +260,15 @@ def test_resume_after_interruption_continues_from_checkpoint(tmp_path, capsys):
 def test_resume_with_other_config_is_refused(tmp_path):
     train_wavenet(_drums(), "kick", tmp_path, TINY, max_steps=2, progress=False, verbose=False)
     with pytest.raises(CheckpointError, match="residual_channels"):
-        train_wavenet(_drums(), "kick", tmp_path, TINY.replace(residual_channels=4), max_steps=4,
-                      progress=False, verbose=False)
+        train_wavenet(
+            _drums(),
+            "kick",
+            tmp_path,
+            TINY.replace(residual_channels=4),
+            max_steps=4,
+            progress=False,
+            verbose=False,
+        )
     with pytest.raises(CheckpointError, match="clip_len"):
         train_wavenet(_drums(length=300), "kick", tmp_path, TINY, max_steps=4, progress=False, verbose=False)
 
@@ -302,13 +333,39 @@ def test_generate_writes_batches_and_manifest(tiny_run, tmp_path):
 def test_cli_generate_and_errors(tiny_run, tmp_path, capsys):
     from beatlib.cli import main
 
-    assert main(["generate-wavenet", str(tiny_run), "--n", "3", "--out", str(tmp_path / "g"),
-                 "--temperature", "0.9"]) == 0
+    assert (
+        main(
+            [
+                "generate-wavenet",
+                str(tiny_run),
+                "--n",
+                "3",
+                "--out",
+                str(tmp_path / "g"),
+                "--temperature",
+                "0.9",
+            ]
+        )
+        == 0
+    )
     assert len(list((tmp_path / "g" / "batch-001").glob("*.wav"))) == 3
     assert main(["generate-wavenet", str(tmp_path / "missing"), "--n", "3"]) == 2
     assert "missing" in capsys.readouterr().err
-    assert main(["train-wavenet", str(tmp_path / "none.npz"), "--instrument", "kick",
-                 "--out", str(tmp_path / "w"), "--profile", "tiny"]) == 2
+    assert (
+        main(
+            [
+                "train-wavenet",
+                str(tmp_path / "none.npz"),
+                "--instrument",
+                "kick",
+                "--out",
+                str(tmp_path / "w"),
+                "--profile",
+                "tiny",
+            ]
+        )
+        == 2
+    )
 
 
 def test_cli_train_resume_and_mismatch(tmp_path, capsys):
@@ -316,18 +373,38 @@ def test_cli_train_resume_and_mismatch(tmp_path, capsys):
 
     npz = tmp_path / "oneshots.npz"
     clips = _drums(n=4, length=300)
-    np.savez(npz, audio=clips, instrument=np.array(["snare"] * 4), source=np.array(["a", "b", "c", "d"]),
-             sample_rate=np.array(16000))
+    np.savez(
+        npz,
+        audio=clips,
+        instrument=np.array(["snare"] * 4),
+        source=np.array(["a", "b", "c", "d"]),
+        sample_rate=np.array(16000),
+    )
     out = tmp_path / "w" / "snare"
     args = ["train-wavenet", str(npz), "--instrument", "snare", "--out", str(out), "--profile", "tiny"]
     assert main(args + ["--max-steps", "3"]) == 0
     assert "starting at step 0" in capsys.readouterr().out
-    assert main(["train-wavenet", str(npz), "--instrument", "snare", "--out", str(out), "--max-steps", "5"]) == 0
+    assert (
+        main(["train-wavenet", str(npz), "--instrument", "snare", "--out", str(out), "--max-steps", "5"]) == 0
+    )
     assert "starting at step 3" in capsys.readouterr().out  # profile taken from the saved config
     assert main(args[:-1] + ["demo", "--max-steps", "6"]) == 2
     assert "another config" in capsys.readouterr().err
-    assert main(["train-wavenet", str(npz), "--instrument", "kick", "--out", str(tmp_path / "k"),
-                 "--profile", "tiny"]) == 2
+    assert (
+        main(
+            [
+                "train-wavenet",
+                str(npz),
+                "--instrument",
+                "kick",
+                "--out",
+                str(tmp_path / "k"),
+                "--profile",
+                "tiny",
+            ]
+        )
+        == 2
+    )
     assert "kick" in capsys.readouterr().err
 
 

@@ -1,5 +1,6 @@
 """WaveNet one-shot quality: the finishing options of sample_wavenet, and the shipped demo weights
 measured against the demo kit with beatlib.quality (benchmarks/wavenet_quality.py prints the figures)."""
+
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,7 @@ def test_fade_out_and_off_switches():
     y = finish_oneshots(x, sample_rate=SR, fade_out_ms=5)
     k = 80
     np.testing.assert_array_equal(y[:, :-k], x[:, :-k])
-    assert y[0, -1] == 0 and np.all(np.diff(y[0, -k - 1:]) <= 0) and y[0, -k] < 0.5
+    assert y[0, -1] == 0 and np.all(np.diff(y[0, -k - 1 :]) <= 0) and y[0, -k] < 0.5
     with pytest.raises(ConfigError, match="fade_out_ms"):
         finish_oneshots(x, sample_rate=SR, fade_out_ms=-1)
     with pytest.raises(ConfigError, match="5000"):
@@ -52,8 +53,14 @@ def test_fade_out_and_off_switches():
 def tiny_run(tmp_path_factory):
     rng = np.random.default_rng(0)
     t = np.arange(400) / SR
-    clips = np.stack([0.8 * np.sin(2 * np.pi * (60 + 10 * i) * t) * np.exp(-t * 20) + 0.2
-                      + 0.05 * rng.uniform(-1, 1, 400) for i in range(4)]).astype(np.float32)
+    clips = np.stack(
+        [
+            0.8 * np.sin(2 * np.pi * (60 + 10 * i) * t) * np.exp(-t * 20)
+            + 0.2
+            + 0.05 * rng.uniform(-1, 1, 400)
+            for i in range(4)
+        ]
+    ).astype(np.float32)
     d = tmp_path_factory.mktemp("wnq") / "kick"
     train_wavenet(clips, "kick", d, wavenet_profile("tiny"), max_steps=5, progress=False, verbose=False)
     return d
@@ -62,8 +69,9 @@ def tiny_run(tmp_path_factory):
 def test_sample_wavenet_finishes_the_raw_model_output(tiny_run, tmp_path):
     raw = sample_wavenet(tiny_run, 5, seed=2, dc_block_hz=0, fade_out_ms=0)
     done = sample_wavenet(tiny_run, 5, seed=2, dc_block_hz=20, fade_out_ms=3)
-    np.testing.assert_allclose(done.audio, finish_oneshots(raw.audio, sample_rate=SR, dc_block_hz=20,
-                                                           fade_out_ms=3), atol=1e-6)
+    np.testing.assert_allclose(
+        done.audio, finish_oneshots(raw.audio, sample_rate=SR, dc_block_hz=20, fade_out_ms=3), atol=1e-6
+    )
     assert np.all(done.audio[:, -1] == 0) and done.settings["dc_block_hz"] == 20
     assert done.settings["fade_out_ms"] == 3
     with pytest.raises(ConfigError, match="dc_block_hz"):
@@ -111,7 +119,9 @@ def test_demo_kicks_do_not_get_stuck():
     raw = sample_wavenet(DEMO / "kick", 60, seed=1, dc_block_hz=0, fade_out_ms=0)
     assert np.mean(descriptors.flat(raw.audio)) < 0.1  # before (20 training clips): 0.62
     done = sample_wavenet(DEMO / "kick", 60, seed=1)
-    assert np.mean(descriptors.dc_tail(done.audio, sample_rate=SR, ms=100.0) > 0.05) < 0.25  # before, raw: 0.72
+    assert (
+        np.mean(descriptors.dc_tail(done.audio, sample_rate=SR, ms=100.0) > 0.05) < 0.25
+    )  # before, raw: 0.72
 
 
 def test_demo_hihats_decay():
@@ -119,4 +129,6 @@ def test_demo_hihats_decay():
     clips do (median 61 ms after the peak)."""
     res = sample_wavenet(DEMO / "hihat", 60, seed=1, dc_block_hz=0, fade_out_ms=0)
     assert np.mean(descriptors.decays_20db(res.audio, sample_rate=SR)) > 0.8  # before: 0.19
-    assert np.median(descriptors.t20_ms(res.audio, sample_rate=SR)) < 80  # before: 95 (censored at the clip end)
+    assert (
+        np.median(descriptors.t20_ms(res.audio, sample_rate=SR)) < 80
+    )  # before: 95 (censored at the clip end)

@@ -3,6 +3,7 @@
 Example:
     >>> batch = generate_wavenet("weights/demo/wavenet/kick", 8, "/tmp/gen")  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -21,8 +22,18 @@ from beatlib.files import check_writable
 from beatlib.generate.checkpoints import require_checkpoint, restore
 from beatlib.generate.sampling import FastWaveNetSampler
 
-__all__ = ["DC_BLOCK_HZ", "FADE_OUT_MS", "WaveNetSamples", "clip_length", "finish_oneshots",
-           "generate_wavenet", "load_wavenet", "sample_oneshots", "sample_wavenet", "wavenet_seed_clips"]
+__all__ = [
+    "DC_BLOCK_HZ",
+    "FADE_OUT_MS",
+    "WaveNetSamples",
+    "clip_length",
+    "finish_oneshots",
+    "generate_wavenet",
+    "load_wavenet",
+    "sample_oneshots",
+    "sample_wavenet",
+    "wavenet_seed_clips",
+]
 
 
 def load_wavenet(weights_dir: str | os.PathLike, *, checkpoint: str = "best"):
@@ -47,8 +58,9 @@ def load_wavenet(weights_dir: str | os.PathLike, *, checkpoint: str = "best"):
     return model, cfg, step
 
 
-def wavenet_seed_clips(weights_dir: str | os.PathLike, data_npz: str | os.PathLike | None = None,
-                       instrument: str | None = None) -> np.ndarray:
+def wavenet_seed_clips(
+    weights_dir: str | os.PathLike, data_npz: str | os.PathLike | None = None, instrument: str | None = None
+) -> np.ndarray:
     """Opening samples of the training clips ``[N, k]`` (float32) used to seed generation.
 
     From ``data_npz`` when given, else from the seeds saved beside the weights by training
@@ -78,12 +90,14 @@ def _check_finishing(dc_block_hz: float, fade_out_ms: float, sample_rate: int) -
     if not (dc_block_hz >= 0 and fade_out_ms >= 0):
         raise ConfigError(f"dc_block_hz and fade_out_ms must be >= 0, got {dc_block_hz}, {fade_out_ms}")
     if dc_block_hz >= sample_rate / 4:
-        raise ConfigError(f"dc_block_hz {dc_block_hz} is not a DC blocker at {sample_rate} Hz "
-                          f"(use < {sample_rate / 4:g})")
+        raise ConfigError(
+            f"dc_block_hz {dc_block_hz} is not a DC blocker at {sample_rate} Hz (use < {sample_rate / 4:g})"
+        )
 
 
-def finish_oneshots(audio: np.ndarray, *, sample_rate: int, dc_block_hz: float = 0.0,
-                    fade_out_ms: float = 0.0) -> np.ndarray:
+def finish_oneshots(
+    audio: np.ndarray, *, sample_rate: int, dc_block_hz: float = 0.0, fade_out_ms: float = 0.0
+) -> np.ndarray:
     """Drum-machine finishing of generated one-shots ``[N, T] -> [N, T]`` (float32).
 
     ``dc_block_hz > 0``: a one-pole DC blocker (``y[n] = x[n] - x[n-1] + r y[n-1]``, -3 dB at
@@ -117,12 +131,24 @@ class WaveNetSamples:
     settings: dict
 
 
-def sample_oneshots(model, cfg: WaveNetConfig, source: np.ndarray, n: int, *, length: int,
-                    instrument: str | None = None, temperature: float = 1.0, seed: int = 0,
-                    greedy: bool = False, batch_size: int | None = None, seed_len: int = 1,
-                    seed_noise: float = 0.01, dc_block_hz: float = DC_BLOCK_HZ,
-                    fade_out_ms: float = FADE_OUT_MS,
-                    progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def sample_oneshots(
+    model,
+    cfg: WaveNetConfig,
+    source: np.ndarray,
+    n: int,
+    *,
+    length: int,
+    instrument: str | None = None,
+    temperature: float = 1.0,
+    seed: int = 0,
+    greedy: bool = False,
+    batch_size: int | None = None,
+    seed_len: int = 1,
+    seed_noise: float = 0.01,
+    dc_block_hz: float = DC_BLOCK_HZ,
+    fade_out_ms: float = FADE_OUT_MS,
+    progress: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """``n`` finished one-shots ``[n, length]`` of an in-memory WaveNet and the seed clip of each ``[n]``.
 
     Each clip opens with the first ``seed_len`` samples of a random row of ``source [N, k]``
@@ -140,8 +166,11 @@ def sample_oneshots(model, cfg: WaveNetConfig, source: np.ndarray, n: int, *, le
     _check_finishing(dc_block_hz, fade_out_ms, cfg.sample_rate)  # before the long part, not after
     if seed_len > min(length, source.shape[1]):
         raise ConfigError(f"seed_len {seed_len} is longer than the clips ({min(length, source.shape[1])})")
-    batch_size = (min(int(n), 1000) if batch_size is None
-                  else check_number(batch_size, "batch_size", integer=True, low=1))
+    batch_size = (
+        min(int(n), 1000)
+        if batch_size is None
+        else check_number(batch_size, "batch_size", integer=True, low=1)
+    )
     inst = None
     if cfg.instruments:
         if instrument is None:
@@ -160,16 +189,23 @@ def sample_oneshots(model, cfg: WaveNetConfig, source: np.ndarray, n: int, *, le
     clips = []
     try:
         for s in range(0, int(n), batch_size):
-            q = sampler.sample(seeds_q[s:s + batch_size], length, noise_seed=seed * 1_000_003 + s,
-                               temperature=temperature, greedy=greedy, instrument=inst)
+            q = sampler.sample(
+                seeds_q[s : s + batch_size],
+                length,
+                noise_seed=seed * 1_000_003 + s,
+                temperature=temperature,
+                greedy=greedy,
+                instrument=inst,
+            )
             clips.append(mu_law_decode(q, cfg.quantization))  # [b, T] float32
             if bar is not None:
                 bar.update(len(q))
     finally:
         if bar is not None:
             bar.close()
-    audio = finish_oneshots(np.concatenate(clips), sample_rate=cfg.sample_rate, dc_block_hz=dc_block_hz,
-                            fade_out_ms=fade_out_ms)
+    audio = finish_oneshots(
+        np.concatenate(clips), sample_rate=cfg.sample_rate, dc_block_hz=dc_block_hz, fade_out_ms=fade_out_ms
+    )
     return audio, picks
 
 
@@ -180,13 +216,24 @@ def clip_length(cfg: WaveNetConfig, instrument: str | None = None) -> int:
     return int(cfg.clip_len)
 
 
-def sample_wavenet(weights_dir: str | os.PathLike, n: int, *, temperature: float = 1.0, seed: int = 0,
-                   greedy: bool = False, batch_size: int | None = None,
-                   data_npz: str | os.PathLike | None = None, seed_len: int = 1,
-                   seed_noise: float = 0.01, n_samples: int | None = None,
-                   dc_block_hz: float = DC_BLOCK_HZ, fade_out_ms: float = FADE_OUT_MS,
-                   instrument: str | None = None, checkpoint: str = "best",
-                   progress: bool = False) -> WaveNetSamples:
+def sample_wavenet(
+    weights_dir: str | os.PathLike,
+    n: int,
+    *,
+    temperature: float = 1.0,
+    seed: int = 0,
+    greedy: bool = False,
+    batch_size: int | None = None,
+    data_npz: str | os.PathLike | None = None,
+    seed_len: int = 1,
+    seed_noise: float = 0.01,
+    n_samples: int | None = None,
+    dc_block_hz: float = DC_BLOCK_HZ,
+    fade_out_ms: float = FADE_OUT_MS,
+    instrument: str | None = None,
+    checkpoint: str = "best",
+    progress: bool = False,
+) -> WaveNetSamples:
     """Generate ``n`` one-shots in memory (see :func:`generate_wavenet`, which also saves them).
 
     ``dc_block_hz`` and ``fade_out_ms`` finish the clips (see :func:`finish_oneshots`; 0 turns
@@ -215,27 +262,61 @@ def sample_wavenet(weights_dir: str | os.PathLike, n: int, *, temperature: float
         instrument_ids(cfg, [instrument])  # ConfigError naming the instruments it knows
     length = int(n_samples or clip_length(cfg, instrument))
     source = wavenet_seed_clips(weights_dir, data_npz, instrument or cfg.instrument)
-    audio, picks = sample_oneshots(model, cfg, source, n, length=length, instrument=instrument,
-                                   temperature=temperature, seed=seed, greedy=greedy, batch_size=batch_size,
-                                   seed_len=seed_len, seed_noise=seed_noise, dc_block_hz=dc_block_hz,
-                                   fade_out_ms=fade_out_ms, progress=progress)
-    settings = {"n": int(n), "seed": int(seed), "temperature": float(temperature), "greedy": bool(greedy),
-                "batch_size": min(int(n), 1000) if batch_size is None else int(batch_size),
-                "seed_len": int(seed_len), "seed_noise": float(seed_noise),
-                "samples": length, "sample_rate": cfg.sample_rate,
-                "dc_block_hz": float(dc_block_hz), "fade_out_ms": float(fade_out_ms),
-                "seed_source": str(data_npz) if data_npz is not None else "seeds.npy",
-                "instrument": instrument or cfg.instrument, "checkpoint": checkpoint}
+    audio, picks = sample_oneshots(
+        model,
+        cfg,
+        source,
+        n,
+        length=length,
+        instrument=instrument,
+        temperature=temperature,
+        seed=seed,
+        greedy=greedy,
+        batch_size=batch_size,
+        seed_len=seed_len,
+        seed_noise=seed_noise,
+        dc_block_hz=dc_block_hz,
+        fade_out_ms=fade_out_ms,
+        progress=progress,
+    )
+    settings = {
+        "n": int(n),
+        "seed": int(seed),
+        "temperature": float(temperature),
+        "greedy": bool(greedy),
+        "batch_size": min(int(n), 1000) if batch_size is None else int(batch_size),
+        "seed_len": int(seed_len),
+        "seed_noise": float(seed_noise),
+        "samples": length,
+        "sample_rate": cfg.sample_rate,
+        "dc_block_hz": float(dc_block_hz),
+        "fade_out_ms": float(fade_out_ms),
+        "seed_source": str(data_npz) if data_npz is not None else "seeds.npy",
+        "instrument": instrument or cfg.instrument,
+        "checkpoint": checkpoint,
+    }
     return WaveNetSamples(audio, picks, cfg, step, settings)
 
 
-def generate_wavenet(weights_dir: str | os.PathLike, n: int, out_root: str | os.PathLike, *,
-                     temperature: float = 1.0, seed: int = 0, greedy: bool = False,
-                     batch_size: int | None = None, data_npz: str | os.PathLike | None = None,
-                     seed_len: int = 1, seed_noise: float = 0.01, n_samples: int | None = None,
-                     dc_block_hz: float = DC_BLOCK_HZ, fade_out_ms: float = FADE_OUT_MS,
-                     instrument: str | None = None, checkpoint: str = "best",
-                     progress: bool = True) -> Path:
+def generate_wavenet(
+    weights_dir: str | os.PathLike,
+    n: int,
+    out_root: str | os.PathLike,
+    *,
+    temperature: float = 1.0,
+    seed: int = 0,
+    greedy: bool = False,
+    batch_size: int | None = None,
+    data_npz: str | os.PathLike | None = None,
+    seed_len: int = 1,
+    seed_noise: float = 0.01,
+    n_samples: int | None = None,
+    dc_block_hz: float = DC_BLOCK_HZ,
+    fade_out_ms: float = FADE_OUT_MS,
+    instrument: str | None = None,
+    checkpoint: str = "best",
+    progress: bool = True,
+) -> Path:
     """Generate ``n`` one-shots with a trained WaveNet into a new ``out_root/batch-NNN`` folder.
 
     Each clip starts from the first ``seed_len`` sample(s) of a random training clip plus a
@@ -264,15 +345,43 @@ def generate_wavenet(weights_dir: str | os.PathLike, n: int, out_root: str | os.
         PosixPath('generated_output/wavenet/kick/batch-001')
     """
     check_writable(Path(out_root) / "batch-new")  # a read-only or full folder fails now, not after sampling
-    res = sample_wavenet(weights_dir, n, temperature=temperature, seed=seed, greedy=greedy,
-                         batch_size=batch_size, data_npz=data_npz, seed_len=seed_len, seed_noise=seed_noise,
-                         n_samples=n_samples, dc_block_hz=dc_block_hz, fade_out_ms=fade_out_ms,
-                         instrument=instrument, checkpoint=checkpoint, progress=progress)
+    res = sample_wavenet(
+        weights_dir,
+        n,
+        temperature=temperature,
+        seed=seed,
+        greedy=greedy,
+        batch_size=batch_size,
+        data_npz=data_npz,
+        seed_len=seed_len,
+        seed_noise=seed_noise,
+        n_samples=n_samples,
+        dc_block_hz=dc_block_hz,
+        fade_out_ms=fade_out_ms,
+        instrument=instrument,
+        checkpoint=checkpoint,
+        progress=progress,
+    )
     bs = res.settings["batch_size"]
-    clips = [{"seed": int(seed), "chunk_start": i - i % bs, "row": i % bs,
-              "source_clip": int(res.source_clip[i]), "temperature": float(temperature),
-              "greedy": bool(greedy)}
-             for i in range(len(res.audio))]
-    return write_batch(out_root, res.audio, sample_rate=res.cfg.sample_rate, model="wavenet",
-                       weights=Path(weights_dir), step=res.checkpoint_step, config=res.cfg.to_dict(),
-                       clips=clips, **{k: v for k, v in res.settings.items() if k != "sample_rate"})
+    clips = [
+        {
+            "seed": int(seed),
+            "chunk_start": i - i % bs,
+            "row": i % bs,
+            "source_clip": int(res.source_clip[i]),
+            "temperature": float(temperature),
+            "greedy": bool(greedy),
+        }
+        for i in range(len(res.audio))
+    ]
+    return write_batch(
+        out_root,
+        res.audio,
+        sample_rate=res.cfg.sample_rate,
+        model="wavenet",
+        weights=Path(weights_dir),
+        step=res.checkpoint_step,
+        config=res.cfg.to_dict(),
+        clips=clips,
+        **{k: v for k, v in res.settings.items() if k != "sample_rate"},
+    )
