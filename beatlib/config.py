@@ -351,8 +351,8 @@ WAVEGAN_PROFILES: dict[str, WaveGANConfig] = {
     # Trains in minutes on 2 CPU cores (about 0.4-0.5 s per iteration).
     "cpu": WaveGANConfig(name="cpu", dim=8, batch_size=16),
     # The demo weights' profile: `cpu` with learning rate 3e-4 (it reached the on-grid figures of
-    # cpu's step 2263 by step 600) and bf16 where the CPU has it; weights/README.md has the figures.
-    "cpu8": WaveGANConfig(name="cpu8", dim=8, batch_size=16, learning_rate=3e-4, precision="auto"),
+    # cpu's step 2263 by step 600); weights/README.md has the figures, also of --precision auto.
+    "cpu8": WaveGANConfig(name="cpu8", dim=8, batch_size=16, learning_rate=3e-4),
     # Tests and smoke runs only.
     "tiny": WaveGANConfig(name="tiny", dim=2, batch_size=4, d_updates=1),
 }
