@@ -264,14 +264,14 @@ def test_history_reader_reads_only_new_lines(tmp_path):
 
 # ------------------------------------------------------------------ evaluation hook, best checkpoint
 def test_evaluation_keeps_the_best_checkpoint_and_generation_prefers_it(tmp_path):
-    scores = {2: 3.0, 4: 1.0, 6: 2.0}
+    scores = {0: 5.0, 2: 3.0, 4: 1.0, 6: 2.0}  # with eval_every, the starting weights are measured too
     r = train_wavenet_tiny(
         tmp_path, max_steps=6, eval_every=2, best="score", evaluate=lambda step: {"score": scores[step]}
     )
     assert r.step == 6
     assert json.loads((tmp_path / "best" / "best.json").read_text())["step"] == 4
     rows = [row for row in training.read_history(tmp_path) if "eval_score" in row]
-    assert [(row["step"], row["eval_score"]) for row in rows] == [(2, 3.0), (4, 1.0), (6, 2.0)]
+    assert [(row["step"], row["eval_score"]) for row in rows] == [(0, 5.0), (2, 3.0), (4, 1.0), (6, 2.0)]
     cfg = load_config(WaveNetConfig, tmp_path)
     assert training.load_checkpoint(tmp_path, which="prefer_best", model=build_wavenet(cfg)) == 4
     assert training.load_checkpoint(tmp_path, model=build_wavenet(cfg)) == 6
