@@ -207,16 +207,25 @@ class WaveNetConfig(_Config):
 
     def __post_init__(self) -> None:
         _check(len(self.dilations) > 0, "WaveNetConfig.dilations is empty")
-        _check(all(float(t) > 0 for t in self.position_taus_ms),
-               f"position_taus_ms must be > 0, got {self.position_taus_ms}")
-        _check(len(set(self.instruments)) == len(self.instruments),
-               f"instruments must differ, got {self.instruments}")
-        _check(not self.clip_lens or len(self.clip_lens) == len(self.instruments),
-               f"clip_lens {self.clip_lens} must give one length per instrument {self.instruments}")
-        _check(self.augment in ("auto", "on", "off"),
-               f"augment must be auto, on or off, got {self.augment!r}")
-        _check(self.aug_gain_db >= 0 and 0 <= self.aug_pitch < 0.5 and self.aug_offset_ms >= 0,
-               "aug_gain_db and aug_offset_ms must be >= 0 and aug_pitch in [0, 0.5)")
+        _check(
+            all(float(t) > 0 for t in self.position_taus_ms),
+            f"position_taus_ms must be > 0, got {self.position_taus_ms}",
+        )
+        _check(
+            len(set(self.instruments)) == len(self.instruments),
+            f"instruments must differ, got {self.instruments}",
+        )
+        _check(
+            not self.clip_lens or len(self.clip_lens) == len(self.instruments),
+            f"clip_lens {self.clip_lens} must give one length per instrument {self.instruments}",
+        )
+        _check(
+            self.augment in ("auto", "on", "off"), f"augment must be auto, on or off, got {self.augment!r}"
+        )
+        _check(
+            self.aug_gain_db >= 0 and 0 <= self.aug_pitch < 0.5 and self.aug_offset_ms >= 0,
+            "aug_gain_db and aug_offset_ms must be >= 0 and aug_pitch in [0, 0.5)",
+        )
         _check(all(int(d) >= 1 for d in self.dilations), f"dilations must be >= 1, got {self.dilations}")
         _check(self.filter_width == 2, f"only filter_width=2 is supported, got {self.filter_width}")
         for f in (
