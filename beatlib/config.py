@@ -169,7 +169,8 @@ class WaveNetConfig(_Config):
             clip_lens: the clip length of each of them (set by training from the data).
         augment: on-the-fly augmentation of the training clips (:mod:`beatlib.pipelines`):
             ``"auto"`` (on when an instrument has fewer than ``augment_below`` clips), ``"on"``,
-            ``"off"``. aug_gain_db: random gain in [-aug_gain_db, 0] dB; aug_polarity: random
+            ``"off"``. aug_gain_db: random gain in [-aug_gain_db, 0] dB (small: prepared one-shots are
+            peak-normalised, and 6 dB raised the held-out loss); aug_polarity: random
             sign; aug_pitch: resampling by a factor in [1 - aug_pitch, 1 + aug_pitch];
             aug_offset_ms: the onset is delayed by up to this much (fractional samples).
         mixed_precision: bfloat16 matmuls in training (loss and softmax in float32).
@@ -198,7 +199,7 @@ class WaveNetConfig(_Config):
     # with other settings (dataset.json records whether the latest run augmented).
     augment: str = dataclasses.field(default="auto", compare=False)
     augment_below: int = dataclasses.field(default=200, compare=False)
-    aug_gain_db: float = dataclasses.field(default=6.0, compare=False)
+    aug_gain_db: float = dataclasses.field(default=1.0, compare=False)
     aug_polarity: bool = dataclasses.field(default=True, compare=False)
     aug_pitch: float = dataclasses.field(default=0.03, compare=False)
     aug_offset_ms: float = dataclasses.field(default=0.5, compare=False)
@@ -249,8 +250,8 @@ class WaveNetConfig(_Config):
 POSITION_TAUS_MS = (1.0, 3.0, 10.0, 30.0, 100.0, 200.0)
 
 WAVENET_PROFILES: dict[str, WaveNetConfig] = {
-    # The default: 2 stacks of 1..512, 32/32/64 channels; position conditioning.
-    "default": WaveNetConfig(position_taus_ms=POSITION_TAUS_MS),
+    # The default: 2 stacks of 1..512, 32/32/64 channels; position conditioning; bf16 and XLA.
+    "default": WaveNetConfig(position_taus_ms=POSITION_TAUS_MS, mixed_precision=True, jit_compile=True),
     # Fewer, narrower layers (1..256 then 1..128): trains several times faster on a CPU; receptive field 767.
     "cpu": WaveNetConfig(
         name="cpu",
@@ -259,10 +260,29 @@ WAVENET_PROFILES: dict[str, WaveNetConfig] = {
         dilation_channels=24,
         skip_channels=48,
         position_taus_ms=POSITION_TAUS_MS,
+        mixed_precision=True,
+        jit_compile=True,
     ),
     # The shipped demo weights: ~4.5x fewer FLOPs per sample than default, receptive field 767
-    # (a few periods of a kick's fundamental); a training step is a fraction of a second on a CPU.
+    # (a few periods of a kick's fundamental) and the position in the clip; bf16 matmuls and XLA
+    # (where the CPU has bf16: about 3x fewer seconds per step, benchmarks/wavenet_training.py).
     "demo": WaveNetConfig(
+        name="demo",
+        dilations=tuple(2**i for i in range(9)) + tuple(2**i for i in range(8)),
+        residual_channels=16,
+        dilation_channels=16,
+        skip_channels=32,
+        batch_size=8,
+        learning_rate=2e-3,
+        max_steps=3000,
+        checkpoint_every=100,
+        position_taus_ms=POSITION_TAUS_MS,
+        mixed_precision=True,
+        jit_compile=True,
+    ),
+    # The demo profile as shipped before position conditioning (older weight folders load with
+    # their own config.json in any case).
+    "demo-plain": WaveNetConfig(
         name="demo",
         dilations=tuple(2**i for i in range(9)) + tuple(2**i for i in range(8)),
         residual_channels=16,

@@ -27,6 +27,7 @@ from beatlib.data import dataset_sample_rate, load_oneshots, oneshot_instruments
 from beatlib.errors import ConfigError, DataError
 from beatlib.files import atomic_path
 from beatlib.generate.wavenet import sample_oneshots
+from beatlib.models.wavegan import compute_precision
 from beatlib.models.wavenet import WaveNetTrainer, teacher_forcing_inputs
 from beatlib.pipelines import oneshot_pipeline, use_augmentation
 from beatlib.quality.descriptors import descriptor_matrix, mu_law_round_trip
@@ -210,8 +211,9 @@ def warm_start(model: keras.Model, src: str | os.PathLike) -> int:
 
 
 def _build_trainer(cfg: WaveNetConfig) -> WaveNetTrainer:
-    """The trainer of ``cfg``, with bfloat16 matmuls when ``cfg.mixed_precision``."""
-    if not cfg.mixed_precision:
+    """The trainer of ``cfg``, with bfloat16 matmuls when ``cfg.mixed_precision`` and the CPU has bf16
+    instructions (AVX512-BF16, AMX; elsewhere bf16 would be emulated and slow, so float32)."""
+    if not (cfg.mixed_precision and compute_precision("auto") == "bfloat16"):
         return WaveNetTrainer(cfg)
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy("mixed_bfloat16")
