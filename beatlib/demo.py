@@ -52,7 +52,7 @@ DEMO_STEPS: tuple[Step, ...] = (
     ),
     Step(
         "03_train_wavegan.ipynb",
-        {"profile": "cpu", "init_from": "weights/demo/wavegan", "steps": 2263, "preview_every": 20},
+        {"profile": "cpu8", "init_from": "weights/demo/wavegan", "steps": 3700, "preview_every": 20},
         65,
     ),
     Step("04_generate_batches.ipynb", {"wavenet_n": 1000, "wavegan_n": 40}, 35),
