@@ -63,8 +63,10 @@ def test_notebook_02_smoke_init_from_and_resume(tmp_path):
         n_preview=2,
         init_from="demo",
         eval_every=0,  # evaluation and best/: tests/test_wavenet_selection.py
+        quality_clips=8,
     )
     text = notebook_text(nb)
+    assert "two-sample" in text and "own type" in text  # the quality report of both instruments
     assert "starting at step 2" in text and "starting at step 1" in text  # continued from the demo weights
     assert "one training step takes" in text
     assert "<audio" in text and "image/png" in str(nb.cells)  # players, loss curves and spectrograms
@@ -85,5 +87,6 @@ def test_notebook_02_smoke_init_from_and_resume(tmp_path):
         n_preview=1,
         init_from="demo",
         eval_every=0,
+        quality_clips=0,
     )
     assert "starting at step 4" in notebook_text(nb)  # resumes its own run, does not copy again

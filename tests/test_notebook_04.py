@@ -71,6 +71,7 @@ def test_notebook_04_with_tiny_models(trained_project):
     assert "Audition · wavenet/kick batch-001: clip 1 of 4" in text
     assert "Audition · wavegan batch-001: clip 1 of 3" in text and "nearest training clip" in text
     assert "WaveGAN latent walk · seed 3 → 4 at 0.50: 2-bar loop" in text
+    assert "two-sample" in text and "own type" in text  # the one-shots' quality report
     # TensorFlow loaded in the kernel without its start-up lines (beatlib.widgets hides them)
     assert not [n for n in STARTUP_NOISE if n in text]
     kick = paths.generated_wavenet("kick") / "batch-001"
