@@ -249,9 +249,28 @@ class WaveNetConfig(_Config):
 #: also where its receptive field sees only the decay (weights/README.md, "Context").
 POSITION_TAUS_MS = (1.0, 3.0, 10.0, 30.0, 100.0, 200.0)
 
+#: What the shipped profiles add to the plain network: the position in the clip, bf16 and XLA
+#: (bf16 and XLA only where the CPU has bf16: about 3x fewer seconds per step,
+#: benchmarks/wavenet_training.py).
+_POSITION_BF16_XLA = {"position_taus_ms": POSITION_TAUS_MS, "mixed_precision": True, "jit_compile": True}
+
+#: The demo profile as shipped before position conditioning: ~4.5x fewer FLOPs per sample than
+#: default, receptive field 767 (a few periods of a kick's fundamental).
+_DEMO_PLAIN = WaveNetConfig(
+    name="demo",
+    dilations=tuple(2**i for i in range(9)) + tuple(2**i for i in range(8)),
+    residual_channels=16,
+    dilation_channels=16,
+    skip_channels=32,
+    batch_size=8,
+    learning_rate=2e-3,
+    max_steps=3000,
+    checkpoint_every=100,
+)
+
 WAVENET_PROFILES: dict[str, WaveNetConfig] = {
     # The default: 2 stacks of 1..512, 32/32/64 channels; position conditioning; bf16 and XLA.
-    "default": WaveNetConfig(position_taus_ms=POSITION_TAUS_MS, mixed_precision=True, jit_compile=True),
+    "default": WaveNetConfig(**_POSITION_BF16_XLA),
     # Fewer, narrower layers (1..256 then 1..128): trains several times faster on a CPU; receptive field 767.
     "cpu": WaveNetConfig(
         name="cpu",
@@ -259,40 +278,13 @@ WAVENET_PROFILES: dict[str, WaveNetConfig] = {
         residual_channels=24,
         dilation_channels=24,
         skip_channels=48,
-        position_taus_ms=POSITION_TAUS_MS,
-        mixed_precision=True,
-        jit_compile=True,
+        **_POSITION_BF16_XLA,
     ),
-    # The shipped demo weights: ~4.5x fewer FLOPs per sample than default, receptive field 767
-    # (a few periods of a kick's fundamental) and the position in the clip; bf16 matmuls and XLA
-    # (where the CPU has bf16: about 3x fewer seconds per step, benchmarks/wavenet_training.py).
-    "demo": WaveNetConfig(
-        name="demo",
-        dilations=tuple(2**i for i in range(9)) + tuple(2**i for i in range(8)),
-        residual_channels=16,
-        dilation_channels=16,
-        skip_channels=32,
-        batch_size=8,
-        learning_rate=2e-3,
-        max_steps=3000,
-        checkpoint_every=100,
-        position_taus_ms=POSITION_TAUS_MS,
-        mixed_precision=True,
-        jit_compile=True,
-    ),
+    # The shipped demo weights: the plain demo network plus the position in the clip, bf16 and XLA.
+    "demo": _DEMO_PLAIN.replace(**_POSITION_BF16_XLA),
     # The demo profile as shipped before position conditioning (older weight folders load with
     # their own config.json in any case).
-    "demo-plain": WaveNetConfig(
-        name="demo",
-        dilations=tuple(2**i for i in range(9)) + tuple(2**i for i in range(8)),
-        residual_channels=16,
-        dilation_channels=16,
-        skip_channels=32,
-        batch_size=8,
-        learning_rate=2e-3,
-        max_steps=3000,
-        checkpoint_every=100,
-    ),
+    "demo-plain": _DEMO_PLAIN,
     # Tests and smoke runs only.
     "tiny": WaveNetConfig(
         name="tiny",

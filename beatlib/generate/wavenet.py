@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -303,19 +304,8 @@ def generate_wavenet(
     n: int,
     out_root: str | os.PathLike,
     *,
-    temperature: float = 1.0,
-    seed: int = 0,
-    greedy: bool = False,
-    batch_size: int | None = None,
-    data_npz: str | os.PathLike | None = None,
-    seed_len: int = 1,
-    seed_noise: float = 0.01,
-    n_samples: int | None = None,
-    dc_block_hz: float = DC_BLOCK_HZ,
-    fade_out_ms: float = FADE_OUT_MS,
-    instrument: str | None = None,
-    checkpoint: str = "best",
     progress: bool = True,
+    **options: Any,
 ) -> Path:
     """Generate ``n`` one-shots with a trained WaveNet into a new ``out_root/batch-NNN`` folder.
 
@@ -328,6 +318,9 @@ def generate_wavenet(
     Args:
         weights_dir: a run folder written by :func:`beatlib.training.train_wavenet`.
         n: number of clips. out_root: where batch folders go (never overwritten).
+        options: the sampling settings of :func:`sample_wavenet` (``temperature``, ``seed``,
+            ``greedy``, ``batch_size``, ``data_npz``, ``seed_len``, ``seed_noise``, ``n_samples``,
+            ``dc_block_hz``, ``fade_out_ms``, ``instrument``, ``checkpoint``), recorded in the manifest:
         seed: the run seed; clip i of the chunk starting at index s draws its numbers from
             ``(seed, s)`` and its row, so the same call gives the same clips.
         data_npz: take seeds from the training data instead of ``seeds.npy``.
@@ -345,32 +338,16 @@ def generate_wavenet(
         PosixPath('generated_output/wavenet/kick/batch-001')
     """
     check_writable(Path(out_root) / "batch-new")  # a read-only or full folder fails now, not after sampling
-    res = sample_wavenet(
-        weights_dir,
-        n,
-        temperature=temperature,
-        seed=seed,
-        greedy=greedy,
-        batch_size=batch_size,
-        data_npz=data_npz,
-        seed_len=seed_len,
-        seed_noise=seed_noise,
-        n_samples=n_samples,
-        dc_block_hz=dc_block_hz,
-        fade_out_ms=fade_out_ms,
-        instrument=instrument,
-        checkpoint=checkpoint,
-        progress=progress,
-    )
+    res = sample_wavenet(weights_dir, n, progress=progress, **options)
     bs = res.settings["batch_size"]
     clips = [
         {
-            "seed": int(seed),
+            "seed": res.settings["seed"],
             "chunk_start": i - i % bs,
             "row": i % bs,
             "source_clip": int(res.source_clip[i]),
-            "temperature": float(temperature),
-            "greedy": bool(greedy),
+            "temperature": res.settings["temperature"],
+            "greedy": res.settings["greedy"],
         }
         for i in range(len(res.audio))
     ]
