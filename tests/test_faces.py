@@ -29,3 +29,31 @@ def test_the_cli_is_quiet_and_import_beatlib_does_not_load_tensorflow():
     code = "import sys, beatlib, beatlib.cli; print('tensorflow' in sys.modules)"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.stdout.strip() == "False", run.stderr
+
+
+def test_every_notebook_imports_widgets_before_anything_that_loads_tensorflow():
+    """The notebook face is `beatlib.widgets`: it must come first, or the kernel prints the lines."""
+    import json
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
+    for path in sorted(root.glob("0*.ipynb")):
+        code = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"][0]
+        imports = [line for line in "".join(code["source"]).splitlines() if line.startswith("from beatlib")]
+        assert imports[0].startswith("from beatlib import widgets"), f"{path.name}: {imports[0]}"
+
+
+def test_a_notebook_kernel_is_quiet_with_the_import_cell_of_notebook_02():
+    import json
+    import pathlib
+
+    nb = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "02_train_wavenet.ipynb"
+    cell = "".join([c for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code"][0]["source"])
+    script = (
+        "import os\nos.environ.pop('TF_CPP_MIN_LOG_LEVEL', None)\n"
+        + cell
+        + "\nimport tensorflow as tf\ntf.zeros([2]) + 1\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert not [line for line in run.stderr.splitlines() if any(n in line for n in STARTUP_NOISE)], run.stderr
