@@ -30,12 +30,12 @@ from collections.abc import Mapping
 import numpy as np
 import tensorflow as tf
 
-from beatlib.config import WaveNetConfig
+from beatlib.config import WaveGANConfig, WaveNetConfig
 from beatlib.errors import ConfigError, DataError
 from beatlib.models.layers import mu_law_encode_tf
 from beatlib.models.wavenet import silence_class
 
-__all__ = ["add_white_noise", "augment_oneshots", "oneshot_pipeline", "use_augmentation"]
+__all__ = ["add_white_noise", "augment_oneshots", "loop_batches", "oneshot_pipeline", "use_augmentation"]
 
 
 def add_white_noise(x, *, std: float, seed):
@@ -174,3 +174,33 @@ def oneshot_pipeline(
     ds = ds.shuffle(len(audio), seed=seed, reshuffle_each_iteration=True).repeat()
     ds = ds.batch(cfg.batch_size, drop_remainder=True).enumerate()
     return ds.map(to_batch, num_parallel_calls=1).prefetch(2)
+
+
+def loop_batches(audio: np.ndarray, cfg: WaveGANConfig, *, seed: int = 0) -> tf.data.Dataset:
+    """The endless WaveGAN input pipeline over clean loops ``[N, T, C]``.
+
+    Each clip appears ``cfg.noise_copies`` times per epoch (once if 0), each copy with its
+    own white noise (``cfg.noise_std``) added on the fly by
+    :func:`beatlib.pipelines.add_white_noise` (the same noise for a copy in every epoch, like
+    BeatGAN's five stored copies); the order is reshuffled every epoch. Elements are
+    ``[batch_size, d_updates, T, C]``: one real batch per critic update of an iteration.
+    """
+    audio = np.asarray(audio, np.float32)
+    n = len(audio)
+    copies = max(int(cfg.noise_copies), 1)
+    b, k = int(cfg.batch_size), int(cfg.d_updates)
+    clips = tf.constant(audio)  # [N, T, C]
+    std = float(cfg.noise_std) if cfg.noise_copies > 0 else 0.0
+
+    def one(i):
+        x = tf.gather(clips, i % n)  # [T, C]
+        if std > 0:
+            x = add_white_noise(x, std=std, seed=tf.stack([tf.cast(seed, tf.int64), i]))  # [T, C]
+        return x
+
+    ds = tf.data.Dataset.range(n * copies)
+    ds = ds.shuffle(n * copies, seed=seed, reshuffle_each_iteration=True).repeat()
+    ds = ds.map(one, num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.batch(b * k, drop_remainder=True)  # [B*K, T, C]
+    ds = ds.map(lambda x: tf.transpose(tf.reshape(x, [k, b, *audio.shape[1:]]), [1, 0, 2, 3]))  # [B, K, T, C]
+    return ds.prefetch(2)

@@ -15,6 +15,7 @@ Examples
 True
 """
 
+from beatlib.pipelines import loop_batches  # WaveGAN's input pipeline, also importable from here
 from beatlib.training.loop import (
     LoopResult,
     Schedule,
@@ -45,7 +46,6 @@ from beatlib.training.wavegan import (
     WaveGANRun,
     describe_wavegan_run,
     load_training_loops,
-    loop_batches,
     train_wavegan,
 )
 from beatlib.training.wavenet import (

@@ -1,4 +1,4 @@
-"""WaveGAN training: the loop dataset (noise augmentation), the trainer's setup, :func:`train_wavegan`.
+"""WaveGAN training: the trainer's setup and :func:`train_wavegan` (input: `pipelines.loop_batches`).
 
 Examples
 --------
@@ -25,20 +25,13 @@ from beatlib.data import load_loops
 from beatlib.errors import ConfigError, DataError
 from beatlib.generate.wavegan import WaveGANSampler
 from beatlib.models.wavegan import WaveGANTrainer, compute_precision, sample_latents
-from beatlib.pipelines import add_white_noise
+from beatlib.pipelines import loop_batches
 from beatlib.quality.evaluate import SELECTION, wavegan_evaluator
 from beatlib.tempo import dataset_tempo
 from beatlib.training.loop import Schedule, TrainingProgress, make_strategy, train_loop
 from beatlib.training.run import HISTORY_FILE, RunDir, data_fingerprint, read_history, trim_history
 
-__all__ = [
-    "WAVEGAN_PREVIEWS",
-    "WaveGANRun",
-    "describe_wavegan_run",
-    "load_training_loops",
-    "loop_batches",
-    "train_wavegan",
-]
+__all__ = ["WAVEGAN_PREVIEWS", "WaveGANRun", "describe_wavegan_run", "load_training_loops", "train_wavegan"]
 
 #: How many fixed latent vectors the audio previews use.
 WAVEGAN_PREVIEWS = 4
@@ -55,36 +48,6 @@ class WaveGANRun:
     seconds: float
     s_per_step: float | None
     history: list
-
-
-def loop_batches(audio: np.ndarray, cfg: WaveGANConfig, *, seed: int = 0) -> tf.data.Dataset:
-    """The endless WaveGAN input pipeline over clean loops ``[N, T, C]``.
-
-    Each clip appears ``cfg.noise_copies`` times per epoch (once if 0), each copy with its
-    own white noise (``cfg.noise_std``) added on the fly by
-    :func:`beatlib.pipelines.add_white_noise` (the same noise for a copy in every epoch, like
-    BeatGAN's five stored copies); the order is reshuffled every epoch. Elements are
-    ``[batch_size, d_updates, T, C]``: one real batch per critic update of an iteration.
-    """
-    audio = np.asarray(audio, np.float32)
-    n = len(audio)
-    copies = max(int(cfg.noise_copies), 1)
-    b, k = int(cfg.batch_size), int(cfg.d_updates)
-    clips = tf.constant(audio)  # [N, T, C]
-    std = float(cfg.noise_std) if cfg.noise_copies > 0 else 0.0
-
-    def one(i):
-        x = tf.gather(clips, i % n)  # [T, C]
-        if std > 0:
-            x = add_white_noise(x, std=std, seed=tf.stack([tf.cast(seed, tf.int64), i]))  # [T, C]
-        return x
-
-    ds = tf.data.Dataset.range(n * copies)
-    ds = ds.shuffle(n * copies, seed=seed, reshuffle_each_iteration=True).repeat()
-    ds = ds.map(one, num_parallel_calls=tf.data.AUTOTUNE)
-    ds = ds.batch(b * k, drop_remainder=True)  # [B*K, T, C]
-    ds = ds.map(lambda x: tf.transpose(tf.reshape(x, [k, b, *audio.shape[1:]]), [1, 0, 2, 3]))  # [B, K, T, C]
-    return ds.prefetch(2)
 
 
 def load_training_loops(data_npz: str | os.PathLike, cfg: WaveGANConfig):
