@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from beatlib.errors import ConfigError
+
 __all__ = ["FastWaveNetSampler", "naive_wavenet_sample", "use_generation_threads"]
 
 
@@ -402,8 +404,6 @@ class FastWaveNetSampler:
 
 def _instrument_column(cfg, instrument, batch: int) -> np.ndarray:
     """Instrument ids ``[B]`` (int32) for the sampler; zeros for an unconditional model."""
-    from beatlib.errors import ConfigError
-
     if not cfg.instruments:
         if instrument is not None:
             raise ConfigError("this WaveNet is not conditioned on instruments; do not name one")

@@ -42,8 +42,6 @@ __all__ = ["FORMATS", "ExportReport", "project_clips", "export_kit"]
 FORMATS = ("sfz", "hydrogen", "decentsampler")
 _TITLES = {"kick": "Kick", "snare": "Snare", "hihat": "Hihat"}
 
-Clip = "str | os.PathLike | tuple[np.ndarray, int]"
-
 
 @dataclasses.dataclass(frozen=True)
 class ExportReport:
