@@ -117,6 +117,21 @@ def test_silence_noise_and_swapped_instruments_fail(kits):
         assert swapped.instruments[inst].type_share <= 0.05 and "wrong type" in swapped.problems[inst]
 
 
+def test_kicks_ending_on_an_offset_are_stuck_and_rank_lower(kits):
+    from beatlib.quality.evaluate import SELECTION, oneshot_scalars
+
+    train, other = kits
+    kicks = other["kick"][:40].copy()
+    drifted = kicks.copy()
+    drifted[:20, -1600:] += np.linspace(0, 0.3, 1600)  # half the kicks wander off zero at the end
+    clean = oneshot_report({"kick": kicks}, train, sample_rate=SR)
+    stuck = oneshot_report({"kick": drifted}, train, sample_rate=SR)
+    assert "stuck" not in clean.problems["kick"] and "stuck" in stuck.problems["kick"]
+    assert stuck.instruments["kick"].generated["stuck"] >= 0.5
+    assert oneshot_scalars(stuck)["kick/bad"] >= 0.4 > 0.1 >= oneshot_scalars(clean)["kick/bad"]
+    assert oneshot_scalars(stuck)[SELECTION] < oneshot_scalars(clean)[SELECTION]
+
+
 def test_report_with_a_given_classifier_and_json(kits):
     train, other = kits
     feats = {k: d.descriptor_matrix(v, sample_rate=SR) for k, v in other.items()}

@@ -10,8 +10,9 @@ for TensorBoard (``"<instrument>/<figure>"`` for one-shots, ``"loops/<figure>"``
 Selection scores (higher is better, 1 = meets everything):
 
 - one-shots (per instrument, then the mean): ``type_share * (1 - copies) * (1 - bad) *
-  (1 - 2 * max(0, two_sample - 0.5))`` where ``bad`` is the share of silent or flat clips
-  (no drum-type check with a single training instrument: that factor is 1);
+  (1 - 2 * max(0, two_sample - 0.5))`` where ``bad`` is the share of silent or flat clips, or
+  the share of stuck clips (flat, or ending on an offset) above the training clips' own, whichever
+  is larger (no drum-type check with a single training instrument: that factor is 1);
 - loops: ``1 - |median on-grid share - training's| - |share of clips on grid - training's|
   - 0.25 * max(0, log-mel NN ratio - 1) - max(0, copies - 0.4)`` (negative when far off, so that
   early checkpoints still rank).
@@ -68,7 +69,8 @@ def oneshot_scalars(report: OneShotReport) -> dict[str, float]:
     out: dict[str, float] = {}
     picks = []
     for name, q in report.instruments.items():
-        bad = max(q.generated["silent"], q.generated["flat"])
+        excess_stuck = max(0.0, q.generated["stuck"] - q.training["stuck"])  # kicks ending off zero
+        bad = max(q.generated["silent"], q.generated["flat"], excess_stuck)
         copies = 0.0 if not np.isfinite(q.copies) else q.copies
         own = 1.0 if q.type_share is None else q.type_share
         pick = own * (1 - copies) * (1 - bad) * (1 - 2 * max(0.0, q.two_sample - 0.5))
