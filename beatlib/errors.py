@@ -14,6 +14,18 @@ from __future__ import annotations
 
 import os
 
+__all__ = [
+    "AudioError",
+    "BeatlibError",
+    "CheckpointError",
+    "ConfigError",
+    "DataError",
+    "NotEnoughSamplesError",
+    "OutputError",
+    "RunInUseError",
+    "TrainingError",
+]
+
 
 class BeatlibError(Exception):
     """Base class of all errors raised on purpose by beatlib."""
