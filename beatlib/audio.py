@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from beatlib import dsp
+from beatlib import dsp, riff
 from beatlib.errors import AudioError, OutputError
 from beatlib.files import atomic_path, os_reason
 
@@ -215,7 +215,9 @@ def read_audio(
     the resampler), remove DC (``dc_block_hz`` > 0, :func:`beatlib.dsp.dc_block`), resample to
     ``sample_rate``, convert to ``channels``, validate (so a clip that resamples to nothing is
     an error), and scale down to 0 dBFS if anything exceeds full scale (a hot float file, or a
-    resampler's overshoot). ``notes`` records a truncated file and a hot source.
+    resampler's overshoot). ``notes`` records a truncated file, a placeholder data size, a hot
+    source, and a WAV file read by :func:`beatlib.riff.read_riff` (an Ogg/FLAC/MP3 stream in a
+    WAV container, or PCM behind a malformed header, that libsndfile refuses).
 
     Raises:
         AudioError: the file cannot be read or decoded or holds no usable audio; the reason
@@ -311,41 +313,56 @@ def _check_readable(path: Path) -> None:
 
 
 def _decode(path: Path, max_seconds: float | None) -> tuple[np.ndarray, int, list[str]]:
+    """libsndfile, then beatlib's RIFF reader for a WAV file it refuses (or finds no frames in),
+    then librosa's decoders."""
     import soundfile as sf
 
+    seconds = None if max_seconds is None else max_seconds + _READ_MARGIN_S
     try:
         with sf.SoundFile(str(path)) as f:
             sr = int(f.samplerate)
-            frames = f.frames
-            if max_seconds is not None:
-                frames = min(frames, int(math.ceil((max_seconds + _READ_MARGIN_S) * sr)))
+            frames = f.frames if seconds is None else min(f.frames, int(math.ceil(seconds * sr)))
             y = f.read(frames, dtype="float32", always_2d=True)
             notes = _truncation_notes(f.extra_info, f.frames, sr)
-        return y, sr, notes
-    except Exception as sf_error:  # noqa: BLE001 - fall back to librosa's decoders
+    except Exception as e:  # noqa: BLE001 - refused: beatlib's RIFF reader, then librosa's decoders
+        refused = str(e).split("\n")[0].removeprefix(f"Error opening {str(path)!r}: ") or type(e).__name__
+    else:
+        if len(y) or not riff.is_riff(path):
+            return y, sr, notes
+        try:  # a data size of 0 (a streaming tool's header) with samples after it
+            return riff.read_riff(path, seconds=seconds, refused="no frames")
+        except AudioError:
+            return y, sr, notes  # validate_audio says it is empty
+    riff_error = None
+    if riff.is_riff(path):
         try:
-            import librosa
+            return riff.read_riff(path, seconds=seconds, refused=refused)
+        except AudioError as e:
+            riff_error = e
+    try:
+        import librosa
 
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                duration = None if max_seconds is None else max_seconds + _READ_MARGIN_S
-                y, sr = librosa.load(str(path), sr=None, mono=False, duration=duration)
-        except Exception:  # noqa: BLE001
-            reason = str(sf_error).split("\n")[0] or type(sf_error).__name__
-            raise AudioError(path, f"cannot be decoded as audio ({reason})") from None
-        y = np.atleast_2d(y).T if y.ndim == 1 else y.T
-        return y.astype(np.float32), int(sr), []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            y, sr = librosa.load(str(path), sr=None, mono=False, duration=seconds)
+        if sr <= 0:  # Python's wave module (audioread's fallback) accepts a rate of 0
+            raise ValueError(f"sample rate {sr}")
+    except Exception:  # noqa: BLE001
+        if riff_error is not None:
+            raise riff_error from None
+        raise AudioError(path, f"cannot be decoded as audio ({refused})") from None
+    y = np.atleast_2d(y).T if y.ndim == 1 else y.T
+    return y.astype(np.float32), int(sr), []
 
 
 def _truncation_notes(log: str, frames: int, sample_rate: int) -> list[str]:
     m = _TRUNCATED.search(log or "")
     if not m or int(m.group(2)) >= int(m.group(1)):
         return []
+    if int(m.group(1)) == 0xFFFFFFFF:  # a placeholder written before the length was known
+        return [riff.unknown_length_note(0xFFFFFFFF, frames / sample_rate)]
     promised = frames * int(m.group(1)) / max(int(m.group(2)), 1)
-    return [
-        f"truncated: the header promises {promised / sample_rate:.2f} s, the file holds "
-        f"{frames / sample_rate:.2f} s (the part present is used)"
-    ]
+    return [riff.truncation_note(promised / sample_rate, frames / sample_rate)]
 
 
 def save_audio(path: str | os.PathLike, y: np.ndarray, *, sample_rate: int, subtype: str = "PCM_16") -> Path:
