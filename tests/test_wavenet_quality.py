@@ -67,8 +67,8 @@ def tiny_run(tmp_path_factory):
 
 
 def test_sample_wavenet_finishes_the_raw_model_output(tiny_run, tmp_path):
-    raw = sample_wavenet(tiny_run, 5, seed=2, dc_block_hz=0, fade_out_ms=0)
-    done = sample_wavenet(tiny_run, 5, seed=2, dc_block_hz=20, fade_out_ms=3)
+    raw = sample_wavenet(tiny_run, 5, seed=2, dc_block_hz=0, fade_out_ms=0, match_eq=False)
+    done = sample_wavenet(tiny_run, 5, seed=2, dc_block_hz=20, fade_out_ms=3, match_eq=False)
     np.testing.assert_allclose(
         done.audio, finish_oneshots(raw.audio, sample_rate=SR, dc_block_hz=20, fade_out_ms=3), atol=1e-6
     )
@@ -81,6 +81,33 @@ def test_sample_wavenet_finishes_the_raw_model_output(tiny_run, tmp_path):
     batch = generate_wavenet(tiny_run, 3, tmp_path / "g", seed=2, fade_out_ms=3, progress=False)
     man = json.loads((batch / "manifest.json").read_text())
     assert man["fade_out_ms"] == 3 and "dc_block_hz" in man
+
+
+def test_generation_matches_the_training_spectrum(tiny_run, tmp_path):
+    """Training saves its clips' spectrum; generation EQs each set toward it, keeping levels."""
+    import shutil
+
+    from beatlib import dsp
+    from beatlib.generate.wavenet import SPECTRUM_FILE, load_spectrum
+
+    target = load_spectrum(tiny_run, "kick", sample_rate=SR)
+    assert target is not None and target.shape == (dsp.SPECTRUM_BANDS,)
+    raw = sample_wavenet(tiny_run, 8, seed=3, dc_block_hz=0, fade_out_ms=0, match_eq=False)
+    eq = sample_wavenet(tiny_run, 8, seed=3, dc_block_hz=0, fade_out_ms=0)
+    assert eq.settings["match_eq"] and not raw.settings["match_eq"]
+
+    def error(a):  # dB from the training spectrum, mean over the bands
+        return np.abs(target - dsp.spectrum_profile(a, sample_rate=SR)).mean()
+
+    assert error(eq.audio) < error(raw.audio) - 3, (error(eq.audio), error(raw.audio))
+    np.testing.assert_allclose(np.abs(eq.audio).max(1), np.abs(raw.audio).max(1), rtol=1e-4)
+    old = tmp_path / "old-run"  # a run saved before spectra were: generation skips the EQ
+    shutil.copytree(tiny_run, old)
+    (old / SPECTRUM_FILE).write_text("{not json")
+    assert load_spectrum(old, "kick", sample_rate=SR) is None
+    again = sample_wavenet(old, 8, seed=3, dc_block_hz=0, fade_out_ms=0)
+    assert not again.settings["match_eq"]
+    np.testing.assert_array_equal(again.audio, raw.audio)
 
 
 # ------------------------------------------------------------------ the shipped demo weights

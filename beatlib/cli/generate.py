@@ -25,6 +25,7 @@ __all__: list[str] = []
     batch_size(None, "clips per call (default: all, up to 1000)"),
     arg("--data", default=None, help="take seeds from this one-shot dataset (default: seeds.npy)"),
     arg("--instrument", default=None, help="the instrument, for a model of several (e.g. snare)"),
+    flag("--no-match-eq", "skip the matching EQ toward the training clips' spectrum (raw tone)"),
     CHECKPOINT,
 )
 def _run_generate_wavenet(args: argparse.Namespace) -> int:
@@ -46,6 +47,7 @@ def _run_generate_wavenet(args: argparse.Namespace) -> int:
         out,
         **pick(args, "temperature", "seed", "greedy", "batch_size", "instrument", "checkpoint"),
         data_npz=args.data,
+        match_eq=not args.no_match_eq,
     )
     print(f"wrote {args.n} clips to {batch} in {time.perf_counter() - t0:.1f} s")
     return 0

@@ -7,6 +7,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -19,22 +20,70 @@ from beatlib.batches import write_batch
 from beatlib.checks import check_number
 from beatlib.config import WaveNetConfig, load_config
 from beatlib.errors import CheckpointError, ConfigError
-from beatlib.files import check_writable
+from beatlib.files import atomic_path, check_writable
 from beatlib.generate.checkpoints import require_checkpoint, restore
 from beatlib.generate.sampling import FastWaveNetSampler
 
 __all__ = [
     "DC_BLOCK_HZ",
     "FADE_OUT_MS",
+    "SPECTRUM_FILE",
     "WaveNetSamples",
     "clip_length",
     "finish_oneshots",
     "generate_wavenet",
+    "load_spectrum",
     "load_wavenet",
     "sample_oneshots",
     "sample_wavenet",
+    "save_spectrum",
     "wavenet_seed_clips",
 ]
+
+#: The training clips' average spectrum per instrument, saved beside the weights by training
+#: and matched by generation (:func:`beatlib.dsp.match_spectrum`).
+SPECTRUM_FILE = "spectrum.json"
+
+
+def save_spectrum(run_dir: str | os.PathLike, clips: dict[str, np.ndarray], *, sample_rate: int) -> Path:
+    """Write :data:`SPECTRUM_FILE`: the :func:`beatlib.dsp.spectrum_profile` of each instrument's clips.
+
+    Example:
+        >>> import tempfile
+        >>> d = tempfile.mkdtemp()
+        >>> _ = save_spectrum(d, {"kick": np.ones([2, 800])}, sample_rate=16000)
+        >>> load_spectrum(d, "kick", sample_rate=16000).shape, load_spectrum(d, "snare", sample_rate=16000)
+        ((48,), None)
+    """
+    body = {
+        "sample_rate": int(sample_rate),
+        "bands": dsp.SPECTRUM_BANDS,
+        "instruments": {
+            k: np.round(dsp.spectrum_profile(v, sample_rate=sample_rate), 3).tolist()
+            for k, v in clips.items()
+        },
+    }
+    path = Path(run_dir) / SPECTRUM_FILE
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(json.dumps(body, indent=1) + "\n")
+    return path
+
+
+def load_spectrum(
+    run_dir: str | os.PathLike, instrument: str | None, *, sample_rate: int
+) -> np.ndarray | None:
+    """The saved training spectrum of ``instrument`` ``[bands]`` (dB), or None when the run has
+    none (older runs), another sample rate or a file that cannot be read."""
+    path = Path(run_dir) / SPECTRUM_FILE
+    try:
+        body = json.loads(path.read_text())
+        if int(body["sample_rate"]) != int(sample_rate):
+            return None
+        values = body["instruments"].get(instrument)
+        out = None if values is None else np.asarray(values, np.float64)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return out if out is not None and out.ndim == 1 and np.all(np.isfinite(out)) else None
 
 
 def load_wavenet(weights_dir: str | os.PathLike, *, checkpoint: str = "best"):
@@ -97,10 +146,19 @@ def _check_finishing(dc_block_hz: float, fade_out_ms: float, sample_rate: int) -
 
 
 def finish_oneshots(
-    audio: np.ndarray, *, sample_rate: int, dc_block_hz: float = 0.0, fade_out_ms: float = 0.0
+    audio: np.ndarray,
+    *,
+    sample_rate: int,
+    dc_block_hz: float = 0.0,
+    fade_out_ms: float = 0.0,
+    spectrum_db: np.ndarray | None = None,
 ) -> np.ndarray:
     """Drum-machine finishing of generated one-shots ``[N, T] -> [N, T]`` (float32).
 
+    ``spectrum_db`` (the training clips' :func:`beatlib.dsp.spectrum_profile`): first a matching
+    EQ of the whole set toward it (:func:`beatlib.dsp.match_spectrum`, at most -20/+6 dB per band,
+    every clip keeping its peak): it takes out the hiss of sampling and the rumble of a wandering
+    waveform, the same filter for every clip of the set, so no clip's envelope changes.
     ``dc_block_hz > 0``: a one-pole DC blocker (``y[n] = x[n] - x[n-1] + r y[n-1]``, -3 dB at
     about ``dc_block_hz``; silence before the clip): removes a constant offset, which would
     click when the sequencer starts and stops the clip, and leaves a kick's 40-60 Hz body
@@ -115,6 +173,8 @@ def finish_oneshots(
     """
     _check_finishing(dc_block_hz, fade_out_ms, sample_rate)
     y = np.asarray(audio, np.float64)  # [N, T]; the caller's array is left alone
+    if spectrum_db is not None:
+        y = dsp.match_spectrum(y, spectrum_db, sample_rate=sample_rate)
     if dc_block_hz > 0:
         y = dsp.dc_block(y, sample_rate=sample_rate, cutoff_hz=dc_block_hz, axis=-1)
     y = dsp.fade_out(y, dsp.ms_to_samples(fade_out_ms, sample_rate=sample_rate), axis=-1)
@@ -148,14 +208,16 @@ def sample_oneshots(
     seed_noise: float = 0.01,
     dc_block_hz: float = DC_BLOCK_HZ,
     fade_out_ms: float = FADE_OUT_MS,
+    spectrum_db: np.ndarray | None = None,
     progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n`` finished one-shots ``[n, length]`` of an in-memory WaveNet and the seed clip of each ``[n]``.
 
     Each clip opens with the first ``seed_len`` samples of a random row of ``source [N, k]``
     plus Gaussian noise (``seed_noise``); ``instrument`` names the instrument of a conditional
-    model. This is what :func:`sample_wavenet` does after loading, and what training's
-    evaluation samples from the weights being trained.
+    model; ``spectrum_db`` the training spectrum the set is matched to (:func:`finish_oneshots`).
+    This is what :func:`sample_wavenet` does after loading, and what training's evaluation
+    samples from the weights being trained.
     """
     from beatlib.models.wavenet import instrument_ids
 
@@ -205,7 +267,11 @@ def sample_oneshots(
         if bar is not None:
             bar.close()
     audio = finish_oneshots(
-        np.concatenate(clips), sample_rate=cfg.sample_rate, dc_block_hz=dc_block_hz, fade_out_ms=fade_out_ms
+        np.concatenate(clips),
+        sample_rate=cfg.sample_rate,
+        dc_block_hz=dc_block_hz,
+        fade_out_ms=fade_out_ms,
+        spectrum_db=spectrum_db,
     )
     return audio, picks
 
@@ -231,16 +297,19 @@ def sample_wavenet(
     n_samples: int | None = None,
     dc_block_hz: float = DC_BLOCK_HZ,
     fade_out_ms: float = FADE_OUT_MS,
+    match_eq: bool = True,
     instrument: str | None = None,
     checkpoint: str = "best",
     progress: bool = False,
 ) -> WaveNetSamples:
     """Generate ``n`` one-shots in memory (see :func:`generate_wavenet`, which also saves them).
 
-    ``dc_block_hz`` and ``fade_out_ms`` finish the clips (see :func:`finish_oneshots`; 0 turns
-    either off and gives the model's raw output). ``instrument``: which instrument a model of
-    several makes (a model of one makes its own). ``checkpoint``: ``"best"`` (default: the
-    best-scoring checkpoint of training's evaluation, else the latest) or ``"latest"``.
+    ``dc_block_hz``, ``fade_out_ms`` and ``match_eq`` finish the clips (see :func:`finish_oneshots`;
+    0 and False turn them off and give the model's raw output): ``match_eq`` matches the set to
+    the training clips' spectrum the run saved (:data:`SPECTRUM_FILE`; runs without one skip it).
+    ``instrument``: which instrument a model of several makes (a model of one makes its own).
+    ``checkpoint``: ``"best"`` (default: the best-scoring checkpoint of training's evaluation,
+    else the latest) or ``"latest"``.
 
     Example:
         >>> s = sample_wavenet("weights/wavenet/kick", 4)  # doctest: +SKIP
@@ -263,6 +332,11 @@ def sample_wavenet(
         instrument_ids(cfg, [instrument])  # ConfigError naming the instruments it knows
     length = int(n_samples or clip_length(cfg, instrument))
     source = wavenet_seed_clips(weights_dir, data_npz, instrument or cfg.instrument)
+    spectrum = (
+        load_spectrum(weights_dir, instrument or cfg.instrument, sample_rate=cfg.sample_rate)
+        if match_eq
+        else None
+    )
     audio, picks = sample_oneshots(
         model,
         cfg,
@@ -278,6 +352,7 @@ def sample_wavenet(
         seed_noise=seed_noise,
         dc_block_hz=dc_block_hz,
         fade_out_ms=fade_out_ms,
+        spectrum_db=spectrum,
         progress=progress,
     )
     settings = {
@@ -292,6 +367,7 @@ def sample_wavenet(
         "sample_rate": cfg.sample_rate,
         "dc_block_hz": float(dc_block_hz),
         "fade_out_ms": float(fade_out_ms),
+        "match_eq": spectrum is not None,
         "seed_source": str(data_npz) if data_npz is not None else "seeds.npy",
         "instrument": instrument or cfg.instrument,
         "checkpoint": checkpoint,
@@ -320,13 +396,14 @@ def generate_wavenet(
         n: number of clips. out_root: where batch folders go (never overwritten).
         options: the sampling settings of :func:`sample_wavenet` (``temperature``, ``seed``,
             ``greedy``, ``batch_size``, ``data_npz``, ``seed_len``, ``seed_noise``, ``n_samples``,
-            ``dc_block_hz``, ``fade_out_ms``, ``instrument``, ``checkpoint``), recorded in the manifest:
+            ``dc_block_hz``, ``fade_out_ms``, ``match_eq``, ``instrument``, ``checkpoint``), recorded in
+            the manifest:
         seed: the run seed; clip i of the chunk starting at index s draws its numbers from
             ``(seed, s)`` and its row, so the same call gives the same clips.
         data_npz: take seeds from the training data instead of ``seeds.npy``.
         n_samples: clip length (default: the trained clip length).
-        dc_block_hz, fade_out_ms: finishing of the clips (:func:`finish_oneshots`); 0 turns
-            either off (the model's raw output).
+        dc_block_hz, fade_out_ms, match_eq: finishing of the clips (:func:`finish_oneshots`); 0
+            and False turn them off (the model's raw output).
         instrument: the instrument of a model of several (``--instrument snare``).
         checkpoint: ``"best"`` (default; else the latest when training did not evaluate) or ``"latest"``.
 

@@ -22,11 +22,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from beatlib import dsp
 from beatlib.config import WaveNetConfig, wavenet_profile
 from beatlib.data import dataset_sample_rate, load_oneshots, oneshot_instruments
 from beatlib.errors import ConfigError, DataError
 from beatlib.files import atomic_path
-from beatlib.generate.wavenet import sample_oneshots
+from beatlib.generate.wavenet import sample_oneshots, save_spectrum
 from beatlib.models.wavegan import compute_precision
 from beatlib.models.wavenet import WaveNetTrainer, teacher_forcing_inputs
 from beatlib.pipelines import oneshot_pipeline, use_augmentation
@@ -127,7 +128,8 @@ def wavenet_training_evaluator(
     """``evaluate(step) -> scalars`` of the weights being trained (the loop's ``evaluate`` hook).
 
     Each call samples ``n`` clips per instrument the model makes (temperature 1, default
-    finishing, seeds from the openings of the training clips) from ``model`` as it is now, and
+    finishing with the matching EQ toward ``training``'s spectrum, seeds from the openings of
+    the training clips) from ``model`` as it is now, and
     measures them with :func:`beatlib.quality.oneshot_report` against ``training`` (at most
     ``EVAL_TRAINING_CLIPS`` per instrument): the drum-type check uses a classifier fitted once on
     every instrument of ``training`` (also those the model does not make), and
@@ -144,6 +146,7 @@ def wavenet_training_evaluator(
         else None
     )
     makes = list(cfg.instruments) if cfg.instruments else [cfg.instrument]
+    spectra = {k: dsp.spectrum_profile(training[k], sample_rate=sr) for k in makes}
 
     def evaluate(step: int) -> dict[str, float]:
         generated = {}
@@ -156,6 +159,7 @@ def wavenet_training_evaluator(
                 length=ref[inst].shape[1],
                 seed=seed,
                 instrument=inst if cfg.instruments else None,
+                spectrum_db=spectra[inst],
             )
             generated[inst] = audio
         report = oneshot_report(
@@ -352,6 +356,7 @@ def train_wavenet(
             name = f"seeds-{k}.npy" if conditional else WAVENET_SEEDS_FILE
             with atomic_path(run.directory / name) as tmp:
                 np.save(tmp, v[:, :WAVENET_SEED_SAMPLES])
+        save_spectrum(run.directory, train_clips, sample_rate=rate)  # matched by generation
         if say:
             say(f"starting at step {start}" + (" (augmented clips)" if augment else ""))
         if start >= max_steps:
