@@ -116,12 +116,17 @@ def unknown_length_note(declared: int, held_s: float) -> str:
 
 
 def read_riff(
-    path: str | os.PathLike, *, seconds: float | None = None, refused: str = "refused"
+    path: str | os.PathLike,
+    *,
+    seconds: float | None = None,
+    refused: str = "refused",
+    content: bytes | None = None,
 ) -> tuple[np.ndarray, int, list[str]]:
     """Decode a RIFF/WAVE file that libsndfile refused, as float32 ``[time, channels]``.
 
     Args:
-        path: the file.
+        path: the file (with ``content``: only the name used in messages).
+        content: the file's bytes, for a file held in memory (a sample inside a kit archive).
         seconds: read at most this much audio from the start (None: all of it).
         refused: libsndfile's reason, kept in the note that says this reader was used.
 
@@ -134,8 +139,8 @@ def read_riff(
             Layer 3) without a decodable stream``.
     """
     path = Path(path)
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
+    with open(path, "rb") if content is None else io.BytesIO(content) as f:
+        size = os.fstat(f.fileno()).st_size if content is None else len(content)
         head = f.read(12)
         if not is_riff(head):
             raise _error(path, "not a RIFF/WAVE file")

@@ -99,6 +99,23 @@ def test_h2drumkit_archive_reads_the_same_clips(hydrogen_kit, tmp_path):
     assert s["GMTest/sn2.wav"].file is None  # in the archive, not on disk
 
 
+def test_archived_wav_with_a_placeholder_data_size_is_read(hydrogen_kit, tmp_path):
+    """A sample inside an archive goes through the same RIFF fallback as a file on disk."""
+    import struct
+
+    kit, instruments, ref = hydrogen_kit
+    (kit / "drumkit.xml").write_text(hydrogen_xml(instruments))
+    raw = bytearray((kit / "sn2.wav").read_bytes())
+    at = raw.index(b"data")
+    raw[at + 4 : at + 8] = struct.pack("<I", 0)  # a streaming tool's header: length unknown
+    (kit / "sn2.wav").write_bytes(raw)
+    archive = tmp_path / "Placeholder.h2drumkit"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(kit, arcname="GMTest")
+    s = _by_source(kits.open_kit(archive))
+    np.testing.assert_array_equal(s["GMTest/sn2.wav"].read()[0], ref["sn2.wav"])
+
+
 SFZ_COMMON = """// shared settings
 <global> loop_mode=one_shot ampeg_release=0.3 my_unknown_opcode=7
 """

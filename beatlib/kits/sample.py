@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from beatlib import audio
+from beatlib import audio, riff
 from beatlib.errors import AudioError
 from beatlib.kits.mapping import GM_DRUM_NAMES, instrument_of, layer_label, voice_from_name, voice_of_note
 from beatlib.paths import INSTRUMENTS
@@ -182,10 +182,15 @@ def bytes_loader(read: Callable[[], bytes], source: str, start: int = 0, end: in
         import soundfile as sf
 
         data = read()  # DataError names the archive and the member
+        y, reason = None, "no frames"
         try:
             y, sr = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
         except Exception as e:  # noqa: BLE001 - any undecodable member
-            raise AudioError(source, f"cannot be decoded as audio ({str(e).splitlines()[0]})") from None
+            reason = str(e).splitlines()[0]
+        if (y is None or not len(y)) and riff.is_riff(data[:12]):  # odd WAV headers, as from disk
+            y, sr, _ = riff.read_riff(source, content=data, refused=reason)
+        elif y is None:
+            raise AudioError(source, f"cannot be decoded as audio ({reason})")
         y = _slice(y, start, end)
         if not len(y):
             raise AudioError(source, f"no frames between start {start} and end {end}")
