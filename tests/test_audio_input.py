@@ -35,6 +35,9 @@ def test_hot_float_file_is_scaled_not_clipped_and_noted(tmp_path):
     assert float(np.max(np.abs(read.audio))) == pytest.approx(1.0, abs=1e-6)
     np.testing.assert_allclose(read.audio[:, 0], y / np.abs(y).max(), atol=1e-6)
     assert any("above full scale" in n for n in read.notes)
+    barely = audio.read_audio(_write(tmp_path / "ogg-like.wav", 1.003 * _hit(8820), 44100, subtype="FLOAT"))
+    assert float(np.max(np.abs(barely.audio))) <= 1.0  # scaled, but "by 0.0 dB" is not noted
+    assert not any("above full scale" in n for n in barely.notes)
 
 
 def test_overshoot_of_the_resampler_is_scaled_after_resampling(tmp_path):
