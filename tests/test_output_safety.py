@@ -143,3 +143,7 @@ def test_generation_checks_its_output_folder_before_sampling(tmp_path):
     # the weights do not exist either: the output is checked first, before minutes of sampling
     with pytest.raises(OutputError, match="a_file/kick/batch-new: cannot write there: a file is in the way"):
         generate_wavenet(tmp_path / "no-weights", 10, tmp_path / "a_file" / "kick")
+    from beatlib.generate import generate_wavegan
+
+    with pytest.raises(OutputError, match="a_file/wavegan/batch-new: cannot write there: a file is in"):
+        generate_wavegan(tmp_path / "no-weights", 10, tmp_path / "a_file" / "wavegan")

@@ -19,6 +19,7 @@ import numpy as np
 from beatlib.batches import write_batch
 from beatlib.config import WaveGANConfig, load_config
 from beatlib.errors import ConfigError
+from beatlib.files import check_writable
 from beatlib.generate.checkpoints import require_checkpoint, restore
 from beatlib.tempo import recorded_bpm
 
@@ -148,6 +149,7 @@ def generate_wavegan(
     """
     if int(n) < 1:
         raise ConfigError(f"n must be >= 1, got {n}")
+    check_writable(Path(out_root) / "batch-new")  # a read-only or full folder fails now, not after sampling
     sampler = load_generator(weights_dir, checkpoint=checkpoint)
     seeds = clip_seeds(n, seed)
     z = sampler.latents(seeds)
