@@ -147,3 +147,16 @@ def test_generation_checks_its_output_folder_before_sampling(tmp_path):
 
     with pytest.raises(OutputError, match="a_file/wavegan/batch-new: cannot write there: a file is in"):
         generate_wavegan(tmp_path / "no-weights", 10, tmp_path / "a_file" / "wavegan")
+
+
+def test_score_checks_its_outputs_before_scoring(tmp_path, capsys):
+    from beatlib import cli
+
+    (tmp_path / "a_file").write_text("x")
+    # the batch does not exist either: the output is named first, before the scoring
+    for extra in (
+        ["--examples", str(tmp_path / "a_file" / "ex")],
+        ["--json", str(tmp_path / "a_file" / "s.json")],
+    ):
+        assert cli.main(["score", str(tmp_path / "no-batch"), str(tmp_path / "no.npz"), *extra]) == 2
+        assert "a_file" in capsys.readouterr().err

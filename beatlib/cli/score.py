@@ -41,9 +41,15 @@ __all__: list[str] = []
     "shift-tolerant score, log-mel nearest neighbours, within-batch diversity).",
 )
 def _run_score(args: argparse.Namespace) -> int:
-    from beatlib import similarity
-    from beatlib.files import write_json
+    from pathlib import Path
 
+    from beatlib import similarity
+    from beatlib.files import check_writable, write_json
+
+    for target in [args.json] if args.json else []:
+        check_writable(target)  # before the scoring, not after it
+    if args.examples and args.n_examples:
+        check_writable(Path(args.examples) / "ex-new")
     scored = similarity.score_folder(
         args.generated_dir,
         args.data,
