@@ -52,7 +52,12 @@ DEMO_STEPS: tuple[Step, ...] = (
     ),
     Step(
         "03_train_wavegan.ipynb",
-        {"profile": "cpu8", "init_from": "weights/demo/wavegan", "steps": 3700, "preview_every": 20},
+        {
+            "profile": "cpu8",
+            "init_from": "weights/demo/wavegan",
+            "steps": 11100,
+            "preview_every": 20,
+        },  # shipped + 100
         65,
     ),
     Step("04_generate_batches.ipynb", {"wavenet_n": 1000, "wavegan_n": 40}, 35),

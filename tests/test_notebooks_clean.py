@@ -33,3 +33,15 @@ def test_notebook_is_clean_and_parameterised(name):
     assert all(line.startswith(("import ", "from ", "#", "%")) or not line.strip() for line in first), (
         f"{name}: the first code cell should hold imports only"
     )
+
+
+def test_the_demo_continues_the_shipped_wavegan_by_100_steps():
+    """The demo's WaveGAN target is a total step: it must follow the shipped checkpoint, or the
+    demo trains nothing (as when the weights moved from step 3600 to 11000)."""
+    import re
+    from pathlib import Path
+
+    ckpt = (Path(__file__).resolve().parents[1] / "weights" / "demo" / "wavegan" / "checkpoint").read_text()
+    shipped = int(re.search(r'model_checkpoint_path: "ckpt-(\d+)"', ckpt).group(1))
+    (gan,) = [s for s in DEMO_STEPS if s.notebook.startswith("03")]
+    assert gan.parameters["steps"] == shipped + 100
