@@ -96,20 +96,25 @@ def test_permission_denied_is_named(tmp_path, monkeypatch):
         audio.load_audio(p)
 
 
+def _read_one_second(p):
+    """Read 1 s of ``p`` at 14.7 kHz stereo: the result and the peak of memory traced while reading."""
+    audio.read_audio(p, sample_rate=14700, max_seconds=0.1, dc_block_hz=10)  # imports are not the figure
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        read = audio.read_audio(p, sample_rate=14700, channels=2, max_seconds=1.0, dc_block_hz=10)
+        return read, tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+
+
 def test_only_the_frames_needed_are_read(tmp_path):
     # item 15: cutting 1 s from a 60 s file must not decode (and resample) all of it
     sr = 44100
     y = np.tile(_hit(sr, sr, peak=0.5), 60)
     p = _write(tmp_path / "long.wav", np.stack([y, y], 1), sr, subtype="PCM_16")
     del y
-    audio.read_audio(p, sample_rate=14700, max_seconds=0.1, dc_block_hz=10)  # imports are not the figure
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        read = audio.read_audio(p, sample_rate=14700, channels=2, max_seconds=1.0, dc_block_hz=10)
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
+    read, peak = _read_one_second(p)
     assert read.audio.shape == (14700, 2)
     assert peak < 4e6, f"{peak / 1e6:.1f} MB for 1 s of a 60 s file (the whole file is 21 MB as float32)"
 
@@ -287,14 +292,7 @@ def test_only_the_frames_needed_are_read_behind_a_placeholder_size(tmp_path):
     p = tmp_path / "long.wav"
     p.write_bytes(raw)
     del raw
-    audio.read_audio(p, sample_rate=14700, max_seconds=0.1, dc_block_hz=10)  # imports are not the figure
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        read = audio.read_audio(p, sample_rate=14700, channels=2, max_seconds=1.0, dc_block_hz=10)
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
+    read, peak = _read_one_second(p)
     assert read.audio.shape == (14700, 2)
     assert read.notes[0].startswith("read by beatlib's RIFF reader (16-bit PCM, 2 channel(s)")
     assert peak < 4e6, f"{peak / 1e6:.1f} MB for 1 s of a 60 s file (the whole file is 21 MB as float32)"
