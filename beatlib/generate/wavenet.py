@@ -7,7 +7,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from beatlib.batches import write_batch
 from beatlib.checks import check_number
 from beatlib.config import WaveNetConfig, load_config
 from beatlib.errors import CheckpointError, ConfigError
-from beatlib.files import atomic_path, check_writable
+from beatlib.files import check_writable, read_json, write_json
 from beatlib.generate.checkpoints import require_checkpoint, restore
 from beatlib.generate.sampling import FastWaveNetSampler
 
@@ -63,10 +62,7 @@ def save_spectrum(run_dir: str | os.PathLike, clips: dict[str, np.ndarray], *, s
             for k, v in clips.items()
         },
     }
-    path = Path(run_dir) / SPECTRUM_FILE
-    with atomic_path(path) as tmp:
-        Path(tmp).write_text(json.dumps(body, indent=1) + "\n")
-    return path
+    return write_json(Path(run_dir) / SPECTRUM_FILE, body)
 
 
 def load_spectrum(
@@ -76,7 +72,7 @@ def load_spectrum(
     none (older runs), another sample rate or a file that cannot be read."""
     path = Path(run_dir) / SPECTRUM_FILE
     try:
-        body = json.loads(path.read_text())
+        body = read_json(path)
         if int(body["sample_rate"]) != int(sample_rate):
             return None
         values = body["instruments"].get(instrument)
