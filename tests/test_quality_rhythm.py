@@ -93,6 +93,23 @@ def test_loop_report_verdicts(sets):
     assert picks[0] > 0.8 and picks[1] < 0.3 and picks[2] < 0.3
 
 
+def test_loop_report_leaves_out_the_padding_after_the_beats(sets):
+    """Training loops zero-padded after 2 beats: a quiet hiss there must not count as unlike them."""
+    k = int(round(2 * 60 / BPM * SR))  # 14112 samples of 16384
+    train, gen = sets["train"].copy(), sets["on"].copy()
+    train[:, k:] = 0
+    assert rhythm.content_length(train) <= k and rhythm.content_length(sets["train"]) == T
+    hiss = gen.copy()
+    hiss[:, k:] += np.random.default_rng(0).normal(0, 1e-3, hiss[:, k:].shape).astype(np.float32)
+    clean = loop_report(gen, train, sample_rate=SR, bpm=BPM)
+    noisy = loop_report(hiss, train, sample_rate=SR, bpm=BPM)
+    assert clean.measured_len == noisy.measured_len <= k and clean.to_dict()["measured_len"] <= k
+    assert noisy.mel_ratio == pytest.approx(clean.mel_ratio) and noisy.frechet == pytest.approx(clean.frechet)
+    # measured over the whole clip (no shared padding in the training set), the hiss is far from it
+    whole = loop_report(hiss, np.concatenate([train, hiss[:1]]), sample_rate=SR, bpm=BPM)
+    assert whole.measured_len == T and whole.mel_ratio > 1.2 * clean.mel_ratio
+
+
 # ------------------------------------------------------------------ evaluators on the shipped demo weights
 @pytest.fixture(scope="module")
 def demo_data(tmp_path_factory):

@@ -38,7 +38,7 @@ import numpy as np
 from beatlib import metrics
 from beatlib.errors import DataError
 from beatlib.quality.descriptors import compare, descriptor_matrix, mu_law_round_trip, oneshot_stats
-from beatlib.quality.rhythm import chance_share, implied_tempo, logmel_frechet, on_grid_share
+from beatlib.quality.rhythm import chance_share, content_length, implied_tempo, logmel_frechet, on_grid_share
 from beatlib.quality.twosample import TypeClassifier, two_sample_accuracy
 
 __all__ = ["LoopReport", "OneShotReport", "InstrumentQuality", "TARGETS", "loop_report", "oneshot_report"]
@@ -283,6 +283,7 @@ class LoopReport:
     bpm: float
     n_generated: int
     n_training: int
+    measured_len: int
     on_grid: np.ndarray
     on_grid_training: np.ndarray
     tempo: np.ndarray
@@ -339,6 +340,7 @@ class LoopReport:
             "bpm": self.bpm,
             "n_generated": self.n_generated,
             "n_training": self.n_training,
+            "measured_len": self.measured_len,
             **self.figures,
             "problems": self.problems,
             "targets": TARGETS,
@@ -362,8 +364,8 @@ class LoopReport:
 
     def summary(self) -> str:
         lines = [
-            f"{self.n_generated} generated vs {self.n_training} training loops at {self.bpm:g} bpm "
-            f"-- {', '.join(self.problems) or 'ok'}"
+            f"{self.n_generated} generated vs {self.n_training} training loops at {self.bpm:g} bpm, "
+            f"first {self.measured_len / self.sample_rate:.2f} s -- {', '.join(self.problems) or 'ok'}"
         ]
         lines += [
             f"  {name}: {_fmt(g)}" + ("" if t is None else f" (training {_fmt(t)})")
@@ -392,13 +394,17 @@ def loop_report(
     """Rhythm and realism of generated loops ``[N, T(, C)]`` against training loops ``[M, T(, C)]``.
 
     ``bpm`` is the model's tempo (the grid starts at sample 0). ``novelty``: copies (BeatGAN's
-    score, shifts of +-1 beat in 16ths, circular), log-mel NN ratio and diversity.
+    score, shifts of +-1 beat in 16ths, circular), log-mel NN ratio and diversity. Every figure
+    is measured on the first :func:`~beatlib.quality.rhythm.content_length` samples: the zero
+    padding that all training clips share after their whole beats is left out of both sets.
     """
     g, t = np.asarray(generated, np.float32), np.asarray(training, np.float32)
     g = g[:, :, None] if g.ndim == 2 else g  # [N, T] -> [N, T, 1]
     t = t[:, :, None] if t.ndim == 2 else t
     if g.shape[1:] != t.shape[1:]:
         raise DataError(f"generated loops {g.shape[1:]} and training loops {t.shape[1:]} differ in shape")
+    k = content_length(t)
+    g, t = g[:, :k], t[:, :k]  # [N, T, C] -> [N, K, C]: the beats, not the padding after them
     fd, fd_train = logmel_frechet(g, t, sample_rate=sample_rate, seed=seed)
     sim = None
     if novelty:
@@ -411,6 +417,7 @@ def loop_report(
         bpm=float(bpm),
         n_generated=len(g),
         n_training=len(t),
+        measured_len=k,
         on_grid=on_grid_share(g, sample_rate=sample_rate, bpm=bpm),
         on_grid_training=on_grid_share(t, sample_rate=sample_rate, bpm=bpm),
         tempo=implied_tempo(g, sample_rate=sample_rate),
