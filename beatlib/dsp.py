@@ -2,8 +2,8 @@
 
 One of each: a raised-cosine fade (:func:`fade_out`, :func:`fade_in`), a one-pole DC blocker
 (:func:`dc_block`), a look-ahead peak limiter (:func:`limit`), onset detection
-(:func:`detect_onset`, :func:`trim_to_onset`) and a matching EQ for sets of clips
-(:func:`spectrum_profile`, :func:`match_spectrum`). All take numpy arrays with time on the first
+(:func:`detect_onset`, :func:`trim_to_onset`); the matching EQ of generated sets is in
+:mod:`beatlib.tone`. All take numpy arrays with time on the first
 axis (``[T]`` or ``[T, C]``) unless an ``axis`` says otherwise, and never change their input.
 
 Example:
@@ -20,16 +20,13 @@ import numpy as np
 from beatlib.errors import ConfigError
 
 __all__ = [
-    "SPECTRUM_BANDS",
     "dc_block",
     "detect_onset",
     "fade_curve",
     "fade_in",
     "fade_out",
     "limit",
-    "match_spectrum",
     "ms_to_samples",
-    "spectrum_profile",
     "trim_to_onset",
 ]
 
@@ -212,83 +209,3 @@ def trim_to_onset(
     """
     onset = detect_onset(np.asarray(y, np.float64), threshold=10 ** (threshold_db / 20), floor=None)
     return y[max(0, onset - int(preroll_ms * sample_rate / 1000)) :]
-
-
-#: Log-spaced bands (20 Hz to Nyquist) of :func:`spectrum_profile` and :func:`match_spectrum`.
-SPECTRUM_BANDS = 48
-
-
-def _band_index(n_fft: int, sample_rate: int, bands: int) -> tuple[np.ndarray, np.ndarray]:
-    """Band of each rfft bin (-1 below 20 Hz) ``[n_fft // 2 + 1]`` and the band centres (Hz) ``[bands]``."""
-    edges = np.geomspace(20.0, sample_rate / 2, bands + 1)
-    f = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
-    idx = np.minimum(np.searchsorted(edges, f, side="right") - 1, bands - 1)
-    return idx, np.sqrt(edges[:-1] * edges[1:])
-
-
-def spectrum_profile(clips: np.ndarray, *, sample_rate: int, bands: int = SPECTRUM_BANDS) -> np.ndarray:
-    """The average spectral shape of a set of clips ``[N, T] -> [bands]`` (dB).
-
-    Each clip's energy is first scaled to 1 (so loud clips do not dominate), then the clips'
-    mean share of energy in each log-spaced band from 20 Hz to Nyquist is taken, in dB
-    (-120 for an empty band).
-
-    Example:
-        >>> t = np.arange(3200) / 16000
-        >>> p = spectrum_profile(np.sin(2 * np.pi * 100 * t)[None], sample_rate=16000)
-        >>> int(np.argmax(p)) == int(np.searchsorted(np.geomspace(20, 8000, 49), 100)) - 1
-        True
-    """
-    x = np.asarray(clips, np.float64)
-    if x.ndim != 2 or x.shape[1] < 2:
-        raise ConfigError(f"spectrum_profile needs clips [N, T] with T >= 2, got shape {x.shape}")
-    n_fft = 2 * x.shape[1]
-    power = np.abs(np.fft.rfft(x, n=n_fft, axis=1)) ** 2  # [N, F]
-    power /= np.maximum(power.sum(axis=1, keepdims=True), 1e-20)
-    idx, _ = _band_index(n_fft, sample_rate, bands)
-    share = np.bincount(idx[idx >= 0], weights=power.mean(axis=0)[idx >= 0], minlength=bands)
-    return 10.0 * np.log10(np.maximum(share, 1e-12))
-
-
-def match_spectrum(
-    clips: np.ndarray,
-    target_db: np.ndarray,
-    *,
-    sample_rate: int,
-    max_cut_db: float = 20.0,
-    max_boost_db: float = 6.0,
-) -> np.ndarray:
-    """A matching EQ: one zero-phase filter that gives a set of clips ``[N, T]`` the average
-    spectral shape ``target_db`` (a :func:`spectrum_profile` of other clips), ``-> [N, T]``.
-
-    The gain of each band is ``target - spectrum_profile(clips)``, limited to ``-max_cut_db``..
-    ``+max_boost_db`` and interpolated over log frequency; the filter is applied through an FFT
-    of twice the clip length (no wrap-around), and every clip keeps its own peak. Generation
-    uses it to pull a batch's tone (a sampled WaveNet's hiss, or rumble below a snare) toward the
-    training clips' without changing any clip's envelope or level.
-
-    Example:
-        >>> rng = np.random.default_rng(0)
-        >>> t = np.arange(3200) / 16000
-        >>> hit = np.sin(2 * np.pi * 200 * t) * np.exp(-30 * t)
-        >>> hissy = hit + 0.05 * rng.normal(size=(8, 3200))
-        >>> target = spectrum_profile(hit[None], sample_rate=16000)
-        >>> y = match_spectrum(hissy, target, sample_rate=16000)
-        >>> hf = lambda a: spectrum_profile(a, sample_rate=16000)[-10:].mean()
-        >>> bool(hf(y) < hf(hissy) - 10), bool(np.allclose(np.abs(y).max(1), np.abs(hissy).max(1)))
-        (True, True)
-    """
-    x = np.asarray(clips, np.float64)
-    target = np.asarray(target_db, np.float64)
-    if not (max_cut_db >= 0 and max_boost_db >= 0):
-        raise ConfigError(f"max_cut_db and max_boost_db must be >= 0, got {max_cut_db}, {max_boost_db}")
-    gain_db = np.clip(
-        target - spectrum_profile(x, sample_rate=sample_rate, bands=len(target)), -max_cut_db, max_boost_db
-    )
-    n_fft = 2 * x.shape[1]
-    _, centres = _band_index(n_fft, sample_rate, len(target))
-    f = np.maximum(np.fft.rfftfreq(n_fft, 1.0 / sample_rate), 1.0)
-    h = 10.0 ** (np.interp(np.log(f), np.log(centres), gain_db) / 20.0)  # [F] real: zero phase
-    y = np.fft.irfft(np.fft.rfft(x, n=n_fft, axis=1) * h, n=n_fft, axis=1)[:, : x.shape[1]]
-    peak_in, peak_out = np.abs(x).max(axis=1, keepdims=True), np.abs(y).max(axis=1, keepdims=True)
-    return y * np.where(peak_out > 0, peak_in / np.maximum(peak_out, 1e-20), 0.0)

@@ -83,28 +83,42 @@ def test_sample_wavenet_finishes_the_raw_model_output(tiny_run, tmp_path):
     assert man["fade_out_ms"] == 3 and "dc_block_hz" in man
 
 
-def test_generation_matches_the_training_spectrum(tiny_run, tmp_path):
-    """Training saves its clips' spectrum; generation EQs each set toward it, keeping levels."""
+def test_generation_matches_the_training_tone(tiny_run, tmp_path):
+    """Training saves its clips' tone; generation EQs each set toward it, keeping levels."""
+    import json
     import shutil
 
-    from beatlib import dsp
-    from beatlib.generate.wavenet import SPECTRUM_FILE, load_spectrum
+    from beatlib import tone
+    from beatlib.generate.wavenet import TONE_FILE, load_tone
 
-    target = load_spectrum(tiny_run, "kick", sample_rate=SR)
-    assert target is not None and target.shape == (dsp.SPECTRUM_BANDS,)
+    target = load_tone(tiny_run, "kick", sample_rate=SR)
+    assert target is not None and target.spectrum_db.shape == (tone.SPECTRUM_BANDS,)
+    assert target.levels_db.shape == (tone.N_FFT // 2 + 1, len(tone.QUANTILES))
     raw = sample_wavenet(tiny_run, 8, seed=3, dc_block_hz=0, fade_out_ms=0, match_eq=False)
     eq = sample_wavenet(tiny_run, 8, seed=3, dc_block_hz=0, fade_out_ms=0)
-    assert eq.settings["match_eq"] and not raw.settings["match_eq"]
+    assert eq.settings["match_eq"] and eq.settings["match_dynamics"] and not raw.settings["match_eq"]
 
     def error(a):  # dB from the training spectrum, mean over the bands
-        return np.abs(target - dsp.spectrum_profile(a, sample_rate=SR)).mean()
+        return np.abs(target.spectrum_db - tone.spectrum_profile(a, sample_rate=SR)).mean()
+
+    def level_error(a):  # dB from the training level distribution, mean over bins and quantiles
+        return np.abs(target.levels_db - tone.level_quantiles(a)).mean()
 
     assert error(eq.audio) < error(raw.audio) - 3, (error(eq.audio), error(raw.audio))
+    assert level_error(eq.audio) < level_error(raw.audio) - 3, (level_error(eq.audio), level_error(raw.audio))
     np.testing.assert_allclose(np.abs(eq.audio).max(1), np.abs(raw.audio).max(1), rtol=1e-4)
+    older = tmp_path / "older-run"  # saved before the level distributions: the static EQ alone
+    shutil.copytree(tiny_run, older)
+    body = json.loads((older / TONE_FILE).read_text())
+    del body["levels"]
+    (older / TONE_FILE).write_text(json.dumps(body))
+    eq_only = sample_wavenet(older, 8, seed=3, dc_block_hz=0, fade_out_ms=0)
+    assert eq_only.settings["match_eq"] and not eq_only.settings["match_dynamics"]
+    assert error(eq_only.audio) < error(raw.audio) - 3
     old = tmp_path / "old-run"  # a run saved before spectra were: generation skips the EQ
     shutil.copytree(tiny_run, old)
-    (old / SPECTRUM_FILE).write_text("{not json")
-    assert load_spectrum(old, "kick", sample_rate=SR) is None
+    (old / TONE_FILE).write_text("{not json")
+    assert load_tone(old, "kick", sample_rate=SR) is None
     again = sample_wavenet(old, 8, seed=3, dc_block_hz=0, fade_out_ms=0)
     assert not again.settings["match_eq"]
     np.testing.assert_array_equal(again.audio, raw.audio)

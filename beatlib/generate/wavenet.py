@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from beatlib import dsp
+from beatlib import dsp, tone
 from beatlib.audio import mu_law_decode, mu_law_encode
 from beatlib.batches import write_batch
 from beatlib.checks import check_number
@@ -26,60 +26,69 @@ from beatlib.generate.sampling import FastWaveNetSampler
 __all__ = [
     "DC_BLOCK_HZ",
     "FADE_OUT_MS",
-    "SPECTRUM_FILE",
+    "TONE_FILE",
     "WaveNetSamples",
     "clip_length",
     "finish_oneshots",
     "generate_wavenet",
-    "load_spectrum",
+    "load_tone",
     "load_wavenet",
     "sample_oneshots",
     "sample_wavenet",
-    "save_spectrum",
+    "save_tone",
     "wavenet_seed_clips",
 ]
 
-#: The training clips' average spectrum per instrument, saved beside the weights by training
-#: and matched by generation (:func:`beatlib.dsp.match_spectrum`).
-SPECTRUM_FILE = "spectrum.json"
+#: The training clips' tone per instrument (:class:`beatlib.tone.Tone`: average spectrum and
+#: level distribution), saved beside the weights by training and matched by generation.
+TONE_FILE = "spectrum.json"
 
 
-def save_spectrum(run_dir: str | os.PathLike, clips: dict[str, np.ndarray], *, sample_rate: int) -> Path:
-    """Write :data:`SPECTRUM_FILE`: the :func:`beatlib.dsp.spectrum_profile` of each instrument's clips.
+def save_tone(run_dir: str | os.PathLike, clips: dict[str, np.ndarray], *, sample_rate: int) -> Path:
+    """Write :data:`TONE_FILE`: the :class:`beatlib.tone.Tone` of each instrument's clips.
 
     Example:
         >>> import tempfile
         >>> d = tempfile.mkdtemp()
-        >>> _ = save_spectrum(d, {"kick": np.ones([2, 800])}, sample_rate=16000)
-        >>> load_spectrum(d, "kick", sample_rate=16000).shape, load_spectrum(d, "snare", sample_rate=16000)
-        ((48,), None)
+        >>> _ = save_tone(d, {"kick": np.ones([2, 800])}, sample_rate=16000)
+        >>> t = load_tone(d, "kick", sample_rate=16000)
+        >>> t.spectrum_db.shape, t.levels_db.shape, load_tone(d, "snare", sample_rate=16000)
+        ((48,), (257, 41), None)
     """
+    tones = {k: tone.Tone.of(v, sample_rate=sample_rate) for k, v in clips.items()}
     body = {
         "sample_rate": int(sample_rate),
-        "bands": dsp.SPECTRUM_BANDS,
-        "instruments": {
-            k: np.round(dsp.spectrum_profile(v, sample_rate=sample_rate), 3).tolist()
-            for k, v in clips.items()
+        "bands": tone.SPECTRUM_BANDS,
+        "instruments": {k: np.round(t.spectrum_db, 3).tolist() for k, t in tones.items()},
+        "levels": {
+            "n_fft": tone.N_FFT,
+            "quantiles": len(tone.QUANTILES),
+            "instruments": {k: np.round(t.levels_db, 1).tolist() for k, t in tones.items()},
         },
     }
-    return write_json(Path(run_dir) / SPECTRUM_FILE, body)
+    return write_json(Path(run_dir) / TONE_FILE, body)
 
 
-def load_spectrum(
-    run_dir: str | os.PathLike, instrument: str | None, *, sample_rate: int
-) -> np.ndarray | None:
-    """The saved training spectrum of ``instrument`` ``[bands]`` (dB), or None when the run has
-    none (older runs), another sample rate or a file that cannot be read."""
-    path = Path(run_dir) / SPECTRUM_FILE
+def load_tone(run_dir: str | os.PathLike, instrument: str | None, *, sample_rate: int) -> tone.Tone | None:
+    """The saved training tone of ``instrument``, or None when the run has none (older runs),
+    another sample rate or a file that cannot be read. Runs saved before the level
+    distributions were give the spectrum alone (``levels_db=None``: EQ only)."""
+    path = Path(run_dir) / TONE_FILE
     try:
         body = read_json(path)
         if int(body["sample_rate"]) != int(sample_rate):
             return None
         values = body["instruments"].get(instrument)
-        out = None if values is None else np.asarray(values, np.float64)
+        spectrum = None if values is None else np.asarray(values, np.float64)
+        levels = body.get("levels", {})
+        lv = levels.get("instruments", {}).get(instrument) if levels.get("n_fft") == tone.N_FFT else None
+        lv = None if lv is None else np.asarray(lv, np.float64)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    return out if out is not None and out.ndim == 1 and np.all(np.isfinite(out)) else None
+    if spectrum is None or spectrum.ndim != 1 or not np.all(np.isfinite(spectrum)):
+        return None
+    ok = lv is not None and lv.shape == (tone.N_FFT // 2 + 1, len(tone.QUANTILES)) and np.all(np.isfinite(lv))
+    return tone.Tone(spectrum, lv if ok else None)
 
 
 def load_wavenet(weights_dir: str | os.PathLike, *, checkpoint: str = "best"):
@@ -147,14 +156,15 @@ def finish_oneshots(
     sample_rate: int,
     dc_block_hz: float = 0.0,
     fade_out_ms: float = 0.0,
-    spectrum_db: np.ndarray | None = None,
+    tone_of_training: tone.Tone | None = None,
 ) -> np.ndarray:
     """Drum-machine finishing of generated one-shots ``[N, T] -> [N, T]`` (float32).
 
-    ``spectrum_db`` (the training clips' :func:`beatlib.dsp.spectrum_profile`): first a matching
-    EQ of the whole set toward it (:func:`beatlib.dsp.match_spectrum`, at most -20/+6 dB per band,
-    every clip keeping its peak): it takes out the hiss of sampling and the rumble of a wandering
-    waveform, the same filter for every clip of the set, so no clip's envelope changes.
+    ``tone_of_training`` (:class:`beatlib.tone.Tone` of the training clips): first the matching EQ
+    of the whole set toward their spectrum (:func:`beatlib.tone.match_spectrum`, at most -20/+6 dB
+    per band: the rumble of a wandering waveform, the hiss on average), then the matching dynamic
+    EQ toward their level distribution (:func:`beatlib.tone.match_dynamics`, at most -30 dB: the
+    hiss floor under a decaying tail); every clip keeps its peak.
     ``dc_block_hz > 0``: a one-pole DC blocker (``y[n] = x[n] - x[n-1] + r y[n-1]``, -3 dB at
     about ``dc_block_hz``; silence before the clip): removes a constant offset, which would
     click when the sequencer starts and stops the clip, and leaves a kick's 40-60 Hz body
@@ -169,8 +179,8 @@ def finish_oneshots(
     """
     _check_finishing(dc_block_hz, fade_out_ms, sample_rate)
     y = np.asarray(audio, np.float64)  # [N, T]; the caller's array is left alone
-    if spectrum_db is not None:
-        y = dsp.match_spectrum(y, spectrum_db, sample_rate=sample_rate)
+    if tone_of_training is not None:
+        y = tone_of_training.apply(y, sample_rate=sample_rate)
     if dc_block_hz > 0:
         y = dsp.dc_block(y, sample_rate=sample_rate, cutoff_hz=dc_block_hz, axis=-1)
     y = dsp.fade_out(y, dsp.ms_to_samples(fade_out_ms, sample_rate=sample_rate), axis=-1)
@@ -204,14 +214,14 @@ def sample_oneshots(
     seed_noise: float = 0.01,
     dc_block_hz: float = DC_BLOCK_HZ,
     fade_out_ms: float = FADE_OUT_MS,
-    spectrum_db: np.ndarray | None = None,
+    tone_of_training: tone.Tone | None = None,
     progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n`` finished one-shots ``[n, length]`` of an in-memory WaveNet and the seed clip of each ``[n]``.
 
     Each clip opens with the first ``seed_len`` samples of a random row of ``source [N, k]``
     plus Gaussian noise (``seed_noise``); ``instrument`` names the instrument of a conditional
-    model; ``spectrum_db`` the training spectrum the set is matched to (:func:`finish_oneshots`).
+    model; ``tone_of_training`` the training tone the set is matched to (:func:`finish_oneshots`).
     This is what :func:`sample_wavenet` does after loading, and what training's evaluation
     samples from the weights being trained.
     """
@@ -267,7 +277,7 @@ def sample_oneshots(
         sample_rate=cfg.sample_rate,
         dc_block_hz=dc_block_hz,
         fade_out_ms=fade_out_ms,
-        spectrum_db=spectrum_db,
+        tone_of_training=tone_of_training,
     )
     return audio, picks
 
@@ -302,7 +312,7 @@ def sample_wavenet(
 
     ``dc_block_hz``, ``fade_out_ms`` and ``match_eq`` finish the clips (see :func:`finish_oneshots`;
     0 and False turn them off and give the model's raw output): ``match_eq`` matches the set to
-    the training clips' spectrum the run saved (:data:`SPECTRUM_FILE`; runs without one skip it).
+    the training clips' tone the run saved (:data:`TONE_FILE`; runs without one skip it).
     ``instrument``: which instrument a model of several makes (a model of one makes its own).
     ``checkpoint``: ``"best"`` (default: the best-scoring checkpoint of training's evaluation,
     else the latest) or ``"latest"``.
@@ -328,11 +338,9 @@ def sample_wavenet(
         instrument_ids(cfg, [instrument])  # ConfigError naming the instruments it knows
     length = int(n_samples or clip_length(cfg, instrument))
     source = wavenet_seed_clips(weights_dir, data_npz, instrument or cfg.instrument)
-    spectrum = (
-        load_spectrum(weights_dir, instrument or cfg.instrument, sample_rate=cfg.sample_rate)
-        if match_eq
-        else None
-    )
+    target = None
+    if match_eq:
+        target = load_tone(weights_dir, instrument or cfg.instrument, sample_rate=cfg.sample_rate)
     audio, picks = sample_oneshots(
         model,
         cfg,
@@ -348,7 +356,7 @@ def sample_wavenet(
         seed_noise=seed_noise,
         dc_block_hz=dc_block_hz,
         fade_out_ms=fade_out_ms,
-        spectrum_db=spectrum,
+        tone_of_training=target,
         progress=progress,
     )
     settings = {
@@ -363,7 +371,8 @@ def sample_wavenet(
         "sample_rate": cfg.sample_rate,
         "dc_block_hz": float(dc_block_hz),
         "fade_out_ms": float(fade_out_ms),
-        "match_eq": spectrum is not None,
+        "match_eq": target is not None,
+        "match_dynamics": target is not None and target.levels_db is not None,
         "seed_source": str(data_npz) if data_npz is not None else "seeds.npy",
         "instrument": instrument or cfg.instrument,
         "checkpoint": checkpoint,

@@ -44,7 +44,7 @@ import numpy as np
 
 from beatlib.data import dataset_sample_rate, load_loops, load_oneshots, oneshot_instruments
 from beatlib.errors import DataError
-from beatlib.quality.descriptors import descriptor_matrix, mu_law_round_trip
+from beatlib.quality.descriptors import descriptor_matrix
 from beatlib.quality.report import LoopReport, OneShotReport, loop_report, oneshot_report
 from beatlib.quality.twosample import TypeClassifier
 
@@ -167,11 +167,15 @@ def wavenet_evaluator(
     instruments once. Each call samples ``n`` clips per instrument from the run's latest
     checkpoint (:func:`beatlib.generate.sample_wavenet`, default finishing; a run trained for one
     instrument samples that one, a conditional run each of ``instruments``) and measures them
-    against the training clips after the model's mu-law round trip.
+    against the training clips as they are.
     """
     training, sr = _oneshot_training(data_npz, None)
     wanted = list(instruments) if instruments else list(training)
-    quantized: dict[int, TypeClassifier | None] = {}
+    clf = (
+        TypeClassifier({k: descriptor_matrix(v, sample_rate=sr) for k, v in training.items()})
+        if len(training) > 1
+        else None
+    )
 
     def evaluate(run_dir: str | os.PathLike) -> dict[str, float]:
         # Imported here: TensorFlow loads with beatlib.generate, and the CLI help stays fast.
@@ -179,18 +183,6 @@ def wavenet_evaluator(
         from beatlib.generate import sample_wavenet
 
         cfg = load_config(WaveNetConfig, run_dir)
-        q = int(cfg.quantization)
-        if q not in quantized:  # the classifier on the clips as this model sees them
-            quantized[q] = (
-                TypeClassifier(
-                    {
-                        k: descriptor_matrix(mu_law_round_trip(v, q), sample_rate=sr)
-                        for k, v in training.items()
-                    }
-                )
-                if len(training) > 1
-                else None
-            )
         generated = {}
         for inst in [cfg.instrument] if cfg.instrument else wanted:
             extra = {} if cfg.instrument else {"instrument": inst}
@@ -198,13 +190,7 @@ def wavenet_evaluator(
                 run_dir, int(n), seed=seed, temperature=temperature, **extra
             ).audio
         report = oneshot_report(
-            generated,
-            training,
-            sample_rate=sr,
-            quantization=q,
-            type_classifier=quantized[q],
-            seed=seed,
-            novelty=novelty,
+            generated, training, sample_rate=sr, type_classifier=clf, seed=seed, novelty=novelty
         )
         return oneshot_scalars(report)
 

@@ -22,16 +22,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from beatlib import dsp
+from beatlib import tone
 from beatlib.config import WaveNetConfig, wavenet_profile
 from beatlib.data import dataset_sample_rate, load_oneshots, oneshot_instruments
 from beatlib.errors import ConfigError, DataError
 from beatlib.files import atomic_path
-from beatlib.generate.wavenet import sample_oneshots, save_spectrum
+from beatlib.generate.wavenet import sample_oneshots, save_tone
 from beatlib.models.wavegan import compute_precision
 from beatlib.models.wavenet import WaveNetTrainer, teacher_forcing_inputs
 from beatlib.pipelines import oneshot_pipeline, use_augmentation
-from beatlib.quality.descriptors import descriptor_matrix, mu_law_round_trip
+from beatlib.quality.descriptors import descriptor_matrix
 from beatlib.quality.evaluate import SELECTION, oneshot_scalars
 from beatlib.quality.report import oneshot_report
 from beatlib.quality.twosample import TypeClassifier
@@ -128,25 +128,21 @@ def wavenet_training_evaluator(
     """``evaluate(step) -> scalars`` of the weights being trained (the loop's ``evaluate`` hook).
 
     Each call samples ``n`` clips per instrument the model makes (temperature 1, default
-    finishing with the matching EQ toward ``training``'s spectrum, seeds from the openings of
+    finishing with the matching EQs toward ``training``'s tone, seeds from the openings of
     the training clips) from ``model`` as it is now, and
-    measures them with :func:`beatlib.quality.oneshot_report` against ``training`` (at most
-    ``EVAL_TRAINING_CLIPS`` per instrument): the drum-type check uses a classifier fitted once on
+    measures them with :func:`beatlib.quality.oneshot_report` against ``training`` as it is (at
+    most ``EVAL_TRAINING_CLIPS`` per instrument; not mu-law round-tripped: the model's 8-bit hiss
+    counts, as it does for a listener): the drum-type check uses a classifier fitted once on
     every instrument of ``training`` (also those the model does not make), and
     ``result[SELECTION]`` (higher is better) picks the ``best`` checkpoint.
     """
     rng = np.random.default_rng(seed)
     ref = {k: v[np.sort(rng.permutation(len(v))[:EVAL_TRAINING_CLIPS])] for k, v in training.items()}
-    sr, q = int(cfg.sample_rate), int(cfg.quantization)
-    clf = (
-        TypeClassifier(
-            {k: descriptor_matrix(mu_law_round_trip(v, q), sample_rate=sr) for k, v in ref.items()}
-        )
-        if len(ref) > 1
-        else None
-    )
+    sr = int(cfg.sample_rate)
+    feats = {k: descriptor_matrix(v, sample_rate=sr) for k, v in ref.items()}
+    clf = TypeClassifier(feats) if len(ref) > 1 else None
     makes = list(cfg.instruments) if cfg.instruments else [cfg.instrument]
-    spectra = {k: dsp.spectrum_profile(training[k], sample_rate=sr) for k in makes}
+    tones = {k: tone.Tone.of(training[k], sample_rate=sr) for k in makes}
 
     def evaluate(step: int) -> dict[str, float]:
         generated = {}
@@ -159,12 +155,10 @@ def wavenet_training_evaluator(
                 length=ref[inst].shape[1],
                 seed=seed,
                 instrument=inst if cfg.instruments else None,
-                spectrum_db=spectra[inst],
+                tone_of_training=tones[inst],
             )
             generated[inst] = audio
-        report = oneshot_report(
-            generated, ref, sample_rate=sr, quantization=q, type_classifier=clf, seed=seed
-        )
+        report = oneshot_report(generated, ref, sample_rate=sr, type_classifier=clf, seed=seed)
         return oneshot_scalars(report)
 
     return evaluate
@@ -356,7 +350,7 @@ def train_wavenet(
             name = f"seeds-{k}.npy" if conditional else WAVENET_SEEDS_FILE
             with atomic_path(run.directory / name) as tmp:
                 np.save(tmp, v[:, :WAVENET_SEED_SAMPLES])
-        save_spectrum(run.directory, train_clips, sample_rate=rate)  # matched by generation
+        save_tone(run.directory, train_clips, sample_rate=rate)  # matched by generation
         if say:
             say(f"starting at step {start}" + (" (augmented clips)" if augment else ""))
         if start >= max_steps:
