@@ -26,19 +26,25 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import os
+from pathlib import Path
 
 import numpy as np
 
 from beatlib.errors import ConfigError
+from beatlib.files import read_json, write_json
 
 __all__ = [
     "N_FFT",
     "QUANTILES",
     "SPECTRUM_BANDS",
+    "TONE_FILE",
     "Tone",
     "level_quantiles",
+    "load_tone",
     "match_dynamics",
     "match_spectrum",
+    "save_tone",
     "spectrum_profile",
 ]
 
@@ -87,7 +93,12 @@ def level_quantiles(clips: np.ndarray, *, n_fft: int = N_FFT) -> np.ndarray:
 
 
 def match_dynamics(
-    clips: np.ndarray, target: np.ndarray, *, n_fft: int = N_FFT, max_cut_db: float = 30.0
+    clips: np.ndarray,
+    target: np.ndarray,
+    *,
+    source: np.ndarray | None = None,
+    n_fft: int = N_FFT,
+    max_cut_db: float = 30.0,
 ) -> np.ndarray:
     """A matching dynamic EQ: each frequency of a set of clips ``[N, T]`` mapped onto the level
     distribution ``target`` (a :func:`level_quantiles` of other clips), ``-> [N, T]``.
@@ -95,7 +106,8 @@ def match_dynamics(
     Per STFT bin, a level at quantile ``q`` of this set's levels is moved to quantile ``q`` of
     ``target``, downward only and by at most ``max_cut_db``; the gains are applied to the STFT
     and inverted by overlap-add, and every clip keeps its own peak. Nothing is boosted: a set
-    already as clean as the target is left as it is.
+    already as clean as the target is left as it is. ``source``: the level distribution to map
+    from instead of this set's own (the same map then treats each clip alike in any batch).
 
     Example:
         >>> x = np.random.default_rng(1).normal(size=(4, 1600))
@@ -103,17 +115,23 @@ def match_dynamics(
         True
     """
     x = _clips(clips, n_fft)
-    target = np.asarray(target, np.float64)
     bins = n_fft // 2 + 1
-    if target.shape != (bins, len(QUANTILES)) or not np.all(np.isfinite(target)):
-        raise ConfigError(f"target levels must be finite [{bins}, {len(QUANTILES)}], got {target.shape}")
+    for name, levels in (("target", target), ("source", source)):
+        v = None if levels is None else np.asarray(levels, np.float64)
+        if v is not None and (v.shape != (bins, len(QUANTILES)) or not np.all(np.isfinite(v))):
+            raise ConfigError(f"{name} levels must be finite [{bins}, {len(QUANTILES)}], got {v.shape}")
+    target = np.asarray(target, np.float64)
     if not max_cut_db >= 0:
         raise ConfigError(f"max_cut_db must be >= 0, got {max_cut_db}")
     from scipy.signal import istft
 
     spec = _stft(x, n_fft)  # [N, bins, frames]
     level = _db(spec)
-    own = np.percentile(level.transpose(1, 0, 2).reshape(bins, -1), QUANTILES, axis=1).T  # [bins, Q]
+    own = (
+        np.percentile(level.transpose(1, 0, 2).reshape(bins, -1), QUANTILES, axis=1).T  # [bins, Q]
+        if source is None
+        else np.asarray(source, np.float64)
+    )
     gain = np.empty_like(level)
     for b in range(bins):  # the same monotone map for every frame of bin b
         gain[:, b] = np.interp(level[:, b], own[b], target[b]) - level[:, b]
@@ -166,13 +184,15 @@ def match_spectrum(
     sample_rate: int,
     max_cut_db: float = 20.0,
     max_boost_db: float = 6.0,
+    source_db: np.ndarray | None = None,
 ) -> np.ndarray:
     """A matching EQ: one zero-phase filter that gives a set of clips ``[N, T]`` the average
     spectral shape ``target_db`` (a :func:`spectrum_profile` of other clips), ``-> [N, T]``.
 
     The gain of each band is ``target - spectrum_profile(clips)``, limited to ``-max_cut_db``..
     ``+max_boost_db`` and interpolated over log frequency; the filter is applied through an FFT
-    of twice the clip length (no wrap-around), and every clip keeps its own peak. Generation
+    of twice the clip length (no wrap-around), and every clip keeps its own peak (``source_db``:
+    the profile to correct instead of this set's own). Generation
     uses it to pull a batch's tone (a sampled WaveNet's hiss, or rumble below a snare) toward the
     training clips' without changing any clip's envelope or level.
 
@@ -191,9 +211,8 @@ def match_spectrum(
     target = np.asarray(target_db, np.float64)
     if not (max_cut_db >= 0 and max_boost_db >= 0):
         raise ConfigError(f"max_cut_db and max_boost_db must be >= 0, got {max_cut_db}, {max_boost_db}")
-    gain_db = np.clip(
-        target - spectrum_profile(x, sample_rate=sample_rate, bands=len(target)), -max_cut_db, max_boost_db
-    )
+    own = spectrum_profile(x, sample_rate=sample_rate, bands=len(target)) if source_db is None else source_db
+    gain_db = np.clip(target - np.asarray(own, np.float64), -max_cut_db, max_boost_db)
     n_fft = 2 * x.shape[1]
     _, centres = _band_index(n_fft, sample_rate, len(target))
     f = np.maximum(np.fft.rfftfreq(n_fft, 1.0 / sample_rate), 1.0)
@@ -206,17 +225,92 @@ def match_spectrum(
 @dataclasses.dataclass(frozen=True)
 class Tone:
     """The tone of a training set: ``spectrum_db [SPECTRUM_BANDS]`` (:func:`spectrum_profile`) and
-    ``levels_db [N_FFT // 2 + 1, len(QUANTILES)]`` (:func:`level_quantiles`; None: EQ only)."""
+    ``levels_db [N_FFT // 2 + 1, len(QUANTILES)]`` (:func:`level_quantiles`; None: EQ only).
+
+    Clips are ``[N, T]`` or ``[N, T, C]`` (every channel counts as a clip of its own).
+    """
 
     spectrum_db: np.ndarray
     levels_db: np.ndarray | None = None
 
     @classmethod
     def of(cls, clips: np.ndarray, *, sample_rate: int) -> Tone:
-        """Both targets of a set of clips ``[N, T]``."""
-        return cls(spectrum_profile(clips, sample_rate=sample_rate), level_quantiles(clips))
+        """Both targets of a set of clips."""
+        x = _channels_as_clips(clips)
+        return cls(spectrum_profile(x, sample_rate=sample_rate), level_quantiles(x))
 
-    def apply(self, clips: np.ndarray, *, sample_rate: int) -> np.ndarray:
-        """:func:`match_spectrum`, then :func:`match_dynamics` (with levels): ``[N, T] -> [N, T]``."""
-        y = match_spectrum(clips, self.spectrum_db, sample_rate=sample_rate)
-        return y if self.levels_db is None else match_dynamics(y, self.levels_db)
+    def apply(self, clips: np.ndarray, *, sample_rate: int, source: Tone | None = None) -> np.ndarray:
+        """:func:`match_spectrum`, then :func:`match_dynamics` (with levels); same shape, float32.
+
+        ``source``: the tone to correct instead of the set's own (see :meth:`of`): with a fixed
+        source every clip is finished the same way in any batch, alone or with others.
+        """
+        x = np.asarray(clips)
+        y = match_spectrum(
+            _channels_as_clips(x),
+            self.spectrum_db,
+            sample_rate=sample_rate,
+            source_db=None if source is None else source.spectrum_db,
+        )
+        if self.levels_db is not None:
+            y = match_dynamics(y, self.levels_db, source=None if source is None else source.levels_db)
+        if x.ndim == 3:  # [N * C, T] -> [N, T, C]
+            y = y.reshape(x.shape[0], x.shape[2], x.shape[1]).transpose(0, 2, 1)
+        return y.astype(np.float32)
+
+
+def _channels_as_clips(clips: np.ndarray) -> np.ndarray:
+    x = np.asarray(clips)
+    return x.transpose(0, 2, 1).reshape(-1, x.shape[1]) if x.ndim == 3 else x  # [N, T, C] -> [N * C, T]
+
+
+#: The training clips' tone per instrument (WaveNet) or of the loops (WaveGAN, key ``"loops"``),
+#: saved beside the weights by training and matched by generation.
+TONE_FILE = "spectrum.json"
+
+
+def save_tone(run_dir: str | os.PathLike, clips: dict[str, np.ndarray], *, sample_rate: int) -> Path:
+    """Write :data:`TONE_FILE`: the :class:`Tone` of each set of clips ``{name: [N, T(, C)]}``.
+
+    Example:
+        >>> import tempfile
+        >>> d = tempfile.mkdtemp()
+        >>> _ = save_tone(d, {"kick": np.ones([2, 800])}, sample_rate=16000)
+        >>> t = load_tone(d, "kick", sample_rate=16000)
+        >>> t.spectrum_db.shape, t.levels_db.shape, load_tone(d, "snare", sample_rate=16000)
+        ((48,), (257, 41), None)
+    """
+    tones = {k: Tone.of(v, sample_rate=sample_rate) for k, v in clips.items()}
+    body = {
+        "sample_rate": int(sample_rate),
+        "bands": SPECTRUM_BANDS,
+        "instruments": {k: np.round(t.spectrum_db, 3).tolist() for k, t in tones.items()},
+        "levels": {
+            "n_fft": N_FFT,
+            "quantiles": len(QUANTILES),
+            "instruments": {k: np.round(t.levels_db, 1).tolist() for k, t in tones.items()},
+        },
+    }
+    return write_json(Path(run_dir) / TONE_FILE, body)
+
+
+def load_tone(run_dir: str | os.PathLike, instrument: str | None, *, sample_rate: int) -> Tone | None:
+    """The saved training tone of ``instrument`` (a :data:`TONE_FILE` key), or None when the run
+    has none (older runs), another sample rate or a file that cannot be read. Runs saved before
+    the level distributions were give the spectrum alone (``levels_db=None``: EQ only)."""
+    path = Path(run_dir) / TONE_FILE
+    try:
+        body = read_json(path)
+        if int(body["sample_rate"]) != int(sample_rate):
+            return None
+        values = body["instruments"].get(instrument)
+        spectrum = None if values is None else np.asarray(values, np.float64)
+        levels = body.get("levels", {})
+        lv = levels.get("instruments", {}).get(instrument) if levels.get("n_fft") == N_FFT else None
+        lv = None if lv is None else np.asarray(lv, np.float64)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if spectrum is None or spectrum.ndim != 1 or not np.all(np.isfinite(spectrum)):
+        return None
+    ok = lv is not None and lv.shape == (N_FFT // 2 + 1, len(QUANTILES)) and np.all(np.isfinite(lv))
+    return Tone(spectrum, lv if ok else None)

@@ -98,6 +98,7 @@ def test_selection_ranks_checkpoints_below_zero():
             125.0,
             4,
             4,
+            16384,
             np.array(on_grid),
             np.ones(4),
             np.full(4, 125.0),

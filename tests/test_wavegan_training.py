@@ -190,12 +190,15 @@ def test_generate_writes_batches_and_seeds_regenerate_clips(tmp_path, loops):
     info = sf.info(str(wavs[0]))
     assert (info.samplerate, info.channels, info.frames, info.subtype) == (SR, 2, 16384, "PCM_16")
     man = read_json(batch / "manifest.json")
-    assert man["step"] == 1 and man["bpm"] == 125.0
+    assert man["step"] == 1 and man["bpm"] == 125.0 and man["match_eq"]
     assert [c["latent_seed"] for c in man["clips"]] == clip_seeds(5, 3)
     g = load_generator(out)
-    again = g.generate(g.latents([man["clips"][2]["latent_seed"]]))[0]
+    assert g.tone_of_training is not None and g.tone_of_training.levels_db is not None
+    again = g.generate(g.latents([man["clips"][2]["latent_seed"]]))[0]  # alone: the same clip
     y, _ = sf.read(str(wavs[2]), dtype="float32")
     np.testing.assert_allclose(y, np.clip(again, -1, 1), atol=2 / 32768)
+    raw = g.generate(g.latents([man["clips"][2]["latent_seed"]]), match_eq=False)[0]
+    assert np.abs(raw - again).max() > 1e-3  # the matching EQs changed it
     batch2 = generate_wavegan(out, 2, gen_root, seed=3)
     assert [p.name for p in batch_dirs(gen_root)] == ["batch-001", "batch-002"] and batch2.name == "batch-002"
     with pytest.raises(Exception, match="latent"):

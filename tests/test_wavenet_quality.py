@@ -89,7 +89,7 @@ def test_generation_matches_the_training_tone(tiny_run, tmp_path):
     import shutil
 
     from beatlib import tone
-    from beatlib.generate.wavenet import TONE_FILE, load_tone
+    from beatlib.tone import TONE_FILE, load_tone
 
     target = load_tone(tiny_run, "kick", sample_rate=SR)
     assert target is not None and target.spectrum_db.shape == (tone.SPECTRUM_BANDS,)

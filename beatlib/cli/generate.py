@@ -8,6 +8,10 @@ from beatlib.cli.base import CHECKPOINT, POSITIVE, RESAMPLE_44K, arg, batch_size
 
 __all__: list[str] = []
 
+NO_MATCH_EQ = flag(
+    "--no-match-eq", "skip the matching EQs toward the training clips' tone (the model's raw output)"
+)
+
 
 @command(
     "generate-wavenet",
@@ -25,7 +29,7 @@ __all__: list[str] = []
     batch_size(None, "clips per call (default: all, up to 1000)"),
     arg("--data", default=None, help="take seeds from this one-shot dataset (default: seeds.npy)"),
     arg("--instrument", default=None, help="the instrument, for a model of several (e.g. snare)"),
-    flag("--no-match-eq", "skip the matching EQ toward the training clips' spectrum (raw tone)"),
+    NO_MATCH_EQ,
     CHECKPOINT,
 )
 def _run_generate_wavenet(args: argparse.Namespace) -> int:
@@ -61,13 +65,18 @@ def _run_generate_wavenet(args: argparse.Namespace) -> int:
     arg("--out", default="generated_output/wavegan", help="a new batch-NNN folder is made here"),
     seed("latent seed of the batch"),
     batch_size(100, "clips per forward pass"),
+    NO_MATCH_EQ,
     CHECKPOINT,
 )
 def _run_generate_wavegan(args: argparse.Namespace) -> int:
     from beatlib.generate import generate_wavegan
 
     batch = generate_wavegan(
-        args.weights, args.n, args.out, seed=args.seed, batch_size=args.batch_size, checkpoint=args.checkpoint
+        args.weights,
+        args.n,
+        args.out,
+        **pick(args, "seed", "batch_size", "checkpoint"),
+        match_eq=not args.no_match_eq,
     )
     print(f"wrote {args.n} clips to {batch}")
     return 0

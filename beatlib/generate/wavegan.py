@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from beatlib import tone
 from beatlib.batches import write_batch
 from beatlib.config import WaveGANConfig, load_config
 from beatlib.errors import ConfigError
@@ -23,7 +24,13 @@ from beatlib.files import check_writable
 from beatlib.generate.checkpoints import require_checkpoint, restore
 from beatlib.tempo import recorded_bpm
 
-__all__ = ["WaveGANSampler", "clip_seeds", "generate_wavegan", "latent_walk", "load_generator"]
+__all__ = ["LOOPS_TONE", "WaveGANSampler", "clip_seeds", "generate_wavegan", "latent_walk", "load_generator"]
+
+#: The key of the training loops' tone in a WaveGAN run's :data:`beatlib.tone.TONE_FILE`.
+LOOPS_TONE = "loops"
+
+#: Raw clips the generator's own tone is measured on (:meth:`WaveGANSampler.own_tone`).
+TONE_SEEDS = 64
 
 
 @dataclasses.dataclass
@@ -35,13 +42,17 @@ class WaveGANSampler:
         cfg: its :class:`~beatlib.config.WaveGANConfig` (``cfg.sample_rate`` is the audio rate).
         step: the checkpoint's training step.
         weights_dir: where it was loaded from.
+        tone_of_training: the training loops' :class:`beatlib.tone.Tone` the run saved (None:
+            clips are the generator's raw output).
     """
 
     model: object
     cfg: object
     step: int
     weights_dir: Path
+    tone_of_training: tone.Tone | None = None
     _forward: object = None
+    _own_tone: tone.Tone | None = None
 
     @property
     def sample_rate(self) -> int:
@@ -57,8 +68,13 @@ class WaveGANSampler:
 
         return latents_from_seeds(list(seeds), self.latent_dim)
 
-    def generate(self, z, *, batch_size: int = 100) -> np.ndarray:
+    def generate(self, z, *, batch_size: int = 100, match_eq: bool = True) -> np.ndarray:
         """Audio ``[N, T, C]`` float32 for latent vectors ``z [N, latent_dim]``, one forward pass per chunk.
+
+        ``match_eq``: finish the set with the matching EQs toward the training loops' tone
+        (:meth:`beatlib.tone.Tone.apply`, every channel of every clip keeping its peak), which
+        takes down the hiss between the hits; False (or a run without a saved tone) gives the
+        generator's raw output.
 
         Example:
             >>> g = load_generator("weights/demo/wavegan")                     # doctest: +SKIP
@@ -88,7 +104,18 @@ class WaveGANSampler:
         ]
         if not chunks:
             return np.zeros((0, self.cfg.slice_len, self.cfg.channels), np.float32)
-        return np.concatenate(chunks)
+        audio = np.concatenate(chunks)  # [N, T, C]
+        if match_eq and self.tone_of_training is not None:
+            audio = self.tone_of_training.apply(audio, sample_rate=self.sample_rate, source=self.own_tone())
+        return audio
+
+    def own_tone(self) -> tone.Tone:
+        """The generator's own tone, measured once on the raw clips of :data:`TONE_SEEDS` fixed
+        latent seeds: the matching EQs correct it, so a clip is the same in any batch."""
+        if self._own_tone is None:
+            raw = self.generate(self.latents(range(TONE_SEEDS)), batch_size=32, match_eq=False)
+            self._own_tone = tone.Tone.of(raw, sample_rate=self.sample_rate)
+        return self._own_tone
 
 
 def load_generator(weights_dir: str | os.PathLike, *, checkpoint: str = "best") -> WaveGANSampler:
@@ -114,7 +141,7 @@ def load_generator(weights_dir: str | os.PathLike, *, checkpoint: str = "best") 
     step = restore(
         d, kind="wavegan", which="prefer_best" if checkpoint == "best" else "latest", generator=model
     )
-    return WaveGANSampler(model, cfg, step, d)
+    return WaveGANSampler(model, cfg, step, d, tone.load_tone(d, LOOPS_TONE, sample_rate=cfg.sample_rate))
 
 
 def clip_seeds(n: int, seed: int = 0) -> list[int]:
@@ -131,6 +158,7 @@ def generate_wavegan(
     batch_size: int = 100,
     progress: bool = False,
     checkpoint: str = "best",
+    match_eq: bool = True,
 ) -> Path:
     """Write ``n`` WaveGAN clips as 16-bit WAVs into a new ``out_root/batch-NNN`` folder.
 
@@ -138,7 +166,8 @@ def generate_wavegan(
     model's channel count. ``manifest.json`` records each clip's latent seed (regenerate a
     clip with ``load_generator(w).generate(load_generator(w).latents([seed]))``), the
     checkpoint step, the config and the data's tempo when known. Earlier batches are never
-    overwritten. ``checkpoint``: see :func:`load_generator` (the best one by default).
+    overwritten. ``checkpoint``: see :func:`load_generator` (the best one by default);
+    ``match_eq``: see :meth:`WaveGANSampler.generate`.
 
     Returns:
         The batch folder.
@@ -154,7 +183,7 @@ def generate_wavegan(
     seeds = clip_seeds(n, seed)
     z = sampler.latents(seeds)
     t0 = time.perf_counter()
-    audio = sampler.generate(z, batch_size=batch_size)  # [n, T, C]
+    audio = sampler.generate(z, batch_size=batch_size, match_eq=match_eq)  # [n, T, C]
     seconds = time.perf_counter() - t0
     bpm = recorded_bpm(sampler.weights_dir)
     extra = {"bpm": bpm} if bpm else {}
@@ -171,6 +200,7 @@ def generate_wavegan(
         seed=int(seed),
         channels=sampler.cfg.channels,
         seconds=round(seconds, 3),
+        match_eq=bool(match_eq and sampler.tone_of_training is not None),
         **extra,
     )
 

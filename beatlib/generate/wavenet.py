@@ -19,76 +19,22 @@ from beatlib.batches import write_batch
 from beatlib.checks import check_number
 from beatlib.config import WaveNetConfig, load_config
 from beatlib.errors import CheckpointError, ConfigError
-from beatlib.files import check_writable, read_json, write_json
+from beatlib.files import check_writable
 from beatlib.generate.checkpoints import require_checkpoint, restore
 from beatlib.generate.sampling import FastWaveNetSampler
 
 __all__ = [
     "DC_BLOCK_HZ",
     "FADE_OUT_MS",
-    "TONE_FILE",
     "WaveNetSamples",
     "clip_length",
     "finish_oneshots",
     "generate_wavenet",
-    "load_tone",
     "load_wavenet",
     "sample_oneshots",
     "sample_wavenet",
-    "save_tone",
     "wavenet_seed_clips",
 ]
-
-#: The training clips' tone per instrument (:class:`beatlib.tone.Tone`: average spectrum and
-#: level distribution), saved beside the weights by training and matched by generation.
-TONE_FILE = "spectrum.json"
-
-
-def save_tone(run_dir: str | os.PathLike, clips: dict[str, np.ndarray], *, sample_rate: int) -> Path:
-    """Write :data:`TONE_FILE`: the :class:`beatlib.tone.Tone` of each instrument's clips.
-
-    Example:
-        >>> import tempfile
-        >>> d = tempfile.mkdtemp()
-        >>> _ = save_tone(d, {"kick": np.ones([2, 800])}, sample_rate=16000)
-        >>> t = load_tone(d, "kick", sample_rate=16000)
-        >>> t.spectrum_db.shape, t.levels_db.shape, load_tone(d, "snare", sample_rate=16000)
-        ((48,), (257, 41), None)
-    """
-    tones = {k: tone.Tone.of(v, sample_rate=sample_rate) for k, v in clips.items()}
-    body = {
-        "sample_rate": int(sample_rate),
-        "bands": tone.SPECTRUM_BANDS,
-        "instruments": {k: np.round(t.spectrum_db, 3).tolist() for k, t in tones.items()},
-        "levels": {
-            "n_fft": tone.N_FFT,
-            "quantiles": len(tone.QUANTILES),
-            "instruments": {k: np.round(t.levels_db, 1).tolist() for k, t in tones.items()},
-        },
-    }
-    return write_json(Path(run_dir) / TONE_FILE, body)
-
-
-def load_tone(run_dir: str | os.PathLike, instrument: str | None, *, sample_rate: int) -> tone.Tone | None:
-    """The saved training tone of ``instrument``, or None when the run has none (older runs),
-    another sample rate or a file that cannot be read. Runs saved before the level
-    distributions were give the spectrum alone (``levels_db=None``: EQ only)."""
-    path = Path(run_dir) / TONE_FILE
-    try:
-        body = read_json(path)
-        if int(body["sample_rate"]) != int(sample_rate):
-            return None
-        values = body["instruments"].get(instrument)
-        spectrum = None if values is None else np.asarray(values, np.float64)
-        levels = body.get("levels", {})
-        lv = levels.get("instruments", {}).get(instrument) if levels.get("n_fft") == tone.N_FFT else None
-        lv = None if lv is None else np.asarray(lv, np.float64)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-    if spectrum is None or spectrum.ndim != 1 or not np.all(np.isfinite(spectrum)):
-        return None
-    ok = lv is not None and lv.shape == (tone.N_FFT // 2 + 1, len(tone.QUANTILES)) and np.all(np.isfinite(lv))
-    return tone.Tone(spectrum, lv if ok else None)
 
 
 def load_wavenet(weights_dir: str | os.PathLike, *, checkpoint: str = "best"):
@@ -312,7 +258,7 @@ def sample_wavenet(
 
     ``dc_block_hz``, ``fade_out_ms`` and ``match_eq`` finish the clips (see :func:`finish_oneshots`;
     0 and False turn them off and give the model's raw output): ``match_eq`` matches the set to
-    the training clips' tone the run saved (:data:`TONE_FILE`; runs without one skip it).
+    the training clips' tone the run saved (:data:`beatlib.tone.TONE_FILE`; runs without one skip it).
     ``instrument``: which instrument a model of several makes (a model of one makes its own).
     ``checkpoint``: ``"best"`` (default: the best-scoring checkpoint of training's evaluation,
     else the latest) or ``"latest"``.
@@ -340,7 +286,7 @@ def sample_wavenet(
     source = wavenet_seed_clips(weights_dir, data_npz, instrument or cfg.instrument)
     target = None
     if match_eq:
-        target = load_tone(weights_dir, instrument or cfg.instrument, sample_rate=cfg.sample_rate)
+        target = tone.load_tone(weights_dir, instrument or cfg.instrument, sample_rate=cfg.sample_rate)
     audio, picks = sample_oneshots(
         model,
         cfg,

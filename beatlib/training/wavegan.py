@@ -23,11 +23,12 @@ from beatlib import hints
 from beatlib.config import CONFIG_FILE, WaveGANConfig, load_config, wavegan_profile
 from beatlib.data import load_loops
 from beatlib.errors import ConfigError, DataError
-from beatlib.generate.wavegan import WaveGANSampler
+from beatlib.generate.wavegan import LOOPS_TONE, WaveGANSampler
 from beatlib.models.wavegan import WaveGANTrainer, compute_precision, sample_latents
 from beatlib.pipelines import loop_batches
 from beatlib.quality.evaluate import SELECTION, wavegan_evaluator
 from beatlib.tempo import dataset_tempo
+from beatlib.tone import load_tone, save_tone
 from beatlib.training.loop import Schedule, TrainingProgress, make_strategy, train_loop
 from beatlib.training.run import HISTORY_FILE, RunDir, data_fingerprint, read_history, trim_history
 
@@ -186,6 +187,8 @@ def train_wavegan(
             step=start,
         )
         trim_history(out, start)
+        save_tone(out, {LOOPS_TONE: audio}, sample_rate=rate)  # matched by generation
+        loops_tone = load_tone(out, LOOPS_TONE, sample_rate=rate)
         say(
             f"starting at step {start} (target {steps}; a step = {cfg.d_updates} critic updates + "
             f"1 generator update; {strat.num_replicas_in_sync} replica(s); "
@@ -208,7 +211,7 @@ def train_wavegan(
             measure = wavegan_evaluator(data_npz, n=int(eval_n), seed=seed)
 
             def evaluate(step: int) -> dict:
-                return measure(WaveGANSampler(trainer.generator, cfg, step, out))
+                return measure(WaveGANSampler(trainer.generator, cfg, step, out, loops_tone))
 
             best, best_mode = best or SELECTION, "max" if not best else best_mode
 

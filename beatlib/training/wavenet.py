@@ -27,7 +27,7 @@ from beatlib.config import WaveNetConfig, wavenet_profile
 from beatlib.data import dataset_sample_rate, load_oneshots, oneshot_instruments
 from beatlib.errors import ConfigError, DataError
 from beatlib.files import atomic_path
-from beatlib.generate.wavenet import sample_oneshots, save_tone
+from beatlib.generate.wavenet import sample_oneshots
 from beatlib.models.wavegan import compute_precision
 from beatlib.models.wavenet import WaveNetTrainer, teacher_forcing_inputs
 from beatlib.pipelines import oneshot_pipeline, use_augmentation
@@ -350,7 +350,7 @@ def train_wavenet(
             name = f"seeds-{k}.npy" if conditional else WAVENET_SEEDS_FILE
             with atomic_path(run.directory / name) as tmp:
                 np.save(tmp, v[:, :WAVENET_SEED_SAMPLES])
-        save_tone(run.directory, train_clips, sample_rate=rate)  # matched by generation
+        tone.save_tone(run.directory, train_clips, sample_rate=rate)  # matched by generation
         if say:
             say(f"starting at step {start}" + (" (augmented clips)" if augment else ""))
         if start >= max_steps:
