@@ -54,7 +54,9 @@ def plot(gen: np.ndarray, train: np.ndarray, path: Path, title: str, *, sample_r
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", required=True, help="prepare-oneshots npz the models were trained on")
+    ap.add_argument(
+        "--data", default="data/oneshots.npz", help="prepare-oneshots npz the models were trained on"
+    )
     ap.add_argument("--heldout", default="", help="npz of clips the models did not see (held-out loss)")
     ap.add_argument("--weights", default="weights/demo/wavenet", help="folder with one run per instrument")
     ap.add_argument("--instruments", default="kick,snare,hihat")
