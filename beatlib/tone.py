@@ -65,13 +65,35 @@ def _clips(clips: np.ndarray, n_fft: int) -> np.ndarray:
 
 
 def _stft(x: np.ndarray, n_fft: int) -> np.ndarray:
-    """``[N, T] -> [N, bins, frames]`` complex, each clip first scaled to peak 1 (and clips shorter
-    than ``n_fft`` zero-padded to it, so every set has the same bins)."""
-    from scipy.signal import stft
+    """``[N, T] -> [N, bins, frames]`` complex: Hann frames every ``n_fft // 4`` samples, centred
+    (``n_fft // 2`` zeros each side), each clip first scaled to peak 1 (clips shorter than
+    ``n_fft`` zero-padded to it, so every set has the same bins)."""
+    import scipy.fft
 
     peak = np.abs(x).max(axis=1, keepdims=True)
     x = np.pad(x / np.where(peak > 0, peak, 1.0), ((0, 0), (0, max(0, n_fft - x.shape[1]))))
-    return stft(x, nperseg=n_fft, noverlap=n_fft - n_fft // 4, axis=-1)[2]
+    xp = np.pad(x, ((0, 0), (n_fft // 2, n_fft // 2)))
+    frames = np.lib.stride_tricks.sliding_window_view(xp, n_fft, axis=1)[:, :: n_fft // 4]  # [N, F, n_fft]
+    return scipy.fft.rfft(frames * np.hanning(n_fft + 1)[:-1], axis=-1, workers=-1).transpose(0, 2, 1)
+
+
+def _istft(spec: np.ndarray, n_fft: int, length: int) -> np.ndarray:
+    """The inverse of :func:`_stft` (before its peak scaling): ``[N, bins, frames] -> [N, length]``
+    by windowed overlap-add, divided by the summed squared window."""
+    import scipy.fft
+
+    hop, window = n_fft // 4, np.hanning(n_fft + 1)[:-1]
+    frames = scipy.fft.irfft(spec.transpose(0, 2, 1), n=n_fft, axis=-1, workers=-1) * window  # [N, F, n_fft]
+    n, count = frames.shape[0], frames.shape[1]
+    total = (count - 1) * hop + n_fft
+    out, norm = np.zeros((n, total)), np.zeros(total)
+    for k in range(n_fft // hop):  # frames k, k + 4, ... do not overlap: add them in one strided step
+        idx = np.arange(k, count, n_fft // hop)
+        if idx.size:
+            span = np.arange(n_fft)[None, :] + idx[:, None] * hop  # [frames_k, n_fft]
+            out[:, span.ravel()] += frames[:, idx].reshape(n, -1)
+            norm[span.ravel()] += np.tile(window**2, idx.size)
+    return (out / np.maximum(norm, 1e-12))[:, n_fft // 2 : n_fft // 2 + length]
 
 
 def _db(spec: np.ndarray) -> np.ndarray:
@@ -123,8 +145,6 @@ def match_dynamics(
     target = np.asarray(target, np.float64)
     if not max_cut_db >= 0:
         raise ConfigError(f"max_cut_db must be >= 0, got {max_cut_db}")
-    from scipy.signal import istft
-
     spec = _stft(x, n_fft)  # [N, bins, frames]
     level = _db(spec)
     own = (
@@ -136,7 +156,7 @@ def match_dynamics(
     for b in range(bins):  # the same monotone map for every frame of bin b
         gain[:, b] = np.interp(level[:, b], own[b], target[b]) - level[:, b]
     gain = np.clip(gain, -float(max_cut_db), 0.0)
-    y = istft(spec * 10.0 ** (gain / 20.0), nperseg=n_fft, noverlap=n_fft - n_fft // 4)[1][:, : x.shape[1]]
+    y = _istft(spec * 10.0 ** (gain / 20.0), n_fft, x.shape[1])  # [N, T] at peak 1
     peak_in, peak_out = np.abs(x).max(axis=1, keepdims=True), np.abs(y).max(axis=1, keepdims=True)
     return y * np.where(peak_out > 0, peak_in / np.maximum(peak_out, 1e-20), 0.0)
 
