@@ -1,4 +1,4 @@
-"""Matching generated one-shots to the training clips' tone: a matching EQ and a matching dynamic EQ.
+"""Matching generated clips to the training clips' tone: a matching EQ and a matching dynamic EQ.
 
 - :func:`spectrum_profile` / :func:`match_spectrum`: the average spectral shape of a set, and one
   zero-phase filter that gives another set that shape (rumble and hiss, on average).
@@ -9,7 +9,8 @@
   remove without dulling the attack; the quantile map pushes the quiet tail's hiss down to the
   training clips' level and leaves the loud attack alone.
 - :class:`Tone`: both targets of a training set, applied in that order by generation
-  (:func:`beatlib.generate.finish_oneshots`). Every clip keeps its own peak.
+  (:func:`beatlib.generate.finish_oneshots` for one-shots, :class:`beatlib.generate.WaveGANSampler`
+  for loops, every channel as a clip of its own). Every clip keeps its own peak.
 
 Example:
     >>> import numpy as np
