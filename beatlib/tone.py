@@ -101,6 +101,11 @@ def _db(spec: np.ndarray) -> np.ndarray:
     return 20.0 * np.log10(np.maximum(np.abs(spec), 10 ** (_FLOOR_DB / 20)))
 
 
+def _quantiles(level: np.ndarray) -> np.ndarray:
+    """``[N, bins, frames]`` dB -> ``[bins, len(QUANTILES)]``: each bin's quantiles over all frames."""
+    return np.percentile(level.transpose(1, 0, 2).reshape(level.shape[1], -1), QUANTILES, axis=1).T
+
+
 def level_quantiles(clips: np.ndarray, *, n_fft: int = N_FFT) -> np.ndarray:
     """How loud each frequency of a set of clips is: ``[N, T] -> [n_fft // 2 + 1, len(QUANTILES)]`` dB.
 
@@ -111,8 +116,7 @@ def level_quantiles(clips: np.ndarray, *, n_fft: int = N_FFT) -> np.ndarray:
         >>> level_quantiles(np.ones((2, 1600))).shape
         (257, 41)
     """
-    spec = _db(_stft(_clips(clips, n_fft), n_fft))  # [N, bins, frames]
-    return np.percentile(spec.transpose(1, 0, 2).reshape(spec.shape[1], -1), QUANTILES, axis=1).T
+    return _quantiles(_db(_stft(_clips(clips, n_fft), n_fft)))  # [N, bins, frames] -> [bins, Q]
 
 
 def match_dynamics(
@@ -148,11 +152,7 @@ def match_dynamics(
         raise ConfigError(f"max_cut_db must be >= 0, got {max_cut_db}")
     spec = _stft(x, n_fft)  # [N, bins, frames]
     level = _db(spec)
-    own = (
-        np.percentile(level.transpose(1, 0, 2).reshape(bins, -1), QUANTILES, axis=1).T  # [bins, Q]
-        if source is None
-        else np.asarray(source, np.float64)
-    )
+    own = _quantiles(level) if source is None else np.asarray(source, np.float64)  # [bins, Q]
     gain = np.empty_like(level)
     for b in range(bins):  # the same monotone map for every frame of bin b
         gain[:, b] = np.interp(level[:, b], own[b], target[b]) - level[:, b]
