@@ -129,12 +129,25 @@ def load_config(cls: type[C], directory: str | os.PathLike) -> C:
         raise ConfigError(f"{path}: {e}") from None
 
 
+def config_changes(saved: _Config, requested: _Config) -> dict[str, tuple[Any, Any]]:
+    """``{field: (saved, requested)}`` for every field that differs, compared or not.
+
+    >>> config_changes(wavenet_profile("tiny"), wavenet_profile("tiny", learning_rate=1e-4))
+    {'learning_rate': (0.001, 0.0001)}
+    """
+    a, b = saved.to_dict(), requested.to_dict()
+    return {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
+
+
 def check_same_config(saved: _Config, requested: _Config, directory: str | os.PathLike) -> None:
-    """Raise CheckpointError naming the differing fields if a resume would change the model."""
+    """Raise CheckpointError naming the differing fields if a resume would change the model.
+
+    Fields declared ``compare=False`` (how a run trains: learning rate, augmentation, precision)
+    may change on resume.
+    """
     if saved == requested:
         return
-    a, b = saved.to_dict(), requested.to_dict()
-    diff = {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
+    diff = config_changes(saved, requested)
     lines = ", ".join(f"{k}: saved {s!r} vs requested {r!r}" for k, (s, r) in diff.items())
     raise CheckpointError(
         f"{directory} holds a run with another config ({lines}). {hints.config_mismatch_hint()}"
@@ -188,7 +201,7 @@ class WaveNetConfig(_Config):
     sample_rate: int = 16000
     clip_len: int = 3200
     batch_size: int = 20
-    learning_rate: float = 1e-3
+    learning_rate: float = dataclasses.field(default=1e-3, compare=False)
     loss_threshold: float = 0.01
     max_steps: int = 100_000
     checkpoint_every: int = 100
@@ -340,7 +353,7 @@ class WaveGANConfig(_Config):
     batch_size: int = 64
     d_updates: int = 5
     gp_lambda: float = 10.0
-    learning_rate: float = 1e-4
+    learning_rate: float = dataclasses.field(default=1e-4, compare=False)
     beta1: float = 0.5
     beta2: float = 0.9
     noise_copies: int = 5

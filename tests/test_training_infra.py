@@ -37,9 +37,37 @@ def test_resume_restores_step_and_weights(tmp_path):
 def test_resume_with_other_config_is_refused(tmp_path):
     run = training.RunDir(tmp_path, config.wavenet_profile("tiny"), model=_model())
     run.restore()
-    other = config.wavenet_profile("tiny", learning_rate=0.5)
-    with pytest.raises(CheckpointError, match="learning_rate"):
+    other = config.wavenet_profile("tiny", residual_channels=4)
+    with pytest.raises(CheckpointError, match="residual_channels"):
         training.RunDir(tmp_path, other, model=_model()).restore()
+
+
+def test_resume_with_other_training_settings_saves_and_logs_them(tmp_path):
+    training.RunDir(tmp_path, config.wavenet_profile("tiny"), model=_model()).restore()
+    slower = config.wavenet_profile("tiny", learning_rate=1e-4, augment="off")
+    assert training.RunDir(tmp_path, slower, model=_model()).restore() == 0
+    assert config.load_config(config.WaveNetConfig, tmp_path).learning_rate == 1e-4
+    (event,) = [r for r in training.read_history(tmp_path, events=True) if "event" in r]
+    assert event["event"] == "settings"
+    assert event["learning_rate"] == {"was": 1e-3, "now": 1e-4} and event["augment"]["now"] == "off"
+
+
+def test_resume_trains_at_the_configs_learning_rate_not_the_checkpoints(tmp_path):
+    # A Keras checkpoint restores the optimizer's learning rate; a fine-tune at another rate
+    # must get the one it asked for.
+    def run_at(lr):
+        m, opt = _model(), keras.optimizers.Adam(lr)
+        opt.build(m.trainable_variables)
+        return training.RunDir(
+            tmp_path, config.wavenet_profile("tiny", learning_rate=lr), model=m, optimizer=opt
+        ), opt
+
+    run, _ = run_at(1e-3)
+    run.restore()
+    run.save(3)
+    run, opt = run_at(2e-4)
+    assert run.restore() == 3
+    assert float(opt.learning_rate.numpy()) == pytest.approx(2e-4)
 
 
 def test_check_finite_names_step_and_checkpoint(tmp_path):

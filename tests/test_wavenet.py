@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from beatlib import audio
-from beatlib.config import wavenet_profile
+from beatlib.config import WaveNetConfig, load_config, wavenet_profile
 from beatlib.errors import CheckpointError, ConfigError
 from beatlib.generate import generate_wavenet
 from beatlib.generate.sampling import FastWaveNetSampler, _wn_choose, _wn_uniform, naive_wavenet_sample
@@ -384,10 +384,10 @@ def test_cli_train_resume_and_mismatch(tmp_path, capsys):
     args = ["train-wavenet", str(npz), "--instrument", "snare", "--out", str(out), "--profile", "tiny"]
     assert main(args + ["--max-steps", "3"]) == 0
     assert "starting at step 0" in capsys.readouterr().out
-    assert (
-        main(["train-wavenet", str(npz), "--instrument", "snare", "--out", str(out), "--max-steps", "5"]) == 0
-    )
+    resume = ["train-wavenet", str(npz), "--instrument", "snare", "--out", str(out), "--max-steps", "5"]
+    assert main(resume + ["--learning-rate", "2e-4"]) == 0
     assert "starting at step 3" in capsys.readouterr().out  # profile taken from the saved config
+    assert load_config(WaveNetConfig, out).learning_rate == 2e-4  # a resume may change the rate
     assert main(args[:-1] + ["demo", "--max-steps", "6"]) == 2
     assert "another config" in capsys.readouterr().err
     assert (

@@ -22,6 +22,20 @@ def _run_config(out: Path, profile: str | None, default: str, kind: str):
     return make(default)
 
 
+#: ``--learning-rate`` of both training commands.
+_LEARNING_RATE = arg(
+    "--learning-rate",
+    type=float,
+    default=None,
+    help="Adam step size (default: the saved one when resuming, else the profile's); a resume may "
+    "change it, e.g. a lower rate to fine-tune weights started with --warm-start or init_run_from",
+)
+
+
+def _with_learning_rate(cfg, rate: float | None):
+    return cfg if rate is None else cfg.replace(learning_rate=rate)
+
+
 def _evaluation(every: int, help: str, clips: str, n: int, clips_help: str) -> tuple[Arg, Arg]:
     """``--eval-every`` (steps between evaluations, 0: off) and the clips one evaluation generates."""
     return arg("--eval-every", type=int, default=every, help=help), arg(
@@ -70,6 +84,7 @@ def _evaluation(every: int, help: str, clips: str, n: int, clips_help: str) -> t
         default=None,
         help="stop when the mean loss is below this (default: the profile's, 0.01)",
     ),
+    _LEARNING_RATE,
     arg("--keep", type=int, default=3, help="checkpoints to keep (default 3)"),
     seed("initial weights and data order"),
     NEW_DATA,
@@ -87,7 +102,7 @@ def _run_train_wavenet(args: argparse.Namespace) -> int:
         args.data,
         instrument,
         out,
-        _run_config(out, args.profile, "default", "wavenet"),
+        _with_learning_rate(_run_config(out, args.profile, "default", "wavenet"), args.learning_rate),
         **pick(args, "max_steps", "more_steps", "seed", "new_data", "eval_every", "eval_clips"),
         loss_threshold=args.threshold,
         max_to_keep=args.keep,
@@ -130,6 +145,7 @@ _WAVEGAN_DEFAULT_STEPS = {"paper": 200_000, "cpu": 2_000, "cpu8": 5_000, "tiny":
     arg("--checkpoint-every-steps", type=int, default=0, help="steps between checkpoints (0: off)"),
     arg("--backup-every-s", type=float, default=3600.0, help="seconds between backup copies"),
     arg("--preview-every", type=int, default=500, help="steps between TensorBoard audio previews"),
+    _LEARNING_RATE,
     seed("data order and preview latents"),
     *_evaluation(
         500,
@@ -160,7 +176,9 @@ _WAVEGAN_DEFAULT_STEPS = {"paper": 200_000, "cpu": 2_000, "cpu8": 5_000, "tiny":
 def _run_train_wavegan(args: argparse.Namespace) -> int:
     from beatlib.training import train_wavegan
 
-    cfg = _run_config(Path(args.out), args.profile, "paper", "wavegan")
+    cfg = _with_learning_rate(
+        _run_config(Path(args.out), args.profile, "paper", "wavegan"), args.learning_rate
+    )
     if args.slice_len is not None:
         cfg = cfg.replace(slice_len=args.slice_len)
     if args.precision is not None:

@@ -36,10 +36,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import keras
 import numpy as np
 import tensorflow as tf
 
-from beatlib.config import CONFIG_FILE, check_same_config, load_config, save_config
+from beatlib.config import CONFIG_FILE, check_same_config, config_changes, load_config, save_config
 from beatlib.errors import CheckpointError, ConfigError, RunInUseError
 from beatlib.files import atomic_path, read_json, write_json
 
@@ -223,20 +224,34 @@ class RunDir:
     def restore(self) -> int:
         """Check/save the config and restore the latest checkpoint; returns its step (0 if none).
 
+        Settings that do not change the model (``compare=False`` fields: learning rate,
+        augmentation, precision) may differ from the saved config: the run goes on with the new
+        ones (optimizers get ``cfg.learning_rate``), ``config.json`` is updated and the change is
+        logged as a ``settings`` event.
+
         Raises
         ------
         CheckpointError
             Another config, or a checkpoint that cannot be restored or holds NaN/Inf weights.
         """
         self.directory.mkdir(parents=True, exist_ok=True)
-        if (self.directory / CONFIG_FILE).exists():
-            check_same_config(load_config(type(self.cfg), self.directory), self.cfg, self.directory)
-        else:
+        saved = (
+            load_config(type(self.cfg), self.directory) if (self.directory / CONFIG_FILE).exists() else None
+        )
+        if saved is not None:
+            check_same_config(saved, self.cfg, self.directory)
+        step = 0
+        if self.manager.latest_checkpoint is not None:
+            step = load_checkpoint(self.directory, partial=False, **self.trackables)
+            self.step.assign(step)
+            for opt in self.trackables.values():  # a checkpoint brings its optimizer's own rate
+                if isinstance(opt, keras.optimizers.Optimizer) and hasattr(self.cfg, "learning_rate"):
+                    opt.learning_rate.assign(self.cfg.learning_rate)
+        changed = {} if saved is None else config_changes(saved, self.cfg)
+        if saved is None or changed:
             save_config(self.cfg, self.directory)
-        if self.manager.latest_checkpoint is None:
-            return 0
-        step = load_checkpoint(self.directory, partial=False, **self.trackables)
-        self.step.assign(step)
+        if changed:  # "how it trains" fields (compare=False): the run goes on with the new ones
+            self.log_event(step, "settings", **{k: {"was": a, "now": b} for k, (a, b) in changed.items()})
         return step
 
     def save(self, step: int) -> str:
