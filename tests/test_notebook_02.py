@@ -26,7 +26,7 @@ def _oneshots(paths, length=800):
 
 
 def test_notebook_02_smoke_and_init_from(tmp_path):
-    from beatlib.config import wavenet_profile
+    from beatlib.config import WaveNetConfig, load_config, wavenet_profile
     from beatlib.paths import ProjectPaths
     from beatlib.training import train_wavenet
 
@@ -62,6 +62,7 @@ def test_notebook_02_smoke_and_init_from(tmp_path):
         threshold=0.0,
         n_preview=2,
         init_from="demo",
+        fine_tune_lr=3e-4,
         eval_every=0,  # evaluation and best/: tests/test_wavenet_selection.py
         quality_clips=8,
     )
@@ -71,6 +72,8 @@ def test_notebook_02_smoke_and_init_from(tmp_path):
     assert "one training step takes" in text
     assert "<audio" in text and "image/png" in str(nb.cells)  # players, loss curves and spectrograms
     assert (paths.wavenet_weights("kick") / "ckpt-4.index").exists()
+    assert "learning rate 0.0003" in text  # init_from weights are fine-tuned at fine_tune_lr
+    assert load_config(WaveNetConfig, paths.wavenet_weights("kick")).learning_rate == 3e-4
     assert (paths.wavenet_weights("hihat") / "ckpt-4.index").exists()
     assert not paths.generated.exists(), "previews are in memory only"
     assert (tmp_path / "demo" / "kick" / "ckpt-2.index").exists() and not (
