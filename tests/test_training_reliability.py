@@ -275,7 +275,15 @@ def test_evaluation_keeps_the_best_checkpoint_and_generation_prefers_it(tmp_path
     cfg = load_config(WaveNetConfig, tmp_path)
     assert training.load_checkpoint(tmp_path, which="prefer_best", model=build_wavenet(cfg)) == 4
     assert training.load_checkpoint(tmp_path, model=build_wavenet(cfg)) == 6
-    assert train_wavenet_tiny(tmp_path, max_steps=7).start_step == 6  # training resumes from the latest
+    seen = []
+    r = train_wavenet_tiny(  # training resumes from the latest; evaluations count from where it starts
+        tmp_path,
+        max_steps=11,
+        eval_every=4,
+        best="score",
+        evaluate=lambda step: seen.append(step) or {"score": 9.0},
+    )
+    assert r.start_step == 6 and seen == [6, 10, 11]
     with pytest.raises(ConfigError, match="best_mode"):
         train_wavenet_tiny(
             tmp_path / "x",

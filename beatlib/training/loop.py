@@ -63,7 +63,7 @@ class Schedule:
     save_every_steps, save_every_s : a checkpoint when either is due; one is always saved at the end.
     backup_every_steps, backup_every_s : copy the checkpoint just saved into ``backups/``.
     preview_every : steps between previews (at logged rows; the last row always has one).
-    eval_every : steps between ``evaluate`` calls (and at the end).
+    eval_every : steps between ``evaluate`` calls, counted from the step the run starts at (and at the end).
     eval_at_start : also evaluate the weights the run starts from (they can become ``best/``).
     best : the ``evaluate`` score that picks the ``best/`` checkpoint ("" = none).
     best_mode : ``"min"`` (lower is better) or ``"max"``.
@@ -368,7 +368,7 @@ def train_loop(
                     ):
                         run.backup(step)
                         last_backup = now
-                if evaluate is not None and schedule.eval_every and step % schedule.eval_every == 0:
+                if evaluate is not None and schedule.eval_every and (step - start) % schedule.eval_every == 0:
                     run_evaluation()
                 if stop_when is not None and len(window) == window.maxlen:
                     stopped_by = stop_when(means)
