@@ -139,15 +139,17 @@ def config_changes(saved: _Config, requested: _Config) -> dict[str, tuple[Any, A
     return {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
 
 
-def check_same_config(saved: _Config, requested: _Config, directory: str | os.PathLike) -> None:
+def check_same_config(
+    saved: _Config, requested: _Config, directory: str | os.PathLike
+) -> dict[str, tuple[Any, Any]]:
     """Raise CheckpointError naming the differing fields if a resume would change the model.
 
     Fields declared ``compare=False`` (how a run trains: learning rate, augmentation, precision)
-    may change on resume.
+    may change on resume: returns those that do (:func:`config_changes`).
     """
-    if saved == requested:
-        return
     diff = config_changes(saved, requested)
+    if saved == requested:
+        return diff
     lines = ", ".join(f"{k}: saved {s!r} vs requested {r!r}" for k, (s, r) in diff.items())
     raise CheckpointError(
         f"{directory} holds a run with another config ({lines}). {hints.config_mismatch_hint()}"

@@ -40,7 +40,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from beatlib.config import CONFIG_FILE, check_same_config, config_changes, load_config, save_config
+from beatlib.config import CONFIG_FILE, check_same_config, load_config, save_config
 from beatlib.errors import CheckpointError, ConfigError, RunInUseError
 from beatlib.files import atomic_path, read_json, write_json
 
@@ -224,10 +224,9 @@ class RunDir:
     def restore(self) -> int:
         """Check/save the config and restore the latest checkpoint; returns its step (0 if none).
 
-        Settings that do not change the model (``compare=False`` fields: learning rate,
-        augmentation, precision) may differ from the saved config: the run goes on with the new
-        ones (optimizers get ``cfg.learning_rate``), ``config.json`` is updated and the change is
-        logged as a ``settings`` event.
+        Fields that do not change the model (``compare=False``: learning rate, augmentation, precision)
+        may differ: the run goes on with the new ones (optimizers get ``cfg.learning_rate``), saved in
+        ``config.json`` and logged as a ``settings`` event.
 
         Raises
         ------
@@ -235,22 +234,18 @@ class RunDir:
             Another config, or a checkpoint that cannot be restored or holds NaN/Inf weights.
         """
         self.directory.mkdir(parents=True, exist_ok=True)
-        saved = (
-            load_config(type(self.cfg), self.directory) if (self.directory / CONFIG_FILE).exists() else None
-        )
-        if saved is not None:
-            check_same_config(saved, self.cfg, self.directory)
+        exists = (self.directory / CONFIG_FILE).exists()
+        saved = load_config(type(self.cfg), self.directory) if exists else self.cfg
+        changed = check_same_config(saved, self.cfg, self.directory)  # "how it trains" fields
         step = 0
         if self.manager.latest_checkpoint is not None:
             step = load_checkpoint(self.directory, partial=False, **self.trackables)
             self.step.assign(step)
-            for opt in self.trackables.values():  # a checkpoint brings its optimizer's own rate
-                if isinstance(opt, keras.optimizers.Optimizer) and hasattr(self.cfg, "learning_rate"):
-                    opt.learning_rate.assign(self.cfg.learning_rate)
-        changed = {} if saved is None else config_changes(saved, self.cfg)
-        if saved is None or changed:
+            for opt in (t for t in self.trackables.values() if isinstance(t, keras.optimizers.Optimizer)):
+                opt.learning_rate.assign(self.cfg.learning_rate)  # a checkpoint brings its own rate
+        if changed or not exists:
             save_config(self.cfg, self.directory)
-        if changed:  # "how it trains" fields (compare=False): the run goes on with the new ones
+        if changed:
             self.log_event(step, "settings", **{k: {"was": a, "now": b} for k, (a, b) in changed.items()})
         return step
 
@@ -264,9 +259,8 @@ class RunDir:
         tmp = self.directory / f".{BEST_DIR}.tmp{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         self.step.assign(step)
-        tf.train.CheckpointManager(self.checkpoint, str(tmp), max_to_keep=1, checkpoint_name="ckpt").save(
-            checkpoint_number=step
-        )
+        saver = tf.train.CheckpointManager(self.checkpoint, str(tmp), max_to_keep=1, checkpoint_name="ckpt")
+        saver.save(checkpoint_number=step)
         shutil.copy2(self.directory / CONFIG_FILE, tmp / CONFIG_FILE)
         write_json(tmp / BEST_FILE, {"step": int(step), "key": key, "value": float(value), "mode": mode})
         dest = self.directory / BEST_DIR
