@@ -85,6 +85,17 @@ def test_clips_of_another_kit_seed_pass(kits):
         assert r.instruments[inst].copies <= 0.1 and r.problems[inst] == [], (inst, r.problems)
 
 
+def test_the_report_names_what_tells_the_clips_apart(kits):
+    train, other = kits
+    rumble = np.sin(2 * np.pi * 50 * np.arange(3200) / SR) * 0.03  # a faint 50 Hz hum under every snare
+    r = oneshot_report({"snare": other["snare"] + rumble}, train, sample_rate=SR, novelty=False)
+    (first, acc), *_ = r.instruments["snare"].giveaways
+    assert first == "band0_db" and acc > 0.9, r.instruments["snare"].giveaways  # 40-78 Hz
+    assert "told apart by: band0_db" in r.summary() and "told apart by" in r._repr_html_()
+    fair = oneshot_report({"kick": other["kick"]}, train, sample_rate=SR, novelty=False)
+    assert all(acc < 0.8 for _, acc in fair.instruments["kick"].giveaways), fair.instruments["kick"].giveaways
+
+
 def test_copies_pass_the_two_sample_test_and_are_flagged(kits):
     train, _ = kits
     rng = np.random.default_rng(1)

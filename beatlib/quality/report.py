@@ -37,9 +37,15 @@ import numpy as np
 
 from beatlib import metrics
 from beatlib.errors import DataError
-from beatlib.quality.descriptors import compare, descriptor_matrix, mu_law_round_trip, oneshot_stats
+from beatlib.quality.descriptors import (
+    DESCRIPTORS,
+    compare,
+    descriptor_matrix,
+    mu_law_round_trip,
+    oneshot_stats,
+)
 from beatlib.quality.rhythm import chance_share, content_length, implied_tempo, logmel_frechet, on_grid_share
-from beatlib.quality.twosample import TypeClassifier, two_sample_accuracy
+from beatlib.quality.twosample import TypeClassifier, giveaways, two_sample_accuracy
 
 __all__ = ["LoopReport", "OneShotReport", "InstrumentQuality", "TARGETS", "loop_report", "oneshot_report"]
 
@@ -88,6 +94,7 @@ class InstrumentQuality:
     mel_ratio: float | None
     diversity_generated: float | None
     diversity_training: float | None
+    giveaways: tuple = ()  # ((descriptor, its own two-sample accuracy), ...), most telling first
 
     @property
     def problems(self) -> list[str]:
@@ -153,6 +160,7 @@ class OneShotReport:
                     f"{g['tail_db']:.1f} / {t['tail_db']:.1f}",
                     q.errors["env_err_db"],
                     f"{g['stuck']:.2f} / {g['flat']:.2f} / {g['silent']:.2f}",
+                    ", ".join(f"{k} {v:.2f}" for k, v in q.giveaways) or "-",
                     ", ".join(q.problems) or "ok",
                 ]
             )
@@ -172,6 +180,7 @@ class OneShotReport:
         "tail dB",
         "env err dB",
         "stuck / flat / silent",
+        "told apart by",
         "problems",
     ]
 
@@ -255,6 +264,7 @@ def oneshot_report(
             training=oneshot_stats(seen[name], sample_rate=sample_rate),
             errors=compare(g, seen[name], sample_rate=sample_rate),
             two_sample=two_sample_accuracy(fg, feats[name], seed=seed),
+            giveaways=giveaways(fg, feats[name], DESCRIPTORS, seed=seed),
             type_share=own,
             type_share_training=cv.get(name),
             copies=float(sim.fraction_similar_shifted) if sim is not None else float("nan"),

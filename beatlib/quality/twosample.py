@@ -25,13 +25,13 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from beatlib.errors import DataError
 
-__all__ = ["TypeClassifier", "two_sample_accuracy"]
+__all__ = ["TypeClassifier", "giveaways", "two_sample_accuracy"]
 
 
 def _features(x: np.ndarray, name: str) -> np.ndarray:
@@ -81,6 +81,28 @@ def two_sample_accuracy(
     cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=int(seed))
     pred = cross_val_predict(_model(c), x, y, cv=cv)
     return float(balanced_accuracy_score(y, pred))
+
+
+def giveaways(
+    a: np.ndarray, b: np.ndarray, names: Sequence[str], *, top: int = 3, seed: int = 0
+) -> tuple[tuple[str, float], ...]:
+    """What tells ``a [N, D]`` from ``b [M, D]``: the ``top`` descriptors by their own two-sample accuracy.
+
+    Each column ``names[j]`` is tested alone (:func:`two_sample_accuracy` on ``[N, 1]`` against
+    ``[M, 1]``: its mean and its spread); returns ``((name, accuracy), ...)``, most telling first.
+
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.normal(0, 1, (60, 3)), rng.normal(0, 1, (60, 3)) + [0, 3, 0]
+    >>> (name, acc), (_, second) = giveaways(a, b, ["x", "y", "z"], top=2)
+    >>> name, acc > 0.9, second < 0.7
+    ('y', True, True)
+    """
+    a, b = _features(a, "first set"), _features(b, "second set")
+    if len(names) != a.shape[1]:
+        raise DataError(f"{len(names)} descriptor names for {a.shape[1]} columns")
+    acc = [two_sample_accuracy(a[:, [j]], b[:, [j]], seed=seed) for j in range(a.shape[1])]
+    order = sorted(range(len(acc)), key=lambda j: -acc[j])[: int(top)]
+    return tuple((str(names[j]), round(float(acc[j]), 3)) for j in order)
 
 
 class TypeClassifier:
