@@ -29,7 +29,7 @@ from beatlib.quality.evaluate import (
 from beatlib.quality.files import quality_report, write_report
 from beatlib.quality.report import LoopReport, OneShotReport, loop_report, oneshot_report
 from beatlib.quality.rhythm import implied_tempo, logmel_frechet, on_grid_share
-from beatlib.quality.twosample import TypeClassifier, two_sample_accuracy
+from beatlib.quality.twosample import TypeClassifier, giveaways, two_sample_accuracy
 
 __all__ = [
     "SELECTION",
@@ -39,6 +39,7 @@ __all__ = [
     "descriptor_matrix",
     "evaluate_wavegan",
     "evaluate_wavenet",
+    "giveaways",
     "implied_tempo",
     "logmel_frechet",
     "loop_report",
