@@ -131,6 +131,22 @@ def test_fast_generation_equals_naive_with_position_and_instrument(own_threads):
         sampler.sample(seeds, 10)
 
 
+@pytest.mark.parametrize("own_threads", [True, False])
+def test_a_refreshed_sampler_generates_from_the_new_weights(own_threads):
+    """Training's evaluation keeps one sampler (its graph stays built) and refreshes its weights."""
+    model = _random_model(TINY, seed=3)
+    seeds = np.random.default_rng(4).integers(0, 256, [4, 2]).astype(np.int32)
+    sampler = FastWaveNetSampler(model, TINY, own_threads=own_threads)
+    before = sampler.sample(seeds, 120, noise_seed=5)
+    for w in model.weights:
+        w.assign(w * 1.5)
+    assert (sampler.sample(seeds, 120, noise_seed=5) == before).all()  # weights read when made
+    sampler.refresh(model)
+    after = sampler.sample(seeds, 120, noise_seed=5)
+    assert (after != before).any()
+    np.testing.assert_array_equal(after, naive_wavenet_sample(model, TINY, seeds, 120, noise_seed=5))
+
+
 def test_position_features_reach_beyond_the_receptive_field():
     """With position conditioning the output at t depends on t even where the inputs are all silence."""
     cfg = TINY.replace(position_taus_ms=(1.0, 20.0))

@@ -153,9 +153,6 @@ class FastWaveNetSampler:
     def __init__(self, model, cfg, *, shards: int | None = None, own_threads: bool | None = None):
         import tensorflow as tf
 
-        # TensorFlow (also behind beatlib.models) is imported when a sampler is made, not with beatlib
-        from beatlib.models.wavenet import position_taus, silence_class, wavenet_weights
-
         self.cfg = cfg
         # On a CPU the step loops run in a session of their own with one thread per op and one
         # inter-op thread per shard, whatever threads the process's TensorFlow started with
@@ -165,6 +162,20 @@ class FastWaveNetSampler:
             own_threads = not tf.config.list_logical_devices("GPU")
         self.own_threads = bool(own_threads)
         self.shards = int(_default_shards(self.own_threads) if shards is None else shards)
+        self.refresh(model)
+        self.cache_rows = int(np.sum(cfg.dilations))
+        self._runs: dict[tuple, Any] = {}
+        if not self.own_threads:
+            self.t = self._constants()
+            self._loop = tf.function(self._loop_impl)
+
+    def refresh(self, model) -> None:
+        """Read ``model``'s weights again (e.g. after more training steps): the next :meth:`sample`
+        generates from them and reuses the graphs already built (on a CPU, their sessions, whose
+        weights are fed at every call)."""
+        from beatlib.models.wavenet import position_taus, silence_class, wavenet_weights
+
+        cfg = self.cfg
         w = {k: v.numpy().astype(np.float64) for k, v in wavenet_weights(model, cfg).items()}
         dils = np.asarray(cfg.dilations, np.int32)
         n_layers, r, d = len(dils), cfg.residual_channels, cfg.dilation_channels
@@ -220,20 +231,22 @@ class FastWaveNetSampler:
             self._arrays["w_inst_t"] = f32(
                 np.concatenate([gate_half * w["w_inst"][k].T for k in range(n_layers)])
             )  # [L*2D, N]
-        self.cache_rows = int(dils.sum())
-        self._runs: dict[tuple, Any] = {}
-        if not self.own_threads:
+        if getattr(self, "t", None) is not None:  # eager (GPU): the loop takes the weights as arguments
             self.t = self._constants()
-            self._loop = tf.function(self._loop_impl)
 
     def _constants(self) -> dict:
-        """The folded weights as TensorFlow constants of the current graph (or eager)."""
+        """The folded weights as TensorFlow constants (eager)."""
         import tensorflow as tf
 
-        return {
-            k: [tf.constant(a) for a in v] if isinstance(v, list) else tf.constant(v)
-            for k, v in self._arrays.items()
-        }
+        return tf.nest.map_structure(tf.constant, self._arrays)
+
+    def _placeholders(self) -> dict:
+        """The folded weights as placeholders of the current graph, fed at every session run."""
+        import tensorflow as tf
+
+        return tf.nest.map_structure(
+            lambda a: tf.compat.v1.placeholder(tf.as_dtype(a.dtype), a.shape), self._arrays
+        )
 
     def _shard_sizes(self, batch: int) -> tuple[int, ...]:
         n = max(1, min(self.shards, batch))
@@ -285,7 +298,8 @@ class FastWaveNetSampler:
                     tf.compat.v1.placeholder(tf.int32, [sum(sizes)]),
                 )
                 caches = self._caches(sizes)
-                out = tf.function(self._loop_impl)(self._constants(), caches, *feeds, bool(greedy))
+                weights = self._placeholders()
+                out = tf.function(self._loop_impl)(weights, caches, *feeds, bool(greedy))
                 init = tf.compat.v1.variables_initializer(caches)
             config = tf.compat.v1.ConfigProto(
                 intra_op_parallelism_threads=1,
@@ -297,7 +311,8 @@ class FastWaveNetSampler:
 
             def run(seeds, n_steps, noise_seed, temperature, instrument):
                 values = (seeds, n_steps, noise_seed, temperature, instrument)
-                return session.run(out, dict(zip(feeds, values)))
+                fed = zip(tf.nest.flatten(weights), tf.nest.flatten(self._arrays))  # as of refresh()
+                return session.run(out, {**dict(zip(feeds, values)), **dict(fed)})
 
         self._runs[key] = run
         return run

@@ -162,6 +162,7 @@ def sample_oneshots(
     fade_out_ms: float = FADE_OUT_MS,
     tone_of_training: tone.Tone | None = None,
     progress: bool = False,
+    sampler: FastWaveNetSampler | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n`` finished one-shots ``[n, length]`` of an in-memory WaveNet and the seed clip of each ``[n]``.
 
@@ -169,7 +170,8 @@ def sample_oneshots(
     plus Gaussian noise (``seed_noise``); ``instrument`` names the instrument of a conditional
     model; ``tone_of_training`` the training tone the set is matched to (:func:`finish_oneshots`).
     This is what :func:`sample_wavenet` does after loading, and what training's evaluation
-    samples from the weights being trained.
+    samples from the weights being trained. ``sampler``: a :class:`FastWaveNetSampler` of this
+    model to reuse (its graphs stay built; it reads ``model``'s weights again first).
     """
     from beatlib.models.wavenet import instrument_ids
 
@@ -195,7 +197,10 @@ def sample_oneshots(
     picks = rng.integers(0, len(source), size=int(n))  # the training clip behind each seed
     noisy = source[picks, :seed_len] + rng.normal(0.0, seed_noise, size=(int(n), seed_len))
     seeds_q = mu_law_encode(np.clip(noisy, -1, 1), cfg.quantization).astype(np.int32)  # [n, k]
-    sampler = FastWaveNetSampler(model, cfg)
+    if sampler is None:
+        sampler = FastWaveNetSampler(model, cfg)
+    else:
+        sampler.refresh(model)
     bar = None
     if progress:
         from tqdm.auto import tqdm

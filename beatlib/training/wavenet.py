@@ -27,6 +27,7 @@ from beatlib.config import WaveNetConfig, wavenet_profile
 from beatlib.data import dataset_sample_rate, load_oneshots, oneshot_instruments
 from beatlib.errors import ConfigError, DataError
 from beatlib.files import atomic_path
+from beatlib.generate.sampling import FastWaveNetSampler
 from beatlib.generate.wavenet import sample_oneshots
 from beatlib.models.wavegan import compute_precision
 from beatlib.models.wavenet import WaveNetTrainer, teacher_forcing_inputs
@@ -143,6 +144,7 @@ def wavenet_training_evaluator(
     clf = TypeClassifier(feats) if len(ref) > 1 else None
     makes = list(cfg.instruments) if cfg.instruments else [cfg.instrument]
     tones = {k: tone.Tone.of(training[k], sample_rate=sr) for k in makes}
+    sampler = FastWaveNetSampler(model, cfg)  # built once; each evaluation reads the weights again
 
     def evaluate(step: int) -> dict[str, float]:
         generated = {}
@@ -156,6 +158,7 @@ def wavenet_training_evaluator(
                 seed=seed,
                 instrument=inst if cfg.instruments else None,
                 tone_of_training=tones[inst],
+                sampler=sampler,
             )
             generated[inst] = audio
         report = oneshot_report(generated, ref, sample_rate=sr, type_classifier=clf, seed=seed)
