@@ -129,8 +129,8 @@ class FastWaveNetSampler:
     :func:`_wn_choose`).
 
     Args:
-        model: a model from :func:`beatlib.models.wavenet.build_wavenet` (weights are read
-            once, when the sampler is made).
+        model: a model from :func:`beatlib.models.wavenet.build_wavenet` (its weights are read
+            when the sampler is made, and again by :meth:`refresh`).
         cfg: its config.
         shards: the batch is cut into this many independent step loops, each with its own
             cache variable, which the TensorFlow executor runs in parallel (``None``: see
