@@ -190,7 +190,13 @@ def wavenet_evaluator(
                 run_dir, int(n), seed=seed, temperature=temperature, **extra
             ).audio
         report = oneshot_report(
-            generated, training, sample_rate=sr, type_classifier=clf, seed=seed, novelty=novelty
+            generated,
+            training,
+            sample_rate=sr,
+            type_classifier=clf,
+            seed=seed,
+            novelty=novelty,
+            explain=False,
         )
         return oneshot_scalars(report)
 
