@@ -166,7 +166,6 @@ class FastWaveNetSampler:
         self.cache_rows = int(np.sum(cfg.dilations))
         self._runs: dict[tuple, Any] = {}
         if not self.own_threads:
-            self.t = self._constants()
             self._loop = tf.function(self._loop_impl)
 
     def refresh(self, model) -> None:
@@ -231,7 +230,7 @@ class FastWaveNetSampler:
             self._arrays["w_inst_t"] = f32(
                 np.concatenate([gate_half * w["w_inst"][k].T for k in range(n_layers)])
             )  # [L*2D, N]
-        if getattr(self, "t", None) is not None:  # eager (GPU): the loop takes the weights as arguments
+        if not self.own_threads:  # eager (GPU): the loop takes the weights as arguments
             self.t = self._constants()
 
     def _constants(self) -> dict:
