@@ -120,3 +120,41 @@ def test_sigterm_saves_the_step_reached_and_resume_continues(kind, tmp_path):
     )
     assert again.returncode == 0, again.stderr[-2000:]
     assert f"starting at step {step}" in again.stdout + again.stderr
+
+
+def _loop_with_signals(tmp_path, signals_at_step):
+    """Run train_loop in-process; the step function sends itself SIGTERM/SIGINT at given steps."""
+    import keras
+
+    from beatlib.config import wavenet_profile
+    from beatlib.training import RunDir, Schedule, train_loop
+
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    run = RunDir(tmp_path / "run", wavenet_profile("tiny"), model=model)
+    done = []
+
+    def step_fn():
+        n = len(done) + 1
+        for sig in signals_at_step.get(n, ()):
+            os.kill(os.getpid(), sig)
+        done.append(n)  # the step finishes after its signals arrived
+        return {"loss": 1.0}
+
+    with run.lock(), pytest.raises(KeyboardInterrupt):
+        train_loop(run, step_fn, start=run.restore(), steps=100, weights=model.weights, log=None)
+    return run, done
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_training_between_steps_and_saves_the_step_reached(sig, tmp_path):
+    before = signal.getsignal(sig)
+    run, done = _loop_with_signals(tmp_path, {3: [sig]})
+    assert done == [1, 2, 3]  # step 3 ran to its end; step 4 never started
+    assert run.last_saved_step == 3
+    assert signal.getsignal(sig) is before  # the handlers are put back
+
+
+def test_a_second_signal_stops_at_once(tmp_path):
+    run, done = _loop_with_signals(tmp_path, {3: [signal.SIGTERM, signal.SIGTERM]})
+    assert done == [1, 2]  # the second signal interrupted step 3 itself
+    assert run.last_saved_step == 2

@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import sys
 
 from beatlib import __version__
@@ -42,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
+    if not faulthandler.is_enabled():
+        faulthandler.enable()  # a crash in native code still prints where Python was
     quiet_tensorflow()
     try:
         return int(args.func(args) or 0)

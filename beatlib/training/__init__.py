@@ -22,7 +22,7 @@ from beatlib.training.loop import (
     TrainingProgress,
     check_finite,
     make_strategy,
-    sigterm_as_interrupt,
+    stop_on_signals,
     time_per_call,
     train_loop,
 )
@@ -84,7 +84,7 @@ __all__ = [
     "loop_batches",
     "make_strategy",
     "read_history",
-    "sigterm_as_interrupt",
+    "stop_on_signals",
     "time_per_call",
     "train_loop",
     "train_wavegan",

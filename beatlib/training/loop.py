@@ -5,8 +5,9 @@ everything around it the same way for every model: the time of one step after th
 (which includes tracing), rows of running means in ``history.jsonl`` and TensorBoard, one-line
 messages through a ``log`` callable, an optional tqdm bar, evaluation every ``eval_every``
 steps with a ``best/`` checkpoint, periodic and final saves and backups, and a save of the
-step reached on Ctrl-C or SIGTERM. The NaN guard: a NaN/Inf loss stops training, and every
-save checks that the weights are finite, so no checkpoint with NaN weights is ever written.
+step reached on Ctrl-C or SIGTERM (taken between steps; a second signal stops at once). The
+NaN guard: a NaN/Inf loss stops training, and every save checks that the weights are finite,
+so no checkpoint with NaN weights is ever written.
 
 Examples
 --------
@@ -46,7 +47,7 @@ __all__ = [
     "TrainingProgress",
     "check_finite",
     "make_strategy",
-    "sigterm_as_interrupt",
+    "stop_on_signals",
     "time_per_call",
     "train_loop",
 ]
@@ -128,29 +129,41 @@ class LoopResult:
 
 
 @contextlib.contextmanager
-def sigterm_as_interrupt():
-    """While the block runs, SIGTERM stops training like Ctrl-C: a checkpoint is saved first.
+def stop_on_signals():
+    """While the block runs, Ctrl-C (SIGINT) and SIGTERM ask training to stop at the next step.
 
-    SIGTERM is what ``kill``, job schedulers and container stops send. Signals can only be
-    caught in the main thread; elsewhere the block runs unchanged.
+    The block gets a callable that says whether a stop was asked for. The loop checks it between
+    steps, so a stop never lands in the middle of a step, a save or an evaluation; a second signal
+    interrupts at once (``KeyboardInterrupt``). SIGTERM is what ``kill``, job schedulers and
+    container stops send. Signals can only be caught in the main thread; elsewhere the block runs
+    with the handlers unchanged and the callable always says no.
 
     Examples
     --------
-    >>> with sigterm_as_interrupt():
-    ...     pass
+    >>> import os, signal
+    >>> with stop_on_signals() as asked:
+    ...     before = asked()
+    ...     os.kill(os.getpid(), signal.SIGTERM)
+    ...     after = asked()
+    >>> before, after
+    (False, True)
     """
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield lambda: False
         return
+    asked: list[int] = []
 
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt(f"signal {signum}")
+    def request(signum, frame):
+        if asked:  # the second signal: stop now
+            raise KeyboardInterrupt(f"signal {signum}")
+        asked.append(signum)
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = {s: signal.signal(s, request) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield
+        yield lambda: bool(asked)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def _kept(run: RunDir) -> str:
@@ -332,10 +345,12 @@ def train_loop(
             )
 
     try:
-        with sigterm_as_interrupt():  # `kill` saves the step reached, like Ctrl-C
+        with stop_on_signals() as stop_asked:  # Ctrl-C and `kill` save the step reached
             if evaluate is not None and schedule.eval_at_start and step < steps:
                 run_evaluation()
             while step < steps:
+                if stop_asked():
+                    raise KeyboardInterrupt("stop asked for")
                 t0 = time.perf_counter()
                 values = {k: float(v) for k, v in step_fn().items()}
                 dt = time.perf_counter() - t0
