@@ -127,7 +127,7 @@ def _loop_with_signals(tmp_path, signals_at_step):
     import keras
 
     from beatlib.config import wavenet_profile
-    from beatlib.training import RunDir, Schedule, train_loop
+    from beatlib.training import RunDir, train_loop
 
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     run = RunDir(tmp_path / "run", wavenet_profile("tiny"), model=model)
