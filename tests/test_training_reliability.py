@@ -292,3 +292,22 @@ def test_evaluation_keeps_the_best_checkpoint_and_generation_prefers_it(tmp_path
             best_mode="lowest",
             evaluate=lambda step: {"score": 0.0},
         )
+
+
+def test_patience_stops_a_run_whose_evaluations_stopped_getting_better(tmp_path):
+    scores = {0: 5.0, 2: 3.0, 4: 1.0, 6: 2.0, 8: 1.5, 10: 0.5}
+    seen = []
+    r = train_wavenet_tiny(
+        tmp_path,
+        max_steps=20,
+        eval_every=2,
+        best="score",
+        patience=2,
+        evaluate=lambda step: seen.append(step) or {"score": scores.get(step, 9.0)},
+    )
+    # 6 and 8 do not beat step 4's 1.0: the run stops at 8 and never sees 10's 0.5
+    assert (r.step, r.stopped, seen) == (8, "patience", [0, 2, 4, 6, 8])
+    assert json.loads((tmp_path / "best" / "best.json").read_text())["step"] == 4
+    assert training.read_history(tmp_path)[-1]["step"] == 8  # the step reached is logged and saved
+    with pytest.raises(ConfigError, match="patience"):
+        training.Schedule(patience=3)  # nothing to watch

@@ -36,10 +36,19 @@ def _with_learning_rate(cfg, rate: float | None):
     return cfg if rate is None else cfg.replace(learning_rate=rate)
 
 
-def _evaluation(every: int, help: str, clips: str, n: int, clips_help: str) -> tuple[Arg, Arg]:
-    """``--eval-every`` (steps between evaluations, 0: off) and the clips one evaluation generates."""
-    return arg("--eval-every", type=int, default=every, help=help), arg(
-        clips, type=int, default=n, help=clips_help
+def _evaluation(every: int, help: str, clips: str, n: int, clips_help: str) -> tuple[Arg, Arg, Arg]:
+    """``--eval-every`` (steps between evaluations, 0: off), the clips one evaluation generates
+    and ``--patience``."""
+    return (
+        arg("--eval-every", type=int, default=every, help=help),
+        arg(clips, type=int, default=n, help=clips_help),
+        arg(
+            "--patience",
+            type=int,
+            default=0,
+            help="with --eval-every: stop after this many evaluations in a row that do not beat "
+            "the best checkpoint (default 0: train to the target step)",
+        ),
     )
 
 
@@ -103,7 +112,7 @@ def _run_train_wavenet(args: argparse.Namespace) -> int:
         instrument,
         out,
         _with_learning_rate(_run_config(out, args.profile, "default", "wavenet"), args.learning_rate),
-        **pick(args, "max_steps", "more_steps", "seed", "new_data", "eval_every", "eval_clips"),
+        **pick(args, "max_steps", "more_steps", "seed", "new_data", "eval_every", "eval_clips", "patience"),
         loss_threshold=args.threshold,
         max_to_keep=args.keep,
         warm_start_from=args.warm_start,
@@ -190,7 +199,7 @@ def _run_train_wavegan(args: argparse.Namespace) -> int:
         cfg,
         steps=steps,
         **pick(args, "strategy", "checkpoint_every_s", "checkpoint_every_steps", "backup_every_s"),
-        **pick(args, "preview_every", "seed", "new_data", "eval_every", "eval_n"),
+        **pick(args, "preview_every", "seed", "new_data", "eval_every", "eval_n", "patience"),
     )
     print(
         f"trained {run.step - run.start_step} steps; weights in {run.out_dir} "

@@ -68,6 +68,8 @@ class Schedule:
     eval_at_start : also evaluate the weights the run starts from (they can become ``best/``).
     best : the ``evaluate`` score that picks the ``best/`` checkpoint ("" = none).
     best_mode : ``"min"`` (lower is better) or ``"max"``.
+    patience : stop after this many evaluations in a row that do not beat the best ``best``
+        score (0 = never): a continuation ends once its sound has stopped getting better.
     """
 
     log_every: int = 10
@@ -81,6 +83,7 @@ class Schedule:
     eval_at_start: bool = False
     best: str = ""
     best_mode: str = "min"
+    patience: int = 0
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -91,6 +94,8 @@ class Schedule:
                 raise ConfigError(f"{f.name} must be a number >= 0, got {v!r}")
         if self.log_every < 1:
             raise ConfigError(f"log_every must be >= 1, got {self.log_every}")
+        if self.patience and not self.best:
+            raise ConfigError("patience needs a best score to watch (best='' was given)")
         if self.best_mode not in ("min", "max"):
             raise ConfigError(f"best_mode must be 'min' or 'max', got {self.best_mode!r}")
 
@@ -298,6 +303,7 @@ def train_loop(
     timed: list[float] = []
     step, means, stopped_by, s_per_step = start, {}, None, None
     last_row = last_eval = start
+    since_best = 0  # evaluations in a row that did not beat the best score
     t_begin = last_save = last_backup = time.monotonic()
     progress_bar = None
     if bar is not None:
@@ -329,8 +335,9 @@ def train_loop(
             on_progress(TrainingProgress(step, steps, history, audio, sample_rate))
 
     def run_evaluation() -> None:
-        nonlocal last_eval
+        nonlocal last_eval, since_best
         last_eval = step
+        since_best += 1
         scores = {f"eval_{k}": float(v) for k, v in evaluate(step).items()}
         history.append(run.log(step, **scores))
         say("evaluation at step {}: {}".format(step, ", ".join(f"{k} {v:.4g}" for k, v in scores.items())))
@@ -339,6 +346,7 @@ def train_loop(
             if not all_finite(weights):
                 raise TrainingError(f"training stopped: NaN/Inf weights at step {step}; {_kept(run)}")
             run.save_best(step, schedule.best, scores[key], schedule.best_mode)
+            since_best = 0
             say(
                 f"best {schedule.best} so far ({scores[key]:.4g}): "
                 f"saved step {step} in {run.directory / BEST_DIR}"
@@ -385,6 +393,9 @@ def train_loop(
                         last_backup = now
                 if evaluate is not None and schedule.eval_every and (step - start) % schedule.eval_every == 0:
                     run_evaluation()
+                    if schedule.patience and since_best >= schedule.patience:
+                        stopped_by = f"no better {schedule.best} in {since_best} evaluations"
+                        break
                 if stop_when is not None and len(window) == window.maxlen:
                     stopped_by = stop_when(means)
                     if stopped_by:

@@ -101,6 +101,7 @@ def train_wavegan(
     eval_n: int = 40,
     best: str = "",
     best_mode: str = "min",
+    patience: int = 0,
     on_progress: Callable[[TrainingProgress], None] | None = None,
     log: Callable[[str], None] | None = print,
 ) -> WaveGANRun:
@@ -135,6 +136,7 @@ def train_wavegan(
         loops (on-grid share, log-mel Frechet and NN ratio, copies: ``eval_loops/*`` in the history
         and TensorBoard), and the highest ``eval_selection`` is kept as the ``best/`` checkpoint,
         which generation then uses.
+    patience : stop after this many evaluations in a row that do not beat ``best/`` (0: never).
     on_progress : called with a :class:`TrainingProgress` at every logged row.
     log : where one-line messages go (None: silent).
 
@@ -233,6 +235,7 @@ def train_wavegan(
             eval_every=eval_every,
             best=best,
             best_mode=best_mode,
+            patience=patience if best else 0,  # nothing evaluated: nothing to wait for
         )
         result = train_loop(
             run,

@@ -69,7 +69,7 @@ class WaveNetTrainResult:
     start_step: int
     step: int
     loss: float
-    stopped: str  # "threshold", "max_steps" or "already done"
+    stopped: str  # "threshold", "patience", "max_steps" or "already done"
     step_seconds: float
 
 
@@ -241,6 +241,7 @@ def train_wavenet(
     warm_start_from: str | os.PathLike | None = None,
     eval_every: int = 0,
     eval_clips: int = EVAL_CLIPS,
+    patience: int = 0,
     evaluate: Callable[[int], dict] | None = None,
     best: str = "",
     best_mode: str = "min",
@@ -284,6 +285,8 @@ def train_wavenet(
         run folder where they fit (:func:`warm_start`), e.g. weights of a profile without
         position conditioning.
     eval_every, eval_clips : the built-in evaluation (0: none).
+    patience : stop after this many evaluations in a row that do not beat the ``best/``
+        checkpoint (0: train to the target step).
     evaluate, best, best_mode : instead, an own ``evaluate(step)`` (see
         :func:`beatlib.training.loop.train_loop`).
     on_progress : optional ``callable(TrainingProgress)`` after every logged row, e.g. a
@@ -378,6 +381,7 @@ def train_wavenet(
             eval_at_start=bool(eval_every),
             best=best,
             best_mode=best_mode,
+            patience=patience if best else 0,  # nothing evaluated: nothing to wait for
         )
         result = train_loop(
             run,
@@ -398,6 +402,8 @@ def train_wavenet(
         start,
         result.step,
         float(result.row.get("loss", float("nan"))),
-        "threshold" if result.stopped_by else "max_steps",
+        ("patience" if result.stopped_by.startswith("no better") else "threshold")
+        if result.stopped_by
+        else "max_steps",
         float(result.s_per_step or 0.0),
     )
