@@ -49,6 +49,7 @@ from beatlib.training.wavegan import (
     train_wavegan,
 )
 from beatlib.training.wavenet import (
+    WAVENET_GROUPS_FILE,
     WAVENET_SEED_SAMPLES,
     WAVENET_SEEDS_FILE,
     WaveNetTrainResult,
@@ -62,6 +63,7 @@ __all__ = [
     "DATASET_FILE",
     "HISTORY_FILE",
     "WAVEGAN_PREVIEWS",
+    "WAVENET_GROUPS_FILE",
     "WAVENET_SEEDS_FILE",
     "WAVENET_SEED_SAMPLES",
     "HistoryReader",
