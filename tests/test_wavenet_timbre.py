@@ -97,3 +97,25 @@ def test_a_run_with_timbre_groups_saves_them_and_generation_uses_the_seeds_group
     bright = np.asarray(s.source_clip) >= 4
     assert bright.any() and not np.allclose(other.audio[bright], s.audio[bright])
     np.testing.assert_allclose(other.audio[~bright], s.audio[~bright])
+
+
+def test_cli_trains_with_timbre_groups_and_patience_and_generates(tmp_path, capsys):
+    from beatlib.cli import main
+
+    clips = _hats()
+    npz = tmp_path / "hats.npz"
+    np.savez(
+        npz,
+        audio=clips,
+        instrument=np.array(["hihat"] * len(clips)),
+        source=np.array([f"h{i}.wav" for i in range(len(clips))]),
+        sample_rate=np.array(16000),
+    )
+    out = tmp_path / "run"
+    args = ["train-wavenet", str(npz), "--instrument", "hihat", "--out", str(out), "--profile", "tiny"]
+    more = ["--timbre-groups", "2", "--max-steps", "4", "--eval-every", "2", "--patience", "9"]
+    assert main(args + more) == 0
+    assert load_config(WaveNetConfig, out).timbre_groups == 2 and (out / "best" / "best.json").exists()
+    capsys.readouterr()
+    assert main(["generate-wavenet", str(out), "--n", "5", "--out", str(tmp_path / "gen")]) == 0
+    assert len(list((tmp_path / "gen").glob("batch-*/*.wav"))) == 5

@@ -55,10 +55,8 @@ def timbre_groups(clips: np.ndarray, k: int, *, sample_rate: int, iterations: in
         return np.zeros(n, np.int32)
     # octaves of centroid and doublings of decay weigh the same (standardising would blow up
     # a feature that barely varies, e.g. the decay of a set of equally short hats)
-    f = np.stack(
-        [np.log2(centroid_hz(clips, sample_rate=sample_rate)), np.log2(t20_ms(clips, sample_rate=sample_rate))],
-        1,
-    )  # [N, 2]
+    centroid, decay = centroid_hz(clips, sample_rate=sample_rate), t20_ms(clips, sample_rate=sample_rate)
+    f = np.log2(np.stack([centroid, decay], 1))  # [N, 2]
     order = np.argsort(f[:, 0], kind="stable")
     centres = f[order[(np.arange(k) * 2 + 1) * n // (2 * k)]]  # [k, 2]: spread over the centroids
     for _ in range(int(iterations)):
