@@ -17,7 +17,7 @@ from beatlib.training import train_wavenet  # noqa: E402
 TINY = wavenet_profile("tiny")
 
 
-def _hats(n_dark=4, n_bright=5, length=400, seed=0):
+def _hats(n_dark=4, n_bright=4, length=400, seed=0):
     """Dark (low-passed, long) and bright (white, short) noise bursts: two kinds of one instrument."""
     rng = np.random.default_rng(seed)
     t = np.arange(length) / 16000
@@ -31,21 +31,21 @@ def _hats(n_dark=4, n_bright=5, length=400, seed=0):
 def test_groups_follow_the_timbre_and_are_never_smaller_than_min_group():
     clips = _hats()
     g = timbre_groups(clips, 2, sample_rate=16000)
-    assert g.tolist() == [0] * 4 + [1] * 5  # darkest first
-    assert np.array_equal(g, timbre_groups(clips, 2, sample_rate=16000))  # the same every time
+    assert g.tolist() == [0] * 4 + [1] * 4  # darkest first
+    assert np.array_equal(g, timbre_groups(clips[::-1], 2, sample_rate=16000)[::-1])  # order-free
     many = timbre_groups(clips, 8, sample_rate=16000)
-    assert many.max() + 1 <= len(clips) // MIN_GROUP
+    assert many.max() + 1 == len(clips) // MIN_GROUP
     assert np.bincount(many).min() >= MIN_GROUP
     assert timbre_groups(clips[:5], 3, sample_rate=16000).tolist() == [0] * 5  # too few clips for two
 
 
 def test_the_pipeline_feeds_each_clip_its_group():
     clips = _hats()
-    cfg = TINY.replace(timbre_groups=2, augment="off", batch_size=9)
+    cfg = TINY.replace(timbre_groups=2, augment="off", batch_size=8)
     groups = timbre_groups(clips, 2, sample_rate=16000)
     x, y, ids, mask = next(iter(oneshot_pipeline(clips, cfg, groups=groups)))
     q = {tuple(row[:50]) for row in y.numpy()}
-    assert len(q) == 9 and sorted(ids.numpy().tolist()) == sorted(groups.tolist())
+    assert len(q) == 8 and sorted(ids.numpy().tolist()) == sorted(groups.tolist())
     with pytest.raises(ConfigError, match="groups="):
         oneshot_pipeline(clips, cfg)
 
@@ -86,13 +86,13 @@ def test_a_run_with_timbre_groups_saves_them_and_generation_uses_the_seeds_group
     train_wavenet(tmp_path / "hats.npz", "hihat", run, cfg, max_steps=20, progress=False, verbose=False)
     saved = load_config(WaveNetConfig, run)
     assert saved.timbre_groups == 2
-    assert np.load(run / "groups.npy").tolist() == [0] * 4 + [1] * 5
+    assert np.load(run / "groups.npy").tolist() == [0] * 4 + [1] * 4
     from_data = wavenet_seed_groups(run, saved, tmp_path / "hats.npz")
     assert wavenet_seed_groups(run, saved).tolist() == from_data.tolist()
     s = sample_wavenet(run, 12, seed=4, match_eq=False)
     assert s.audio.shape == (12, 400) and np.isfinite(s.audio).all()
     # generation reads the seeds' groups: the same seeds, all in group 0, make other clips
-    np.save(run / "groups.npy", np.zeros(9, np.int32))
+    np.save(run / "groups.npy", np.zeros(8, np.int32))
     other = sample_wavenet(run, 12, seed=4, match_eq=False)
     bright = np.asarray(s.source_clip) >= 4
     assert bright.any() and not np.allclose(other.audio[bright], s.audio[bright])
