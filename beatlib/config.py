@@ -182,11 +182,6 @@ class WaveNetConfig(_Config):
         instruments: global conditioning: one model for these instruments (an embedding added
             in every gated unit), sampled per instrument; empty: one unconditional model.
             clip_lens: the clip length of each of them (set by training from the data).
-        timbre_groups: global conditioning on the kind of sound within an instrument: training
-            sorts each instrument's clips into up to this many groups of like timbre
-            (:func:`beatlib.models.timbre.timbre_groups`) and the model learns one embedding per
-            group; generation takes the group of the clip that seeds each new one. 0 or 1: none.
-            Without it, a model of a few unlike hi-hats makes one average hi-hat.
         augment: on-the-fly augmentation of the training clips (:mod:`beatlib.pipelines`):
             ``"auto"`` (on when an instrument has fewer than ``augment_below`` clips), ``"on"``,
             ``"off"``. aug_gain_db: random gain in [-aug_gain_db, 0] dB (small: prepared one-shots are
@@ -215,7 +210,6 @@ class WaveNetConfig(_Config):
     position_taus_ms: tuple[float, ...] = ()
     instruments: tuple[str, ...] = ()
     clip_lens: tuple[int, ...] = ()
-    timbre_groups: int = 0
     # How it trains, not what the model is: left out of config comparisons, so a run may resume
     # with other settings (dataset.json records whether the latest run augmented).
     augment: str = dataclasses.field(default="auto", compare=False)
@@ -244,7 +238,6 @@ class WaveNetConfig(_Config):
         _check(
             self.augment in ("auto", "on", "off"), f"augment must be auto, on or off, got {self.augment!r}"
         )
-        _check(self.timbre_groups >= 0, f"timbre_groups must be >= 0, got {self.timbre_groups}")
         _check(
             self.aug_gain_db >= 0 and 0 <= self.aug_pitch < 0.5 and self.aug_offset_ms >= 0,
             "aug_gain_db and aug_offset_ms must be >= 0 and aug_pitch in [0, 0.5)",

@@ -33,7 +33,6 @@ import tensorflow as tf
 from beatlib.config import WaveGANConfig, WaveNetConfig
 from beatlib.errors import ConfigError, DataError
 from beatlib.models.layers import mu_law_encode_tf
-from beatlib.models.timbre import condition_rows, conditioning_ids
 from beatlib.models.wavenet import silence_class
 
 __all__ = ["add_white_noise", "augment_oneshots", "loop_batches", "oneshot_pipeline", "use_augmentation"]
@@ -117,7 +116,6 @@ def oneshot_pipeline(
     *,
     seed: int = 0,
     augment: bool | None = None,
-    groups: Mapping[str, np.ndarray] | np.ndarray | None = None,
 ) -> tf.data.Dataset:
     """Endless shuffled teacher-forcing batches of one-shots for WaveNet training.
 
@@ -129,19 +127,16 @@ def oneshot_pipeline(
     cfg : batch size, quantization, augmentation settings, ``instruments``.
     seed : data order and augmentation.
     augment : None: :func:`use_augmentation`.
-    groups : with ``cfg.timbre_groups``, the timbre group of every clip (shaped like ``clips``:
-        ``[N]`` or ``{instrument: [N_k]}``, from :func:`beatlib.models.timbre.timbre_groups`).
 
     Returns
     -------
     tf.data.Dataset
         ``(inputs [B, T], targets [B, T])`` (int32; inputs are ``[silence, clip[:-1]]``), or
-        for a conditional model ``(inputs, targets, conditioning rows [B], mask [B, T])``.
+        for a conditional model ``(inputs, targets, instrument [B], mask [B, T])``.
     """
-    by_group = groups
     groups = {"": np.asarray(clips)} if isinstance(clips, np.ndarray) else dict(clips)
-    conditional = bool(condition_rows(cfg))  # batches carry conditioning rows and masks
-    if cfg.instruments:
+    conditional = bool(cfg.instruments)
+    if conditional:
         missing = [k for k in cfg.instruments if k not in groups]
         if missing:
             raise DataError(f"no clips of instrument(s) {missing} for a model of {list(cfg.instruments)}")
@@ -159,15 +154,7 @@ def oneshot_pipeline(
     width = max(groups[k].shape[1] for k in names)
     audio = np.concatenate([np.pad(groups[k], ((0, 0), (0, width - groups[k].shape[1]))) for k in names])
     lengths = np.concatenate([np.full(len(groups[k]), groups[k].shape[1], np.int32) for k in names])
-    if cfg.timbre_groups > 1:
-        if by_group is None:
-            raise ConfigError(f"a WaveNet of {cfg.timbre_groups} timbre groups trains with groups= given")
-        by_group = {"": by_group} if not isinstance(by_group, Mapping) else by_group
-        ids = np.concatenate(
-            [conditioning_ids(cfg, i if cfg.instruments else None, by_group[k]) for i, k in enumerate(names)]
-        )
-    else:
-        ids = np.concatenate([np.full(len(groups[k]), i, np.int32) for i, k in enumerate(names)])
+    ids = np.concatenate([np.full(len(groups[k]), i, np.int32) for i, k in enumerate(names)])
     if augment is None:
         augment = use_augmentation(cfg, {k: len(groups[k]) for k in names})
     sil = silence_class(cfg)

@@ -36,10 +36,6 @@ def _with_learning_rate(cfg, rate: float | None):
     return cfg if rate is None else cfg.replace(learning_rate=rate)
 
 
-def _with_timbre_groups(cfg, k: int | None):
-    return cfg if k is None else cfg.replace(timbre_groups=k)
-
-
 def _evaluation(every: int, help: str, clips: str, n: int, clips_help: str) -> tuple[Arg, Arg, Arg]:
     """``--eval-every`` (steps between evaluations, 0: off), the clips one evaluation generates
     and ``--patience``."""
@@ -87,13 +83,6 @@ def _evaluation(every: int, help: str, clips: str, n: int, clips_help: str) -> t
         default=None,
         help="model profile: default, cpu, demo or tiny (default: the saved one when resuming, else default)",
     ),
-    arg(
-        "--timbre-groups",
-        type=int,
-        default=None,
-        help="condition the model on up to K groups of like sounds (centroid and decay) in each "
-        "instrument's clips; generation takes the seed clip's group (default: the profile's, 0: off)",
-    ),
     one_of(
         arg("--max-steps", type=int, default=None, help="stop at this step (default: the profile's)"),
         arg("--more-steps", type=int, default=None, help="train this many steps beyond the checkpoint"),
@@ -122,10 +111,7 @@ def _run_train_wavenet(args: argparse.Namespace) -> int:
         args.data,
         instrument,
         out,
-        _with_timbre_groups(
-            _with_learning_rate(_run_config(out, args.profile, "default", "wavenet"), args.learning_rate),
-            args.timbre_groups,
-        ),
+        _with_learning_rate(_run_config(out, args.profile, "default", "wavenet"), args.learning_rate),
         **pick(args, "max_steps", "more_steps", "seed", "new_data", "eval_every", "eval_clips", "patience"),
         loss_threshold=args.threshold,
         max_to_keep=args.keep,

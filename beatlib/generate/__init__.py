@@ -37,7 +37,6 @@ from beatlib.generate.wavenet import (
     load_wavenet,
     sample_wavenet,
     wavenet_seed_clips,
-    wavenet_seed_groups,
 )
 from beatlib.hints import training_hint
 from beatlib.tempo import BEATS_PER_BAR, DEFAULT_LOOP_BPM, dataset_bpm, model_bpm
@@ -75,5 +74,4 @@ __all__ = [
     "training_hint",
     "use_generation_threads",
     "wavenet_seed_clips",
-    "wavenet_seed_groups",
 ]

@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 
 from beatlib.errors import ConfigError
-from beatlib.models.timbre import condition_rows
 
 __all__ = ["FastWaveNetSampler", "naive_wavenet_sample", "use_generation_threads"]
 
@@ -405,8 +404,8 @@ class FastWaveNetSampler:
     ) -> np.ndarray:
         """Generate ``n_steps`` classes per clip; ``seeds_q [B, k]`` int classes open each clip.
 
-        ``instrument``: for a conditional model, each clip's conditioning row ``[B]`` (or one for
-        all; see :func:`beatlib.models.timbre.conditioning_ids`).
+        ``instrument``: for a model conditioned on instruments, the id of each clip's instrument
+        ``[B]`` (or one id for all; see :func:`beatlib.models.wavenet.instrument_ids`).
 
         Returns:
             int32 ``[B, n_steps]`` mu-law classes (the first k are the seeds).
@@ -418,18 +417,16 @@ class FastWaveNetSampler:
 
 
 def _instrument_column(cfg, instrument, batch: int) -> np.ndarray:
-    """Conditioning rows ``[B]`` (int32) for the sampler; zeros for an unconditional model."""
-    rows = condition_rows(cfg)
-    if not rows:
+    """Instrument ids ``[B]`` (int32) for the sampler; zeros for an unconditional model."""
+    if not cfg.instruments:
         if instrument is not None:
             raise ConfigError("this WaveNet is not conditioned on instruments; do not name one")
         return np.zeros([batch], np.int32)
     if instrument is None:
-        what = list(cfg.instruments) if cfg.instruments else f"{cfg.timbre_groups} timbre groups"
-        raise ConfigError(f"this WaveNet is conditioned on {what}: name the instrument (and group)")
+        raise ConfigError(f"this WaveNet is conditioned on {list(cfg.instruments)}: name the instrument")
     ids = np.broadcast_to(np.asarray(instrument, np.int32), [batch]).copy()
-    if ids.min(initial=0) < 0 or ids.max(initial=0) >= rows:
-        raise ConfigError(f"conditioning ids must be in [0, {rows}), got {sorted(set(ids.tolist()))}")
+    if ids.min(initial=0) < 0 or ids.max(initial=0) >= len(cfg.instruments):
+        raise ConfigError(f"instrument ids must be in [0, {len(cfg.instruments)}), got {sorted(set(ids))}")
     return ids
 
 
@@ -454,9 +451,7 @@ def naive_wavenet_sample(
     from beatlib.models.wavenet import call_wavenet, silence_class
 
     seeds = tf.convert_to_tensor(np.asarray(seeds_q, np.int32))
-    inst = (
-        tf.constant(_instrument_column(cfg, instrument, int(seeds.shape[0]))) if condition_rows(cfg) else None
-    )
+    inst = tf.constant(_instrument_column(cfg, instrument, int(seeds.shape[0]))) if cfg.instruments else None
     n_steps = int(n_steps)
 
     @tf.function

@@ -34,7 +34,6 @@ __all__ = [
     "sample_oneshots",
     "sample_wavenet",
     "wavenet_seed_clips",
-    "wavenet_seed_groups",
 ]
 
 
@@ -78,34 +77,6 @@ def wavenet_seed_clips(
     if not path.exists():
         raise CheckpointError(f"{path}: missing; pass data_npz= (the training data) to seed the clips")
     return np.load(path).astype(np.float32)
-
-
-def wavenet_seed_groups(
-    weights_dir: str | os.PathLike,
-    cfg: WaveNetConfig,
-    data_npz: str | os.PathLike | None = None,
-    instrument: str | None = None,
-) -> np.ndarray | None:
-    """The timbre group of each seed clip ``[N]`` (int32), None for a model without timbre groups.
-
-    From ``data_npz`` when given (grouped as training groups them), else from the groups saved
-    beside the weights by training (``groups.npy``; ``groups-<instrument>.npy`` for a model of
-    several instruments), row for row with :func:`wavenet_seed_clips`.
-    """
-    if cfg.timbre_groups <= 1:
-        return None
-    from beatlib.models.timbre import timbre_groups
-    from beatlib.training.wavenet import WAVENET_GROUPS_FILE, load_training_clips
-
-    instrument = instrument or cfg.instrument
-    if data_npz is not None:
-        clips = load_training_clips(data_npz, instrument)
-        return timbre_groups(clips, cfg.timbre_groups, sample_rate=cfg.sample_rate)
-    own = Path(weights_dir) / f"groups-{instrument}.npy"
-    path = own if instrument and own.exists() else Path(weights_dir) / WAVENET_GROUPS_FILE
-    if not path.exists():
-        raise CheckpointError(f"{path}: missing; pass data_npz= (the training data) to group the seeds")
-    return np.load(path).astype(np.int32)
 
 
 #: Default finishing of generated one-shots (see :func:`finish_oneshots`): a 10 Hz DC blocker
@@ -192,7 +163,6 @@ def sample_oneshots(
     tone_of_training: tone.Tone | None = None,
     progress: bool = False,
     sampler: FastWaveNetSampler | None = None,
-    groups: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n`` finished one-shots ``[n, length]`` of an in-memory WaveNet and the seed clip of each ``[n]``.
 
@@ -202,10 +172,7 @@ def sample_oneshots(
     This is what :func:`sample_wavenet` does after loading, and what training's evaluation
     samples from the weights being trained. ``sampler``: a :class:`FastWaveNetSampler` of this
     model to reuse (its graphs stay built; it reads ``model``'s weights again first).
-    ``groups``: for a model of timbre groups, the group of each row of ``source`` ``[N]``; each
-    clip is made in the group of the training clip that seeds it.
     """
-    from beatlib.models.timbre import conditioning_ids
     from beatlib.models.wavenet import instrument_ids
 
     if int(n) < 1:
@@ -228,12 +195,6 @@ def sample_oneshots(
         inst = int(instrument_ids(cfg, [instrument])[0])
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, len(source), size=int(n))  # the training clip behind each seed
-    if cfg.timbre_groups > 1:
-        if groups is None or len(groups) != len(source):
-            raise ConfigError(
-                f"a WaveNet of timbre groups needs the group of each of the {len(source)} seeds"
-            )
-        inst = conditioning_ids(cfg, inst, np.asarray(groups)[picks])  # [n]
     noisy = source[picks, :seed_len] + rng.normal(0.0, seed_noise, size=(int(n), seed_len))
     seeds_q = mu_law_encode(np.clip(noisy, -1, 1), cfg.quantization).astype(np.int32)  # [n, k]
     if sampler is None:
@@ -254,7 +215,7 @@ def sample_oneshots(
                 noise_seed=seed * 1_000_003 + s,
                 temperature=temperature,
                 greedy=greedy,
-                instrument=inst[s : s + batch_size] if isinstance(inst, np.ndarray) else inst,
+                instrument=inst,
             )
             clips.append(mu_law_decode(q, cfg.quantization))  # [b, T] float32
             if bar is not None:
@@ -328,7 +289,6 @@ def sample_wavenet(
         instrument_ids(cfg, [instrument])  # ConfigError naming the instruments it knows
     length = int(n_samples or clip_length(cfg, instrument))
     source = wavenet_seed_clips(weights_dir, data_npz, instrument or cfg.instrument)
-    groups = wavenet_seed_groups(weights_dir, cfg, data_npz, instrument or cfg.instrument)
     target = None
     if match_eq:
         target = tone.load_tone(weights_dir, instrument or cfg.instrument, sample_rate=cfg.sample_rate)
@@ -349,7 +309,6 @@ def sample_wavenet(
         fade_out_ms=fade_out_ms,
         tone_of_training=target,
         progress=progress,
-        groups=groups,
     )
     settings = {
         "n": int(n),

@@ -30,7 +30,6 @@ from beatlib.audio import mu_law_encode
 from beatlib.config import WaveNetConfig
 from beatlib.errors import ConfigError
 from beatlib.models.layers import GatedResidualBlock, PositionFeatures
-from beatlib.models.timbre import condition_rows
 
 __all__ = [
     "WaveNetTrainer",
@@ -79,9 +78,8 @@ def build_wavenet(cfg: WaveNetConfig, name: str = "wavenet") -> keras.Model:
     Layers: ``embedding`` (Q -> R), ``block_k`` (one :class:`GatedResidualBlock` per dilation),
     then sum of skips -> ReLU -> ``head_1`` (S -> S) -> ReLU -> ``head_2`` (S -> Q logits).
     With ``cfg.position_taus_ms`` every block also sees the position features of
-    :class:`~beatlib.models.layers.PositionFeatures`; with ``cfg.instruments`` or
-    ``cfg.timbre_groups`` the model takes a second input, the conditioning rows ``[B]`` (int32:
-    instrument index x timbre groups + group, :mod:`beatlib.models.timbre`).
+    :class:`~beatlib.models.layers.PositionFeatures`; with ``cfg.instruments`` the model takes a
+    second input, the instrument ids ``[B]`` (int32, indices into ``cfg.instruments``).
 
     Args:
         cfg: the frozen config (dilations, channel widths, quantization, conditioning).
@@ -95,7 +93,7 @@ def build_wavenet(cfg: WaveNetConfig, name: str = "wavenet") -> keras.Model:
     inputs, cond = [ids], []
     if cfg.position_taus_ms:
         cond.append(PositionFeatures(position_taus(cfg), name="position")(ids))  # [1, T, K]
-    if condition_rows(cfg):
+    if cfg.instruments:
         inst = keras.Input(shape=(), dtype="int32", name="instrument")  # [B]
         inputs.append(inst)
         cond.append(inst)
@@ -111,7 +109,7 @@ def build_wavenet(cfg: WaveNetConfig, name: str = "wavenet") -> keras.Model:
             cfg.dilation_channels,
             s,
             position_channels=len(cfg.position_taus_ms),
-            instruments=condition_rows(cfg),
+            instruments=len(cfg.instruments),
             name=f"block_{k}",
         )
         x, c, skip = block((x, c, *cond))
@@ -138,12 +136,10 @@ def instrument_ids(cfg: WaveNetConfig, names) -> np.ndarray:
 
 
 def call_wavenet(model: keras.Model, cfg: WaveNetConfig, classes, instrument=None, training: bool = False):
-    """Logits ``[B, T, Q]`` of ``classes [B, T]``; ``instrument [B]``: the conditioning rows of a
-    conditional model (:func:`beatlib.models.timbre.conditioning_ids`)."""
-    if condition_rows(cfg):
+    """Logits ``[B, T, Q]`` of ``classes [B, T]``; ``instrument [B]`` ids for a conditional model."""
+    if cfg.instruments:
         if instrument is None:
-            what = list(cfg.instruments) if cfg.instruments else f"{cfg.timbre_groups} timbre groups"
-            raise ConfigError(f"this WaveNet is conditioned on {what}: name the instrument (and group)")
+            raise ConfigError(f"this WaveNet is conditioned on {list(cfg.instruments)}: name the instrument")
         return model([classes, instrument], training=training)
     return model(classes, training=training)
 
@@ -186,7 +182,7 @@ def wavenet_weights(model: keras.Model, cfg: WaveNetConfig) -> dict[str, tf.Tens
     }
     if cfg.position_taus_ms:
         out["w_pos"] = tf.stack([tf.convert_to_tensor(b.w_pos) for b in blocks])  # [L, K, 2D]
-    if condition_rows(cfg):
+    if cfg.instruments:
         out["w_inst"] = tf.stack([tf.convert_to_tensor(b.w_inst) for b in blocks])  # [L, N, 2D]
     return out
 

@@ -49,7 +49,6 @@ from beatlib.training.wavegan import (
     train_wavegan,
 )
 from beatlib.training.wavenet import (
-    WAVENET_GROUPS_FILE,
     WAVENET_SEED_SAMPLES,
     WAVENET_SEEDS_FILE,
     WaveNetTrainResult,
@@ -63,7 +62,6 @@ __all__ = [
     "DATASET_FILE",
     "HISTORY_FILE",
     "WAVEGAN_PREVIEWS",
-    "WAVENET_GROUPS_FILE",
     "WAVENET_SEEDS_FILE",
     "WAVENET_SEED_SAMPLES",
     "HistoryReader",

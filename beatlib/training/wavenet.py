@@ -29,7 +29,6 @@ from beatlib.errors import ConfigError, DataError
 from beatlib.files import atomic_path
 from beatlib.generate.sampling import FastWaveNetSampler
 from beatlib.generate.wavenet import sample_oneshots
-from beatlib.models.timbre import timbre_groups
 from beatlib.models.wavegan import compute_precision
 from beatlib.models.wavenet import WaveNetTrainer, teacher_forcing_inputs
 from beatlib.pipelines import oneshot_pipeline, use_augmentation
@@ -41,7 +40,6 @@ from beatlib.training.loop import Schedule, TrainingProgress, train_loop
 from beatlib.training.run import RunDir, data_fingerprint, trim_history
 
 __all__ = [
-    "WAVENET_GROUPS_FILE",
     "WAVENET_SEEDS_FILE",
     "WAVENET_SEED_SAMPLES",
     "WaveNetTrainResult",
@@ -61,9 +59,6 @@ EVAL_TRAINING_CLIPS = 200
 #: so that generation can seed clips without the dataset.
 WAVENET_SEED_SAMPLES = 64
 WAVENET_SEEDS_FILE = "seeds.npy"
-#: The timbre group of each seed (a model of ``cfg.timbre_groups``; ``groups-<instrument>.npy``
-#: for a model of several instruments).
-WAVENET_GROUPS_FILE = "groups.npy"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,7 +125,6 @@ def wavenet_training_evaluator(
     *,
     n: int = EVAL_CLIPS,
     seed: int = 0,
-    groups: dict[str, np.ndarray] | None = None,
 ) -> Callable[[int], dict[str, float]]:
     """``evaluate(step) -> scalars`` of the weights being trained (the loop's ``evaluate`` hook).
 
@@ -141,12 +135,10 @@ def wavenet_training_evaluator(
     most ``EVAL_TRAINING_CLIPS`` per instrument; not mu-law round-tripped: the model's 8-bit hiss
     counts, as it does for a listener): the drum-type check uses a classifier fitted once on
     every instrument of ``training`` (also those the model does not make), and
-    ``result[SELECTION]`` (higher is better) picks the ``best`` checkpoint. ``groups``: the timbre
-    group of every training clip of each instrument the model makes (a model of timbre groups).
+    ``result[SELECTION]`` (higher is better) picks the ``best`` checkpoint.
     """
     rng = np.random.default_rng(seed)
-    rows = {k: np.sort(rng.permutation(len(v))[:EVAL_TRAINING_CLIPS]) for k, v in training.items()}
-    ref = {k: v[rows[k]] for k, v in training.items()}
+    ref = {k: v[np.sort(rng.permutation(len(v))[:EVAL_TRAINING_CLIPS])] for k, v in training.items()}
     sr = int(cfg.sample_rate)
     feats = {k: descriptor_matrix(v, sample_rate=sr) for k, v in ref.items()}
     clf = TypeClassifier(feats) if len(ref) > 1 else None
@@ -167,7 +159,6 @@ def wavenet_training_evaluator(
                 instrument=inst if cfg.instruments else None,
                 tone_of_training=tones[inst],
                 sampler=sampler,
-                groups=groups[inst][rows[inst]] if groups else None,
             )
             generated[inst] = audio
         report = oneshot_report(generated, ref, sample_rate=sr, type_classifier=clf, seed=seed, explain=False)
@@ -333,11 +324,6 @@ def train_wavenet(
         raise ConfigError(f"eval_every must be >= 0 and eval_clips >= 2, got {eval_every}, {eval_clips}")
     train_clips = {k: clips_of[k] for k in names}
     augment = use_augmentation(cfg, {k: len(v) for k, v in train_clips.items()})
-    groups = (
-        {k: timbre_groups(v, cfg.timbre_groups, sample_rate=rate) for k, v in train_clips.items()}
-        if cfg.timbre_groups > 1
-        else None
-    )
 
     keras.utils.set_random_seed(seed)
     trainer = _build_trainer(cfg)
@@ -370,11 +356,6 @@ def train_wavenet(
             name = f"seeds-{k}.npy" if conditional else WAVENET_SEEDS_FILE
             with atomic_path(run.directory / name) as tmp:
                 np.save(tmp, v[:, :WAVENET_SEED_SAMPLES])
-            if groups is not None:  # row for row with the seeds
-                with atomic_path(
-                    run.directory / (f"groups-{k}.npy" if conditional else WAVENET_GROUPS_FILE)
-                ) as tmp:
-                    np.save(tmp, groups[k])
         tone.save_tone(run.directory, train_clips, sample_rate=rate)  # matched by generation
         if say:
             say(f"starting at step {start}" + (" (augmented clips)" if augment else ""))
@@ -384,17 +365,11 @@ def train_wavenet(
             return WaveNetTrainResult(run.directory, start, start, float("nan"), "already done", 0.0)
 
         if evaluate is None and eval_every:
-            evaluate = wavenet_training_evaluator(
-                trainer.wavenet, cfg, clips_of, n=eval_clips, seed=seed, groups=groups
-            )
+            evaluate = wavenet_training_evaluator(trainer.wavenet, cfg, clips_of, n=eval_clips, seed=seed)
             best, best_mode = SELECTION, "max"
         batches = iter(
             oneshot_pipeline(
-                train_clips if conditional else train_clips[names[0]],
-                cfg,
-                seed=seed + start,
-                augment=augment,
-                groups=None if groups is None else groups if conditional else groups[names[0]],
+                train_clips if conditional else train_clips[names[0]], cfg, seed=seed + start, augment=augment
             )
         )
         step = tf.function(trainer.train_step, jit_compile=bool(cfg.jit_compile))
