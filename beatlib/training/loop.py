@@ -122,7 +122,8 @@ class TrainingProgress:
 
 @dataclasses.dataclass(frozen=True)
 class LoopResult:
-    """What :func:`train_loop` did. ``stopped_by`` is ``stop_when``'s reason, or None at ``steps``."""
+    """What :func:`train_loop` did. ``stopped_by`` is ``stop_when``'s reason or the patience stop's,
+    or None at ``steps``."""
 
     start: int
     step: int

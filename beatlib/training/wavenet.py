@@ -402,7 +402,7 @@ def train_wavenet(
         start,
         result.step,
         float(result.row.get("loss", float("nan"))),
-        ("patience" if result.stopped_by.startswith("no better") else "threshold")
+        ("threshold" if result.row.get("loss", float("inf")) < threshold else "patience")
         if result.stopped_by
         else "max_steps",
         float(result.s_per_step or 0.0),
