@@ -143,6 +143,21 @@ def test_kicks_ending_on_an_offset_are_stuck_and_rank_lower(kits):
     assert oneshot_scalars(stuck)[SELECTION] < oneshot_scalars(clean)[SELECTION]
 
 
+def test_kicks_whose_body_dies_after_the_click_are_counted(kits):
+    from beatlib.quality.evaluate import oneshot_scalars
+
+    train, other = kits
+    kicks = other["kick"][:40].copy()
+    died = kicks.copy()
+    died[:10, 240:] *= 0.01  # a quarter lose their body 15 ms in, as sampled WaveNet kicks do
+    clean = oneshot_report({"kick": kicks}, train, sample_rate=SR)
+    early = oneshot_report({"kick": died}, train, sample_rate=SR)
+    assert clean.instruments["kick"].errors["early_decay"] <= 0.05
+    assert early.instruments["kick"].errors["early_decay"] == pytest.approx(0.25, abs=0.03)
+    assert oneshot_scalars(early)["kick/early_decay"] == early.instruments["kick"].errors["early_decay"]
+    assert "decay shorter than any training clip's: 0.25" in early.summary()
+
+
 def test_report_with_a_given_classifier_and_json(kits):
     train, other = kits
     feats = {k: d.descriptor_matrix(v, sample_rate=SR) for k, v in other.items()}

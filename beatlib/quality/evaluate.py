@@ -81,6 +81,7 @@ def oneshot_scalars(report: OneShotReport) -> dict[str, float]:
                 f"{name}/bad": bad,
                 f"{name}/t20_ms": q.generated["t20_ms"],
                 f"{name}/env_err_db": q.errors["env_err_db"],
+                f"{name}/early_decay": q.errors["early_decay"],
                 f"{name}/selection": pick,
             }
         )
