@@ -103,7 +103,11 @@ def t20_ms(audio: np.ndarray, *, sample_rate: int, drop_db: float = 20.0) -> np.
 
     Censored: a clip that never falls that far gets the time from its peak to its end.
     """
-    env = envelope_db(audio, sample_rate=sample_rate)
+    return _t20_of_envelope(envelope_db(audio, sample_rate=sample_rate), sample_rate, drop_db)
+
+
+def _t20_of_envelope(env: np.ndarray, sample_rate: int, drop_db: float = 20.0) -> np.ndarray:
+    """:func:`t20_ms` of dB envelopes ``[N, F]`` already computed."""
     p, below = _after_peak_below(env, drop_db)
     first = np.where(below.any(axis=1), np.argmax(below, axis=1), env.shape[1])
     return (first - p) * _frames(sample_rate)[1] / sample_rate * 1000
@@ -267,12 +271,13 @@ def compare(generated: np.ndarray, training: np.ndarray, *, sample_rate: int) ->
     g, t = _clips(generated), _clips(training)
     if g.shape[1] != t.shape[1]:
         raise DataError(f"compare needs clips of one length, got {g.shape[1]} and {t.shape[1]} samples")
-    eg = np.median(np.maximum(envelope_db(g, sample_rate=sample_rate), -80), axis=0)
-    et = np.median(np.maximum(envelope_db(t, sample_rate=sample_rate), -80), axis=0)
+    env_g, env_t = envelope_db(g, sample_rate=sample_rate), envelope_db(t, sample_rate=sample_rate)
+    eg = np.median(np.maximum(env_g, -80), axis=0)
+    et = np.median(np.maximum(env_t, -80), axis=0)
     sg = band_spectrum_db(g, sample_rate=sample_rate)
     st = band_spectrum_db(t, sample_rate=sample_rate)
     ok = np.isfinite(sg) & np.isfinite(st)
-    early = t20_ms(g, sample_rate=sample_rate) < t20_ms(t, sample_rate=sample_rate).min()  # [N]
+    early = _t20_of_envelope(env_g, sample_rate) < _t20_of_envelope(env_t, sample_rate).min()  # [N]
     return {
         "env_err_db": float(np.mean(np.abs(eg - et))),
         "spec_err_db": float(np.mean(np.abs(sg - st)[ok])),
