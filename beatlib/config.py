@@ -182,10 +182,6 @@ class WaveNetConfig(_Config):
         instruments: global conditioning: one model for these instruments (an embedding added
             in every gated unit), sampled per instrument; empty: one unconditional model.
             clip_lens: the clip length of each of them (set by training from the data).
-        envelope_ms: local conditioning on the clip's own loudness: its RMS level (dB) around
-            each sample, smoothed over this many ms (:func:`beatlib.models.wavenet.envelope_features`),
-            projected per layer and added in every gated unit; generation takes it from training
-            clips (a blend of two per generated clip), so the decay follows a real one. 0: none.
         augment: on-the-fly augmentation of the training clips (:mod:`beatlib.pipelines`):
             ``"auto"`` (on when an instrument has fewer than ``augment_below`` clips), ``"on"``,
             ``"off"``. aug_gain_db: random gain in [-aug_gain_db, 0] dB (small: prepared one-shots are
@@ -214,7 +210,6 @@ class WaveNetConfig(_Config):
     position_taus_ms: tuple[float, ...] = ()
     instruments: tuple[str, ...] = ()
     clip_lens: tuple[int, ...] = ()
-    envelope_ms: float = 0.0
     # How it trains, not what the model is: left out of config comparisons, so a run may resume
     # with other settings (dataset.json records whether the latest run augmented).
     augment: str = dataclasses.field(default="auto", compare=False)
@@ -232,7 +227,6 @@ class WaveNetConfig(_Config):
             all(float(t) > 0 for t in self.position_taus_ms),
             f"position_taus_ms must be > 0, got {self.position_taus_ms}",
         )
-        _check(self.envelope_ms >= 0, f"envelope_ms must be >= 0, got {self.envelope_ms}")
         _check(
             len(set(self.instruments)) == len(self.instruments),
             f"instruments must differ, got {self.instruments}",

@@ -33,7 +33,7 @@ import tensorflow as tf
 from beatlib.config import WaveGANConfig, WaveNetConfig
 from beatlib.errors import ConfigError, DataError
 from beatlib.models.layers import mu_law_encode_tf
-from beatlib.models.wavenet import envelope_features, silence_class
+from beatlib.models.wavenet import silence_class
 
 __all__ = ["add_white_noise", "augment_oneshots", "loop_batches", "oneshot_pipeline", "use_augmentation"]
 
@@ -132,9 +132,7 @@ def oneshot_pipeline(
     -------
     tf.data.Dataset
         ``(inputs [B, T], targets [B, T])`` (int32; inputs are ``[silence, clip[:-1]]``), or
-        for a conditional model ``(inputs, targets, instrument [B], mask [B, T])``; with
-        ``cfg.envelope_ms`` also ``envelope [B, T, 1]``, each (augmented) clip's own
-        :func:`~beatlib.models.wavenet.envelope_features`.
+        for a conditional model ``(inputs, targets, instrument [B], mask [B, T])``.
     """
     groups = {"": np.asarray(clips)} if isinstance(clips, np.ndarray) else dict(clips)
     conditional = bool(cfg.instruments)
@@ -167,12 +165,10 @@ def oneshot_pipeline(
             x = augment_oneshots(x, n, cfg, tf.stack([tf.constant(seed, tf.int64), i]))
         q = mu_law_encode_tf(x, cfg.quantization)  # [B, T] int32
         inputs = tf.concat([tf.fill([tf.shape(q)[0], 1], sil), q[:, :-1]], axis=1)  # [B, T]
-        if not (conditional or cfg.envelope_ms):
+        if not conditional:
             return inputs, q
         mask = tf.cast(tf.range(tf.shape(q)[1])[None, :] < n[:, None], tf.float32)  # [B, T]
-        if not cfg.envelope_ms:
-            return inputs, q, inst, mask
-        return inputs, q, inst, mask, envelope_features(x, cfg)  # ..., [B, T, 1]
+        return inputs, q, inst, mask
 
     ds = tf.data.Dataset.from_tensor_slices((audio.astype(np.float32), lengths, ids))
     ds = ds.shuffle(len(audio), seed=seed, reshuffle_each_iteration=True).repeat()

@@ -132,28 +132,6 @@ def test_fast_generation_equals_naive_with_position_and_instrument(own_threads):
 
 
 @pytest.mark.parametrize("own_threads", [True, False])
-def test_fast_generation_equals_naive_with_an_envelope(own_threads):
-    """Envelope conditioning (with position and instrument): fast == naive, and the envelope matters."""
-    cfg = TINY.replace(position_taus_ms=(0.5, 4.0), instruments=("kick", "snare"), envelope_ms=2.0)
-    model = _random_model(cfg, seed=9)
-    seeds = np.random.default_rng(10).integers(0, 256, [5, 2]).astype(np.int32)
-    inst = np.array([0, 1, 0, 1, 0], np.int32)
-    env = np.random.default_rng(11).uniform(0, 1, [5, 180]).astype(np.float32)
-    sampler = FastWaveNetSampler(model, cfg, shards=2, own_threads=own_threads)
-    fast = sampler.sample(seeds, 180, noise_seed=4, temperature=0.9, instrument=inst, envelope=env)
-    naive = naive_wavenet_sample(
-        model, cfg, seeds, 180, noise_seed=4, temperature=0.9, instrument=inst, envelope=env
-    )
-    np.testing.assert_array_equal(fast, naive)
-    quiet = sampler.sample(seeds, 180, noise_seed=4, temperature=0.9, instrument=inst, envelope=env * 0)
-    assert (quiet != fast).mean() > 0.3, "the envelope must change what is generated"
-    with pytest.raises(ConfigError, match="envelope"):
-        sampler.sample(seeds, 10, instrument=inst)
-    with pytest.raises(ConfigError, match="envelope must be"):
-        sampler.sample(seeds, 200, instrument=inst, envelope=env)  # shorter than the clips
-
-
-@pytest.mark.parametrize("own_threads", [True, False])
 def test_a_refreshed_sampler_generates_from_the_new_weights(own_threads):
     """Training's evaluation keeps one sampler (its graph stays built) and refreshes its weights."""
     model = _random_model(TINY, seed=3)

@@ -116,35 +116,3 @@ def test_warm_start_from_weights_without_position_conditioning(kit, tmp_path):
     assert warm_start(new, tmp_path / "old") == len(old.weights) < len(new.weights)
     x = np.random.default_rng(0).integers(0, 256, [2, 300]).astype(np.int32)
     np.testing.assert_allclose(new(x).numpy(), old(x).numpy(), atol=1e-6)
-
-
-def test_envelope_conditioning_trains_saves_the_envelopes_and_samples(kit, tmp_path):
-    """A model conditioned on the clip's envelope: the pipeline feeds each clip's own, training saves
-    the training clips' envelopes, generation follows them (or the data's), and says what is missing."""
-    from beatlib.errors import CheckpointError
-    from beatlib.models.wavenet import envelope_features
-
-    cfg = TINY.replace(envelope_ms=2.0, instruments=("kick", "hihat"))
-    clips = {"kick": np.load(kit)["audio"][:6], "hihat": np.load(kit)["audio"][6:, :400]}
-    x, y, inst, mask, env = next(iter(oneshot_pipeline(clips, cfg, augment=False)))
-    assert tuple(env.shape) == (*x.shape, 1)
-    rows = [clips["kick"], np.pad(clips["hihat"], ((0, 0), (0, 400)))]
-    rows = np.concatenate(rows)
-    for k in range(len(inst)):  # each row's envelope is its own clip's (found by its targets)
-        own = rows[np.argmax([(audio_q(c) == y.numpy()[k]).mean() for c in rows])]
-        np.testing.assert_allclose(env.numpy()[k], envelope_features(own[None], cfg).numpy()[0], atol=1e-5)
-    out = tmp_path / "env"
-    train_wavenet(kit, "all", out, cfg, max_steps=2, progress=False, verbose=False)
-    frames = np.load(out / "envelopes-hihat.npy")
-    assert frames.shape == (6, 25) and frames.dtype == np.float16 and frames[:, 0].max() > 0.5
-    assert sample_wavenet(out, 3, instrument="hihat").audio.shape == (3, 400)
-    (out / "envelopes-hihat.npy").unlink()
-    with pytest.raises(CheckpointError, match="envelopes-hihat.npy: missing; pass data_npz"):
-        sample_wavenet(out, 2, instrument="hihat")
-    assert sample_wavenet(out, 2, instrument="hihat", data_npz=kit).audio.shape == (2, 400)
-
-
-def audio_q(clip):
-    from beatlib.audio import mu_law_encode
-
-    return mu_law_encode(clip)

@@ -220,7 +220,7 @@ class FastWaveNetSampler:
         # Conditioning, added to every layer's filter and gate (halved like the gate rows above):
         # all layers' position weights [L*2D, K] act on exp(-t / tau) [K, 1] once per step; the
         # instrument weights [L*2D, N] give each clip its column once per generation.
-        self.conditioned = any(k in w for k in ("w_pos", "w_inst", "w_env"))
+        self.conditioned = "w_pos" in w or "w_inst" in w
         if "w_pos" in w:
             self._arrays["w_pos_t"] = f32(
                 np.concatenate([gate_half * w["w_pos"][k].T for k in range(n_layers)])
@@ -230,10 +230,6 @@ class FastWaveNetSampler:
             self._arrays["w_inst_t"] = f32(
                 np.concatenate([gate_half * w["w_inst"][k].T for k in range(n_layers)])
             )  # [L*2D, N]
-        if "w_env" in w:  # the envelope [1, b] of each step
-            self._arrays["w_env_t"] = f32(
-                np.concatenate([gate_half * w["w_env"][k].T for k in range(n_layers)])
-            )  # [L*2D, 1]
         if not self.own_threads:  # eager (GPU): the loop takes the weights as arguments
             self.t = self._constants()
 
@@ -265,7 +261,7 @@ class FastWaveNetSampler:
         ]
 
     def _run(self, sizes: tuple[int, ...], n_seed: int, greedy: bool):
-        """``fn(seeds, n_steps, noise_seed, temperature, instrument, envelope) -> [B, T]`` for a shard layout.
+        """``fn(seeds, n_steps, noise_seed, temperature, instrument) -> [B, T]`` for one shard layout.
 
         One layout at a time is kept (memory stays bounded). On a CPU it is a graph run by its
         own session (its own thread pools); on a GPU an eager ``tf.function``.
@@ -279,7 +275,7 @@ class FastWaveNetSampler:
         if not self.own_threads:
             caches = self._caches(sizes)
 
-            def run(seeds, n_steps, noise_seed, temperature, instrument, envelope):
+            def run(seeds, n_steps, noise_seed, temperature, instrument):
                 return self._loop(
                     self.t,
                     caches,
@@ -288,7 +284,6 @@ class FastWaveNetSampler:
                     tf.constant(noise_seed, tf.int64),
                     tf.constant(temperature),
                     tf.constant(instrument),
-                    tf.constant(envelope),
                     bool(greedy),
                 ).numpy()
         else:
@@ -300,7 +295,6 @@ class FastWaveNetSampler:
                     tf.compat.v1.placeholder(tf.int64, []),
                     tf.compat.v1.placeholder(tf.float32, []),
                     tf.compat.v1.placeholder(tf.int32, [sum(sizes)]),
-                    tf.compat.v1.placeholder(tf.float32, [sum(sizes), None, 1]),
                 )
                 caches = self._caches(sizes)
                 weights = self._placeholders()
@@ -314,8 +308,8 @@ class FastWaveNetSampler:
             session = tf.compat.v1.Session(graph=graph, config=config)
             session.run(init)
 
-            def run(seeds, n_steps, noise_seed, temperature, instrument, envelope):
-                values = (seeds, n_steps, noise_seed, temperature, instrument, envelope)
+            def run(seeds, n_steps, noise_seed, temperature, instrument):
+                values = (seeds, n_steps, noise_seed, temperature, instrument)
                 fed = zip(tf.nest.flatten(weights), tf.nest.flatten(self._arrays))  # as of refresh()
                 return session.run(out, {**dict(zip(feeds, values)), **dict(fed)})
 
@@ -356,7 +350,7 @@ class FastWaveNetSampler:
         hid = tf.nn.relu(tf.matmul(w["w_h1_t"], tf.nn.relu(skip)) + w["b_h1"])  # [S, b]
         return tf.matmul(hid, w["w_h2"], transpose_a=True) + w["b_h2"]  # [b, S] @ [S, Q] -> [b, Q]
 
-    def _cond(self, w, t, inst_cols, env_steps):
+    def _cond(self, w, t, inst_cols):
         """The conditioning of step t ``[L*2D, b or 1]`` (None for an unconditional model)."""
         import tensorflow as tf
 
@@ -366,12 +360,9 @@ class FastWaveNetSampler:
         if "w_pos_t" in w:
             pos = tf.matmul(w["w_pos_t"], tf.exp(-tf.cast(t, tf.float32) * w["inv_tau"]))  # [L*2D, 1]
             cond = pos if cond is None else cond + pos
-        if "w_env_t" in w:
-            env = w["w_env_t"] * tf.gather(env_steps, t)  # [L*2D, 1] * [1, b] -> [L*2D, b]
-            cond = env if cond is None else cond + env
         return cond
 
-    def _loop_impl(self, w, caches, seeds, n_steps, noise_seed, temperature, instrument, envelope, greedy):
+    def _loop_impl(self, w, caches, seeds, n_steps, noise_seed, temperature, instrument, greedy):
         import tensorflow as tf
 
         batch = tf.shape(seeds)[0]
@@ -383,12 +374,11 @@ class FastWaveNetSampler:
             rows = slice(start, start + b)
 
             inst_cols = tf.gather(w["w_inst_t"], instrument[rows], axis=1) if "w_inst_t" in w else None
-            env_steps = tf.transpose(envelope[rows], [1, 2, 0])  # [b, T, 1] -> [T, 1, b]
 
-            def body(t, x, out, cache=cache, rows=rows, b=b, inst_cols=inst_cols, env_steps=env_steps):
+            def body(t, x, out, cache=cache, rows=rows, b=b, inst_cols=inst_cols):
                 idx = w["offsets"] + tf.math.floormod(t, w["dilations"])  # [L] slots holding x[t-d]
                 u = _wn_uniform(batch, t, noise_seed)[rows]  # the same draws as the naive generator
-                logits = self._chain(w, cache, x, idx, self._cond(w, t, inst_cols, env_steps))
+                logits = self._chain(w, cache, x, idx, self._cond(w, t, inst_cols))
                 x = _wn_next_input(t, _wn_choose(logits, u, temperature, greedy), seeds[rows])
                 x.set_shape([b])  # static only: the traced batch of `seeds` may be unknown
                 return t + 1, x, out.write(t, x)
@@ -411,23 +401,19 @@ class FastWaveNetSampler:
         temperature: float = 1.0,
         greedy: bool = False,
         instrument=None,
-        envelope=None,
     ) -> np.ndarray:
         """Generate ``n_steps`` classes per clip; ``seeds_q [B, k]`` int classes open each clip.
 
         ``instrument``: for a model conditioned on instruments, the id of each clip's instrument
         ``[B]`` (or one id for all; see :func:`beatlib.models.wavenet.instrument_ids`).
-        ``envelope``: for a model conditioned on the envelope, each clip's
-        :func:`~beatlib.models.wavenet.envelope_features` ``[B, n_steps(, 1)]``.
 
         Returns:
             int32 ``[B, n_steps]`` mu-law classes (the first k are the seeds).
         """
         seeds_q = np.asarray(seeds_q, np.int32)  # [B, k]
         inst = _instrument_column(self.cfg, instrument, len(seeds_q))
-        env = _envelope_input(self.cfg, envelope, len(seeds_q), int(n_steps))
         run = self._run(self._shard_sizes(len(seeds_q)), int(seeds_q.shape[1]), greedy)
-        return np.asarray(run(seeds_q, int(n_steps), int(noise_seed), float(temperature), inst, env))
+        return np.asarray(run(seeds_q, int(n_steps), int(noise_seed), float(temperature), inst))
 
 
 def _instrument_column(cfg, instrument, batch: int) -> np.ndarray:
@@ -444,22 +430,6 @@ def _instrument_column(cfg, instrument, batch: int) -> np.ndarray:
     return ids
 
 
-def _envelope_input(cfg, envelope, batch: int, n_steps: int) -> np.ndarray:
-    """Envelope features ``[B, n_steps, 1]`` (float32) for the sampler; ``[B, 1, 1]`` zeros for a
-    model without envelope conditioning (unused)."""
-    if not cfg.envelope_ms:
-        if envelope is not None:
-            raise ConfigError("this WaveNet is not conditioned on an envelope; do not pass one")
-        return np.zeros([batch, 1, 1], np.float32)
-    if envelope is None:
-        raise ConfigError("this WaveNet is conditioned on the clip's envelope: pass envelope=")
-    env = np.asarray(envelope, np.float32)
-    env = env[..., None] if env.ndim == 2 else env
-    if env.ndim != 3 or env.shape[0] != batch or env.shape[1] < n_steps or env.shape[2] != 1:
-        raise ConfigError(f"envelope must be [{batch}, >= {n_steps}(, 1)], got {np.shape(envelope)}")
-    return np.ascontiguousarray(env[:, :n_steps])
-
-
 def naive_wavenet_sample(
     model,
     cfg,
@@ -470,7 +440,6 @@ def naive_wavenet_sample(
     temperature: float = 1.0,
     greedy: bool = False,
     instrument=None,
-    envelope=None,
 ) -> np.ndarray:
     """Reference generator: recompute the whole network over the full context at every step.
 
@@ -484,9 +453,6 @@ def naive_wavenet_sample(
     seeds = tf.convert_to_tensor(np.asarray(seeds_q, np.int32))
     inst = tf.constant(_instrument_column(cfg, instrument, int(seeds.shape[0]))) if cfg.instruments else None
     n_steps = int(n_steps)
-    env = (
-        tf.constant(_envelope_input(cfg, envelope, int(seeds.shape[0]), n_steps)) if cfg.envelope_ms else None
-    )
 
     @tf.function
     def run(seeds, noise_seed, temperature):
@@ -495,13 +461,13 @@ def naive_wavenet_sample(
         inputs = tf.fill([batch, n_steps], tf.constant(silence_class(cfg), tf.int32))  # [B, T]
 
         def body(t, inputs):
-            logits = call_wavenet(model, cfg, inputs, inst, env)[:, t]  # [B, T, Q] -> [B, Q]
+            logits = call_wavenet(model, cfg, inputs, inst)[:, t]  # [B, T, Q] -> [B, Q]
             u = _wn_uniform(batch, t, noise_seed)
             chosen = _wn_next_input(t, _wn_choose(logits, u, temperature, greedy), seeds)
             return t + 1, tf.where(cols == t + 1, chosen[:, None], inputs)  # input t+1 = clip[t]
 
         def last(t, inputs):
-            logits = call_wavenet(model, cfg, inputs, inst, env)[:, t]
+            logits = call_wavenet(model, cfg, inputs, inst)[:, t]
             u = _wn_uniform(batch, t, noise_seed)
             return _wn_next_input(t, _wn_choose(logits, u, temperature, greedy), seeds)
 

@@ -33,7 +33,6 @@ __all__ = [
     "load_wavenet",
     "sample_oneshots",
     "sample_wavenet",
-    "wavenet_envelopes",
     "wavenet_seed_clips",
 ]
 
@@ -78,43 +77,6 @@ def wavenet_seed_clips(
     if not path.exists():
         raise CheckpointError(f"{path}: missing; pass data_npz= (the training data) to seed the clips")
     return np.load(path).astype(np.float32)
-
-
-def wavenet_envelopes(
-    weights_dir: str | os.PathLike,
-    cfg: WaveNetConfig,
-    data_npz: str | os.PathLike | None = None,
-    instrument: str | None = None,
-) -> np.ndarray | None:
-    """The training clips' envelopes ``[N, frames]`` for a model conditioned on them (None otherwise).
-
-    From ``data_npz`` when given (:func:`beatlib.models.wavenet.envelope_frames`), else from the
-    ones training saved beside the weights (``envelopes.npy``; ``envelopes-<instrument>.npy`` for a
-    model of several instruments), in the order of the seeds.
-    """
-    if not cfg.envelope_ms:
-        return None
-    from beatlib.models.wavenet import envelope_frames
-    from beatlib.training.wavenet import WAVENET_ENVELOPES_FILE, load_training_clips
-
-    if data_npz is not None:
-        return envelope_frames(load_training_clips(data_npz, instrument), cfg)
-    path = Path(weights_dir) / (f"envelopes-{instrument}.npy" if cfg.instruments else WAVENET_ENVELOPES_FILE)
-    if not path.exists():
-        raise CheckpointError(f"{path}: missing; pass data_npz= (the training data) for the clips' envelopes")
-    return np.load(path)
-
-
-def _blend_envelopes(frames: np.ndarray, picks: np.ndarray, rng, length: int, hop: int) -> np.ndarray:
-    """Each generated clip's envelope ``[n, length]``: the frames of its seed's training clip blended
-    with another random one (weight ``U(0, 1)``), linearly interpolated to samples (held after the end)."""
-    other = rng.integers(0, len(frames), size=len(picks))
-    w = rng.uniform(0.0, 1.0, size=(len(picks), 1))
-    f = w * frames[picks].astype(np.float32) + (1.0 - w) * frames[other].astype(np.float32)  # [n, F]
-    pos = np.minimum(np.arange(length) / hop, f.shape[1] - 1)  # [length] in frames
-    i0 = np.floor(pos).astype(int)
-    i1, frac = np.minimum(i0 + 1, f.shape[1] - 1), (pos - i0)[None, :]
-    return (f[:, i0] * (1.0 - frac) + f[:, i1] * frac).astype(np.float32)
 
 
 #: Default finishing of generated one-shots (see :func:`finish_oneshots`): a 10 Hz DC blocker
@@ -201,7 +163,6 @@ def sample_oneshots(
     tone_of_training: tone.Tone | None = None,
     progress: bool = False,
     sampler: FastWaveNetSampler | None = None,
-    envelopes: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n`` finished one-shots ``[n, length]`` of an in-memory WaveNet and the seed clip of each ``[n]``.
 
@@ -211,9 +172,6 @@ def sample_oneshots(
     This is what :func:`sample_wavenet` does after loading, and what training's evaluation
     samples from the weights being trained. ``sampler``: a :class:`FastWaveNetSampler` of this
     model to reuse (its graphs stay built; it reads ``model``'s weights again first).
-    ``envelopes``: for a model conditioned on the envelope (``cfg.envelope_ms``), the training
-    clips' frames ``[N, F]`` (:func:`wavenet_envelopes`, rows as in ``source``): each clip
-    follows its seed clip's envelope blended with another's (:func:`_blend_envelopes`).
     """
     from beatlib.models.wavenet import instrument_ids
 
@@ -239,13 +197,6 @@ def sample_oneshots(
     picks = rng.integers(0, len(source), size=int(n))  # the training clip behind each seed
     noisy = source[picks, :seed_len] + rng.normal(0.0, seed_noise, size=(int(n), seed_len))
     seeds_q = mu_law_encode(np.clip(noisy, -1, 1), cfg.quantization).astype(np.int32)  # [n, k]
-    env = None
-    if cfg.envelope_ms:
-        if envelopes is None or len(envelopes) != len(source):
-            raise ConfigError(
-                f"this WaveNet follows the training clips' envelopes: pass envelopes= [{len(source)}, frames]"
-            )
-        env = _blend_envelopes(envelopes, picks, rng, int(length), max(1, cfg.sample_rate // 1000))  # [n, T]
     if sampler is None:
         sampler = FastWaveNetSampler(model, cfg)
     else:
@@ -265,7 +216,6 @@ def sample_oneshots(
                 temperature=temperature,
                 greedy=greedy,
                 instrument=inst,
-                envelope=None if env is None else env[s : s + batch_size],
             )
             clips.append(mu_law_decode(q, cfg.quantization))  # [b, T] float32
             if bar is not None:
@@ -339,7 +289,6 @@ def sample_wavenet(
         instrument_ids(cfg, [instrument])  # ConfigError naming the instruments it knows
     length = int(n_samples or clip_length(cfg, instrument))
     source = wavenet_seed_clips(weights_dir, data_npz, instrument or cfg.instrument)
-    envelopes = wavenet_envelopes(weights_dir, cfg, data_npz, instrument or cfg.instrument)
     target = None
     if match_eq:
         target = tone.load_tone(weights_dir, instrument or cfg.instrument, sample_rate=cfg.sample_rate)
@@ -360,7 +309,6 @@ def sample_wavenet(
         fade_out_ms=fade_out_ms,
         tone_of_training=target,
         progress=progress,
-        envelopes=envelopes,
     )
     settings = {
         "n": int(n),

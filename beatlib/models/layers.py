@@ -51,15 +51,13 @@ class GatedResidualBlock(keras.layers.Layer):
 
     Conditioning, added to the filter and gate pre-activations: local ``p [1, T, K]`` (features
     of the position in the clip, ``position_channels`` K > 0) through ``w_pos [K, 2D]``, and
-    global ``i [B]`` (int instrument ids, ``instruments`` N > 0) through ``w_inst [N, 2D]``, and
-    local ``e [B, T, E]`` (the clip's loudness envelope, ``envelope_channels`` E > 0) through
-    ``w_env [E, 2D]``. The call takes ``(x, c)`` followed by those it has, in that order (e.g.
-    ``(x, c, p, i)``). The silence state ``c`` is unconditioned.
+    global ``i [B]`` (int instrument ids, ``instruments`` N > 0) through ``w_inst [N, 2D]``. The
+    call then takes ``(x, c, p)``, ``(x, c, i)`` or ``(x, c, p, i)``. The silence state ``c`` is
+    unconditioned.
 
     Args:
         dilation: d >= 1. residual_channels R, dilation_channels D, skip_channels S.
         position_channels: K (0: no local conditioning). instruments: N (0: no global conditioning).
-        envelope_channels: E (0: no envelope conditioning).
 
     Call:
         ``(x [B, T, R], c [B, 1, R], ...) -> (x_next [B, T, R], c_next [B, 1, R], skip [B, T, S])``
@@ -79,7 +77,6 @@ class GatedResidualBlock(keras.layers.Layer):
         skip_channels: int,
         position_channels: int = 0,
         instruments: int = 0,
-        envelope_channels: int = 0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -89,7 +86,6 @@ class GatedResidualBlock(keras.layers.Layer):
         self.skip_channels = int(skip_channels)
         self.position_channels = int(position_channels)
         self.instruments = int(instruments)
-        self.envelope_channels = int(envelope_channels)
 
     def build(self, input_shape):
         r, d, s = self.residual_channels, self.dilation_channels, self.skip_channels
@@ -103,10 +99,6 @@ class GatedResidualBlock(keras.layers.Layer):
             )
         if self.instruments:
             self.w_inst = self.add_weight(shape=(self.instruments, 2 * d), initializer="zeros", name="w_inst")
-        if self.envelope_channels:
-            self.w_env = self.add_weight(
-                shape=(self.envelope_channels, 2 * d), initializer="zeros", name="w_env"
-            )
 
     def _gate(self, past, now, bias=None):
         # [..., R] x2 -> [..., 2R] @ [2R, 2D] -> [..., D]
@@ -123,23 +115,19 @@ class GatedResidualBlock(keras.layers.Layer):
 
     def call(self, inputs):
         x, c, *cond = inputs
-        has = (bool(self.position_channels), bool(self.instruments), bool(self.envelope_channels))
-        if len(cond) != sum(has):
+        if len(cond) != bool(self.position_channels) + bool(self.instruments):
+            want = 2 + bool(self.position_channels) + bool(self.instruments)
             raise ConfigError(
-                f"{self.name}: expected {2 + sum(has)} inputs (x, c, position features, instrument ids, "
-                f"envelope), got {len(inputs)}"
+                f"{self.name}: expected {want} inputs (x, c, position features, instrument ids), "
+                f"got {len(inputs)}"
             )
-        terms = []
+        bias = None
         if self.position_channels:
-            terms.append(keras.ops.matmul(cond.pop(0), self.w_pos))  # [1, T, K] @ [K, 2D] -> [1, T, 2D]
+            bias = keras.ops.matmul(cond.pop(0), self.w_pos)  # [1, T, K] @ [K, 2D] -> [1, T, 2D]
         if self.instruments:
             ids = keras.ops.cast(cond.pop(0), "int32")
-            terms.append(keras.ops.take(self.w_inst, ids, axis=0)[:, None, :])  # [B] -> [B, 1, 2D]
-        if self.envelope_channels:
-            terms.append(keras.ops.matmul(cond.pop(0), self.w_env))  # [B, T, E] @ [E, 2D] -> [B, T, 2D]
-        bias = None
-        for term in terms:
-            bias = term if bias is None else bias + term
+            inst = keras.ops.take(self.w_inst, ids, axis=0)[:, None, :]  # [B] -> [B, 1, 2D]
+            bias = inst if bias is None else bias + inst
         t = keras.ops.shape(x)[1]
         d = self.dilation
         # [B, T, R] -> [B, T, R]: x[t-d], with silence c before the clip
@@ -159,7 +147,6 @@ class GatedResidualBlock(keras.layers.Layer):
             skip_channels=self.skip_channels,
             position_channels=self.position_channels,
             instruments=self.instruments,
-            envelope_channels=self.envelope_channels,
         )
         return cfg
 

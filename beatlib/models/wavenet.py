@@ -35,8 +35,6 @@ __all__ = [
     "WaveNetTrainer",
     "build_wavenet",
     "call_wavenet",
-    "envelope_features",
-    "envelope_frames",
     "flops_per_sample",
     "instrument_ids",
     "position_taus",
@@ -74,51 +72,6 @@ def position_taus(cfg: WaveNetConfig) -> tuple[float, ...]:
     return tuple(float(t) * cfg.sample_rate / 1000.0 for t in cfg.position_taus_ms)
 
 
-#: The envelope features map the clip's level from this floor (dB re full scale) to 0 dB onto 0..1.
-ENVELOPE_FLOOR_DB = -80.0
-
-
-def envelope_features(audio, cfg: WaveNetConfig) -> tf.Tensor:
-    """The loudness of a clip around each sample: ``[B, T]`` float audio -> ``[B, T, 1]`` in [0, 1].
-
-    The power ``x^2`` smoothed by a triangular window ``cfg.envelope_ms`` long, centred on each
-    sample (two running means of half that length; near the ends, means of what is there), in
-    dB, mapped from :data:`ENVELOPE_FLOOR_DB` .. 0 dB onto 0 .. 1. Centred, so at sample t it
-    says a few ms ahead where the level goes: the onset and the decay of this clip.
-
-    Example:
-        >>> from beatlib.config import wavenet_profile
-        >>> x = np.concatenate([np.full([1, 200], 0.5), np.zeros([1, 200])], axis=1)
-        >>> e = envelope_features(x, wavenet_profile("tiny", envelope_ms=2.0)).numpy()
-        >>> e.shape, round(float(e[0, 100, 0]), 3), float(e[0, 399, 0])
-        ((1, 400, 1), 0.925, 0.0)
-    """
-    x = tf.convert_to_tensor(audio, tf.float32)
-    half = max(1, int(round(float(cfg.envelope_ms) * cfg.sample_rate / 2000.0)))
-    p = tf.square(x)[:, :, None]  # [B, T, 1]
-    for _ in range(2):  # box * box = triangle
-        p = tf.nn.avg_pool1d(p, half, 1, "SAME")
-    db = 10.0 * tf.math.log(p + 1e-12) / tf.math.log(10.0)
-    return tf.clip_by_value(db / -ENVELOPE_FLOOR_DB + 1.0, 0.0, 1.0)
-
-
-def envelope_frames(clips: np.ndarray, cfg: WaveNetConfig, *, batch: int = 256) -> np.ndarray:
-    """The :func:`envelope_features` of float clips ``[N, T]`` every millisecond: ``[N, ceil(T / hop)]``
-    float16 (hop = ``sample_rate // 1000``), what training saves for generation to follow.
-
-    Example:
-        >>> from beatlib.config import wavenet_profile
-        >>> envelope_frames(np.zeros([2, 40]), wavenet_profile("tiny", envelope_ms=2.0)).shape
-        (2, 3)
-    """
-    hop = max(1, cfg.sample_rate // 1000)
-    clips = np.asarray(clips, np.float32)
-    parts = [
-        envelope_features(clips[s : s + batch], cfg).numpy()[:, ::hop, 0] for s in range(0, len(clips), batch)
-    ]
-    return np.concatenate(parts).astype(np.float16) if parts else np.zeros([0, 0], np.float16)
-
-
 def build_wavenet(cfg: WaveNetConfig, name: str = "wavenet") -> keras.Model:
     """The WaveNet of ``cfg`` as a functional Keras model.
 
@@ -126,15 +79,14 @@ def build_wavenet(cfg: WaveNetConfig, name: str = "wavenet") -> keras.Model:
     then sum of skips -> ReLU -> ``head_1`` (S -> S) -> ReLU -> ``head_2`` (S -> Q logits).
     With ``cfg.position_taus_ms`` every block also sees the position features of
     :class:`~beatlib.models.layers.PositionFeatures`; with ``cfg.instruments`` the model takes a
-    second input, the instrument ids ``[B]`` (int32, indices into ``cfg.instruments``); with
-    ``cfg.envelope_ms`` one more, the clips' :func:`envelope_features` ``[B, T, 1]``.
+    second input, the instrument ids ``[B]`` (int32, indices into ``cfg.instruments``).
 
     Args:
         cfg: the frozen config (dilations, channel widths, quantization, conditioning).
 
     Returns:
-        A model ``int32 [B, T] (, int32 [B]) (, float32 [B, T, 1]) -> float32 logits [B, T, Q]``;
-        any T works (call it through :func:`call_wavenet` to pass the conditioning either way).
+        A model ``int32 [B, T] (, int32 [B]) -> float32 logits [B, T, Q]``; any T works (call it
+        through :func:`call_wavenet` to pass the instrument either way).
     """
     q, r, s = cfg.quantization, cfg.residual_channels, cfg.skip_channels
     ids = keras.Input(shape=(None,), dtype="int32", name="classes")  # [B, T]
@@ -145,10 +97,6 @@ def build_wavenet(cfg: WaveNetConfig, name: str = "wavenet") -> keras.Model:
         inst = keras.Input(shape=(), dtype="int32", name="instrument")  # [B]
         inputs.append(inst)
         cond.append(inst)
-    if cfg.envelope_ms:
-        env = keras.Input(shape=(None, 1), dtype="float32", name="envelope")  # [B, T, 1]
-        inputs.append(env)
-        cond.append(env)
     embed = keras.layers.Embedding(q, r, name="embedding")
     x = embed(ids)  # [B, T] -> [B, T, R]
     silence_ids = keras.ops.zeros_like(ids[:, :1]) + silence_class(cfg)  # [B, 1]
@@ -162,7 +110,6 @@ def build_wavenet(cfg: WaveNetConfig, name: str = "wavenet") -> keras.Model:
             s,
             position_channels=len(cfg.position_taus_ms),
             instruments=len(cfg.instruments),
-            envelope_channels=1 if cfg.envelope_ms else 0,
             name=f"block_{k}",
         )
         x, c, skip = block((x, c, *cond))
@@ -188,21 +135,13 @@ def instrument_ids(cfg: WaveNetConfig, names) -> np.ndarray:
     return np.asarray([known[n] for n in names], np.int32)
 
 
-def call_wavenet(
-    model: keras.Model, cfg: WaveNetConfig, classes, instrument=None, envelope=None, training: bool = False
-):
-    """Logits ``[B, T, Q]`` of ``classes [B, T]``; ``instrument [B]`` ids for a conditional model,
-    ``envelope [B, T, 1]`` (:func:`envelope_features`) for one conditioned on the envelope."""
-    inputs = [classes]
+def call_wavenet(model: keras.Model, cfg: WaveNetConfig, classes, instrument=None, training: bool = False):
+    """Logits ``[B, T, Q]`` of ``classes [B, T]``; ``instrument [B]`` ids for a conditional model."""
     if cfg.instruments:
         if instrument is None:
             raise ConfigError(f"this WaveNet is conditioned on {list(cfg.instruments)}: name the instrument")
-        inputs.append(instrument)
-    if cfg.envelope_ms:
-        if envelope is None:
-            raise ConfigError("this WaveNet is conditioned on the clip's envelope: pass envelope=")
-        inputs.append(envelope)
-    return model(inputs if len(inputs) > 1 else classes, training=training)
+        return model([classes, instrument], training=training)
+    return model(classes, training=training)
 
 
 def teacher_forcing_inputs(clips_q: tf.Tensor, cfg: WaveNetConfig) -> tf.Tensor:
@@ -218,7 +157,7 @@ def wavenet_weights(model: keras.Model, cfg: WaveNetConfig) -> dict[str, tf.Tens
     Returns a dict of tensors: ``embedding [Q, R]``, ``w_past [L, R, 2D]``, ``w_now [L, R, 2D]``,
     ``b_dil [L, 2D]``, ``w_res [L, D, R]``, ``b_res [L, R]``, ``w_skip [L*D, S]``,
     ``b_skip [S]`` (sum of all layers' skip biases), ``w_h1 [S, S]``, ``b_h1``, ``w_h2 [S, Q]``,
-    ``b_h2``; with conditioning also ``w_pos [L, K, 2D]``, ``w_inst [L, N, 2D]``, ``w_env [L, 1, 2D]``.
+    ``b_h2``; with conditioning also ``w_pos [L, K, 2D]`` and ``w_inst [L, N, 2D]``.
     """
     r = cfg.residual_channels
     blocks = [model.get_layer(f"block_{k}") for k in range(len(cfg.dilations))]
@@ -245,15 +184,13 @@ def wavenet_weights(model: keras.Model, cfg: WaveNetConfig) -> dict[str, tf.Tens
         out["w_pos"] = tf.stack([tf.convert_to_tensor(b.w_pos) for b in blocks])  # [L, K, 2D]
     if cfg.instruments:
         out["w_inst"] = tf.stack([tf.convert_to_tensor(b.w_inst) for b in blocks])  # [L, N, 2D]
-    if cfg.envelope_ms:
-        out["w_env"] = tf.stack([tf.convert_to_tensor(b.w_env) for b in blocks])  # [L, 1, 2D]
     return out
 
 
 def flops_per_sample(cfg: WaveNetConfig) -> int:
     """Multiply-add FLOPs (2 per MAC) of one generated sample (matrix products only)."""
     r, d, s, q = cfg.residual_channels, cfg.dilation_channels, cfg.skip_channels, cfg.quantization
-    per_layer = 2 * r * 2 * d + d * (r + s) + (len(cfg.position_taus_ms) + bool(cfg.envelope_ms)) * 2 * d
+    per_layer = 2 * r * 2 * d + d * (r + s) + len(cfg.position_taus_ms) * 2 * d
     return 2 * (len(cfg.dilations) * per_layer + s * s + s * q)
 
 
@@ -293,19 +230,14 @@ class WaveNetTrainer(keras.Model):
         return self.wavenet(inputs, training=training)  # [B, T] -> [B, T, Q]
 
     def batch_loss(self, data, training: bool = False):
-        """Mean cross-entropy (nats) of ``(inputs, targets[, instrument [B], mask [B, T][, envelope]])``.
+        """Mean cross-entropy (nats) of a batch ``(inputs, targets[, instrument [B], mask [B, T]])``.
 
         The mask (1 inside a clip, 0 in the padding after a shorter clip) weights the samples;
-        ``envelope [B, T, 1]`` conditions a model with ``cfg.envelope_ms`` (the instrument ids
-        are then there also for an unconditional model, which ignores them); the softmax and
-        the loss are float32 also under mixed precision.
+        the softmax and the loss are float32 also under mixed precision.
         """
         inputs, targets, *rest = data
         instrument = rest[0] if rest else None
-        envelope = rest[2] if len(rest) > 2 else None
-        logits = call_wavenet(
-            self.wavenet, self.cfg, inputs, instrument, envelope, training=training
-        )  # [B, T, Q]
+        logits = call_wavenet(self.wavenet, self.cfg, inputs, instrument, training=training)  # [B, T, Q]
         ce = tf.nn.sparse_softmax_cross_entropy_with_logits(targets, tf.cast(logits, tf.float32))  # [B, T]
         if len(rest) > 1:
             mask = tf.cast(rest[1], tf.float32)
@@ -313,7 +245,7 @@ class WaveNetTrainer(keras.Model):
         return tf.reduce_mean(ce)
 
     def train_step(self, data):
-        """One update on a batch of :meth:`batch_loss`; ``{"loss"}``."""
+        """One update on ``(inputs [B, T], targets [B, T][, instrument [B], mask [B, T]])``; ``{"loss"}``."""
         with tf.GradientTape() as tape:
             loss = self.batch_loss(data, training=True)
         variables = self.wavenet.trainable_variables

@@ -30,7 +30,7 @@ from beatlib.files import atomic_path
 from beatlib.generate.sampling import FastWaveNetSampler
 from beatlib.generate.wavenet import sample_oneshots
 from beatlib.models.wavegan import compute_precision
-from beatlib.models.wavenet import WaveNetTrainer, envelope_frames, teacher_forcing_inputs
+from beatlib.models.wavenet import WaveNetTrainer, teacher_forcing_inputs
 from beatlib.pipelines import oneshot_pipeline, use_augmentation
 from beatlib.quality.descriptors import descriptor_matrix
 from beatlib.quality.evaluate import SELECTION, oneshot_scalars
@@ -40,7 +40,6 @@ from beatlib.training.loop import Schedule, TrainingProgress, train_loop
 from beatlib.training.run import RunDir, data_fingerprint, trim_history
 
 __all__ = [
-    "WAVENET_ENVELOPES_FILE",
     "WAVENET_SEEDS_FILE",
     "WAVENET_SEED_SAMPLES",
     "WaveNetTrainResult",
@@ -60,8 +59,6 @@ EVAL_TRAINING_CLIPS = 200
 #: so that generation can seed clips without the dataset.
 WAVENET_SEED_SAMPLES = 64
 WAVENET_SEEDS_FILE = "seeds.npy"
-#: A model conditioned on the envelope also saves its training clips' envelopes (every ms).
-WAVENET_ENVELOPES_FILE = "envelopes.npy"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,7 +144,6 @@ def wavenet_training_evaluator(
     clf = TypeClassifier(feats) if len(ref) > 1 else None
     makes = list(cfg.instruments) if cfg.instruments else [cfg.instrument]
     tones = {k: tone.Tone.of(training[k], sample_rate=sr) for k in makes}
-    envelopes = {k: envelope_frames(ref[k], cfg) if cfg.envelope_ms else None for k in makes}
     sampler = FastWaveNetSampler(model, cfg)  # built once; each evaluation reads the weights again
 
     def evaluate(step: int) -> dict[str, float]:
@@ -163,7 +159,6 @@ def wavenet_training_evaluator(
                 instrument=inst if cfg.instruments else None,
                 tone_of_training=tones[inst],
                 sampler=sampler,
-                envelopes=envelopes[inst],
             )
             generated[inst] = audio
         report = oneshot_report(generated, ref, sample_rate=sr, type_classifier=clf, seed=seed, explain=False)
@@ -361,10 +356,6 @@ def train_wavenet(
             name = f"seeds-{k}.npy" if conditional else WAVENET_SEEDS_FILE
             with atomic_path(run.directory / name) as tmp:
                 np.save(tmp, v[:, :WAVENET_SEED_SAMPLES])
-            if cfg.envelope_ms:
-                name = f"envelopes-{k}.npy" if conditional else WAVENET_ENVELOPES_FILE
-                with atomic_path(run.directory / name) as tmp:
-                    np.save(tmp, envelope_frames(v, cfg))
         tone.save_tone(run.directory, train_clips, sample_rate=rate)  # matched by generation
         if say:
             say(f"starting at step {start}" + (" (augmented clips)" if augment else ""))
