@@ -53,6 +53,32 @@ def test_evaluation_keeps_the_best_checkpoint_from_the_start(kit, tmp_path):
     assert sample_wavenet(out, 2, checkpoint="latest").checkpoint_step == 4
 
 
+def test_the_sampling_temperature_is_chosen_for_the_best_checkpoint(kit, tmp_path):
+    """Training tries temperatures on best/; generation defaults to the winner for that checkpoint only."""
+    from beatlib.training import choose_temperature
+
+    out = tmp_path / "kick"
+    train_wavenet(
+        kit, "kick", out, TINY, max_steps=4, eval_every=2, eval_clips=4, progress=False, verbose=False
+    )
+    record = json.loads((out / "sampling.json").read_text())
+    best = json.loads((out / "best" / "best.json").read_text())["step"]
+    assert record["step"] == best and set(record["scores"]) == {"1", "1.1", "1.2"}
+    top = max(record["scores"].values())
+    assert record["scores"][f"{record['temperature']:g}"] == top
+    assert sample_wavenet(out, 2).settings["temperature"] == record["temperature"]
+    assert sample_wavenet(out, 2, temperature=0.9).settings["temperature"] == 0.9
+    if best != 4:
+        assert (
+            sample_wavenet(out, 2, checkpoint="latest").settings["temperature"] == 1.0
+        )  # another checkpoint
+    # one temperature: nothing to choose
+    assert choose_temperature(out, kit, temperatures=(1.0,), n=4, log=None) == 1.0
+    assert json.loads((out / "sampling.json").read_text())["scores"].keys() == {"1"}
+    (out / "sampling.json").write_text("{not json")
+    assert sample_wavenet(out, 2).settings["temperature"] == 1.0  # unreadable: the model as trained
+
+
 def test_conditional_model_trains_on_all_instruments_and_samples_each(kit, tmp_path):
     from beatlib.cli import main
 

@@ -48,7 +48,7 @@ def generate_all(
     *,
     wavenet_n: int = 1000,
     wavegan_n: int = 40,
-    temperature: float = 1.0,
+    temperature: float | None = None,
     seed: int = 0,
     instruments: Sequence[str] = ("kick", "snare", "hihat"),
     loop_bars: Sequence[int] = (2, 4),

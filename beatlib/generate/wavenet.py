@@ -26,7 +26,9 @@ from beatlib.generate.sampling import FastWaveNetSampler
 __all__ = [
     "DC_BLOCK_HZ",
     "FADE_OUT_MS",
+    "SAMPLING_FILE",
     "WaveNetSamples",
+    "chosen_temperature",
     "clip_length",
     "finish_oneshots",
     "generate_wavenet",
@@ -233,6 +235,29 @@ def sample_oneshots(
     return audio, picks
 
 
+#: Where training's evaluation records the sampling temperature it chose for the ``best/`` checkpoint
+#: (:func:`beatlib.training.choose_temperature`), generation's default.
+SAMPLING_FILE = "sampling.json"
+
+
+def chosen_temperature(weights_dir: str | os.PathLike, step: int) -> float:
+    """The temperature chosen for checkpoint ``step`` of a run (``sampling.json``), else 1.0.
+
+    Example:
+        >>> chosen_temperature("/nonexistent", 0)
+        1.0
+    """
+    import json
+
+    try:
+        record = json.loads((Path(weights_dir) / SAMPLING_FILE).read_text())
+        if int(record["step"]) == int(step):
+            return check_number(record["temperature"], SAMPLING_FILE, low=0, open_low=True)
+    except (OSError, ValueError, KeyError, TypeError, ConfigError):
+        pass  # missing, unreadable, or chosen for another checkpoint
+    return 1.0
+
+
 def clip_length(cfg: WaveNetConfig, instrument: str | None = None) -> int:
     """Samples per clip the model was trained on (per instrument for a model of several)."""
     if cfg.instruments and cfg.clip_lens and instrument in cfg.instruments:
@@ -244,7 +269,7 @@ def sample_wavenet(
     weights_dir: str | os.PathLike,
     n: int,
     *,
-    temperature: float = 1.0,
+    temperature: float | None = None,
     seed: int = 0,
     greedy: bool = False,
     batch_size: int | None = None,
@@ -266,17 +291,21 @@ def sample_wavenet(
     the training clips' tone the run saved (:data:`beatlib.tone.TONE_FILE`; runs without one skip it).
     ``instrument``: which instrument a model of several makes (a model of one makes its own).
     ``checkpoint``: ``"best"`` (default: the best-scoring checkpoint of training's evaluation,
-    else the latest) or ``"latest"``.
+    else the latest) or ``"latest"``. ``temperature``: None takes the one training's evaluation
+    chose for this checkpoint (:func:`chosen_temperature`), else 1.0.
 
     Example:
         >>> s = sample_wavenet("weights/wavenet/kick", 4)  # doctest: +SKIP
         >>> s.audio.shape                                  # doctest: +SKIP
         (4, 3200)
     """
-    check_number(temperature, "temperature", low=0, open_low=True)  # before loading, not after
+    if temperature is not None:
+        check_number(temperature, "temperature", low=0, open_low=True)  # before loading, not after
     if batch_size is not None:
         check_number(batch_size, "batch_size", integer=True, low=1)
     model, cfg, step = load_wavenet(weights_dir, checkpoint=checkpoint)
+    if temperature is None:
+        temperature = chosen_temperature(weights_dir, step)
     if not cfg.instruments:
         if instrument not in (None, cfg.instrument):
             raise ConfigError(f"{weights_dir} makes {cfg.instrument!r}, not {instrument!r}")
@@ -343,6 +372,7 @@ def generate_wavenet(
 
     Each clip starts from the first ``seed_len`` sample(s) of a random training clip plus a
     little Gaussian noise (``seed_noise``), then samples from ``softmax(logits / temperature)``
+    (by default the temperature training's evaluation chose, :func:`chosen_temperature`)
     (``greedy=True`` takes the argmax instead; not the default, since it repeats itself).
     All clips of a chunk of ``batch_size`` (default: all, up to 1000) are ONE call of the fast
     generator. Writes ``clip-NNNNN.wav`` (16-bit) and ``manifest.json``.

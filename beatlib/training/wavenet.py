@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +29,7 @@ from beatlib.data import dataset_sample_rate, load_oneshots, oneshot_instruments
 from beatlib.errors import ConfigError, DataError
 from beatlib.files import atomic_path
 from beatlib.generate.sampling import FastWaveNetSampler
-from beatlib.generate.wavenet import sample_oneshots
+from beatlib.generate.wavenet import SAMPLING_FILE, load_wavenet, sample_oneshots
 from beatlib.models.wavegan import compute_precision
 from beatlib.models.wavenet import WaveNetTrainer, teacher_forcing_inputs
 from beatlib.pipelines import oneshot_pipeline, use_augmentation
@@ -40,9 +41,11 @@ from beatlib.training.loop import Schedule, TrainingProgress, train_loop
 from beatlib.training.run import RunDir, data_fingerprint, trim_history
 
 __all__ = [
+    "TEMPERATURES",
     "WAVENET_SEEDS_FILE",
     "WAVENET_SEED_SAMPLES",
     "WaveNetTrainResult",
+    "choose_temperature",
     "load_training_clips",
     "train_wavenet",
     "wavenet_dataset",
@@ -59,6 +62,11 @@ EVAL_TRAINING_CLIPS = 200
 #: so that generation can seed clips without the dataset.
 WAVENET_SEED_SAMPLES = 64
 WAVENET_SEEDS_FILE = "seeds.npy"
+
+#: The sampling temperatures :func:`choose_temperature` tries on the best checkpoint, and how many clips
+#: per instrument and seed (a kick that collapses after its click collapses less often a little hotter).
+TEMPERATURES = (1.0, 1.1, 1.2)
+CHOOSE_CLIPS = 200
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,7 +136,7 @@ def wavenet_training_evaluator(
 ) -> Callable[[int], dict[str, float]]:
     """``evaluate(step) -> scalars`` of the weights being trained (the loop's ``evaluate`` hook).
 
-    Each call samples ``n`` clips per instrument the model makes (temperature 1, default
+    Each call ``evaluate(step, temperature=1.0)`` samples ``n`` clips per instrument the model makes (default
     finishing with the matching EQs toward ``training``'s tone, seeds from the openings of
     the training clips) from ``model`` as it is now, and
     measures them with :func:`beatlib.quality.oneshot_report` against ``training`` as it is (at
@@ -146,7 +154,7 @@ def wavenet_training_evaluator(
     tones = {k: tone.Tone.of(training[k], sample_rate=sr) for k in makes}
     sampler = FastWaveNetSampler(model, cfg)  # built once; each evaluation reads the weights again
 
-    def evaluate(step: int) -> dict[str, float]:
+    def evaluate(step: int, temperature: float = 1.0) -> dict[str, float]:
         generated = {}
         for inst in makes:
             audio, _ = sample_oneshots(
@@ -156,6 +164,7 @@ def wavenet_training_evaluator(
                 int(n),
                 length=ref[inst].shape[1],
                 seed=seed,
+                temperature=temperature,
                 instrument=inst if cfg.instruments else None,
                 tone_of_training=tones[inst],
                 sampler=sampler,
@@ -165,6 +174,54 @@ def wavenet_training_evaluator(
         return oneshot_scalars(report)
 
     return evaluate
+
+
+def choose_temperature(
+    weights_dir: str | os.PathLike,
+    data: str | os.PathLike | np.ndarray,
+    *,
+    temperatures=TEMPERATURES,
+    n: int = CHOOSE_CLIPS,
+    seeds=(0, 1),
+    log: Callable[[str], None] | None = print,
+) -> float:
+    """The sampling temperature of a run's ``best/`` checkpoint whose clips score best; saved for generation.
+
+    Samples ``n`` clips per instrument at each of ``temperatures`` with each of ``seeds``, measures
+    them as training's evaluation does (:func:`wavenet_training_evaluator`, its ``selection``
+    score, averaged over the seeds) and writes the winner with every score to ``sampling.json``
+    (:data:`beatlib.generate.wavenet.SAMPLING_FILE`), where generation's default temperature
+    comes from while that checkpoint is the one generated from. Returns the temperature.
+    """
+    model, cfg, step = load_wavenet(weights_dir)
+    makes = list(cfg.instruments) if cfg.instruments else cfg.instrument
+    if isinstance(data, np.ndarray):
+        clips_of = {cfg.instrument: load_training_clips(data, cfg.instrument)}
+    else:
+        clips_of = _instrument_clips(data, makes)[1]
+    evaluators = [wavenet_training_evaluator(model, cfg, clips_of, n=int(n), seed=int(s)) for s in seeds]
+    scores = {
+        float(t): float(np.mean([ev(step, float(t))[SELECTION] for ev in evaluators])) for t in temperatures
+    }
+    best = max(scores, key=lambda t: (scores[t], -abs(t - 1.0)))  # a tie keeps the model as trained
+    with atomic_path(Path(weights_dir) / SAMPLING_FILE) as tmp:
+        tmp.write_text(
+            json.dumps(
+                {
+                    "step": int(step),
+                    "temperature": best,
+                    "scores": {f"{t:g}": v for t, v in scores.items()},
+                    "clips": int(n),
+                    "seeds": [int(s) for s in seeds],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+    if log:
+        shown = ", ".join(f"{t:g}: {v:.3f}" for t, v in scores.items())
+        log(f"sampling temperature {best:g} for step {step} (selection {shown}; {len(seeds)} x {n} clips)")
+    return best
 
 
 def _instrument_clips(data, instrument) -> tuple[list[str], dict[str, np.ndarray]]:
@@ -245,6 +302,7 @@ def train_wavenet(
     evaluate: Callable[[int], dict] | None = None,
     best: str = "",
     best_mode: str = "min",
+    temperatures=TEMPERATURES,
     on_progress: Callable[[TrainingProgress], None] | None = None,
     log: Callable[[str], None] | None = print,
     verbose: bool = True,
@@ -289,6 +347,8 @@ def train_wavenet(
         checkpoint (0: train to the target step).
     evaluate, best, best_mode : instead, an own ``evaluate(step)`` (see
         :func:`beatlib.training.loop.train_loop`).
+    temperatures : with the built-in evaluation, the sampling temperatures tried on the ``best/``
+        checkpoint at the end (:func:`choose_temperature`; generation's default); one: none tried.
     on_progress : optional ``callable(TrainingProgress)`` after every logged row, e.g. a
         :class:`beatlib.widgets.TrainingMonitor` (live loss curve).
     log : where one-line messages go; ``verbose=False`` is the same as ``log=None``.
@@ -397,6 +457,10 @@ def train_wavenet(
             bar=f"wavenet {'+'.join(names)}" if progress else None,
             step_note=f"batch {cfg.batch_size} x {cfg.clip_len}",
         )
+        if eval_every and best == SELECTION and len(temperatures) > 1:
+            choose_temperature(
+                run.directory, data, temperatures=temperatures, n=max(eval_clips, CHOOSE_CLIPS), log=say
+            )
     return WaveNetTrainResult(
         run.directory,
         start,
