@@ -348,7 +348,8 @@ def train_wavenet(
     evaluate, best, best_mode : instead, an own ``evaluate(step)`` (see
         :func:`beatlib.training.loop.train_loop`).
     temperatures : with the built-in evaluation, the sampling temperatures tried on the ``best/``
-        checkpoint at the end (:func:`choose_temperature`; generation's default); one: none tried.
+        checkpoint at the end (:func:`choose_temperature` with ``max(eval_clips, min(200, 4 *
+        eval_clips))`` clips per seed; generation's default); one: none tried.
     on_progress : optional ``callable(TrainingProgress)`` after every logged row, e.g. a
         :class:`beatlib.widgets.TrainingMonitor` (live loss curve).
     log : where one-line messages go; ``verbose=False`` is the same as ``log=None``.
@@ -459,7 +460,11 @@ def train_wavenet(
         )
         if eval_every and best == SELECTION and len(temperatures) > 1:
             choose_temperature(
-                run.directory, data, temperatures=temperatures, n=max(eval_clips, CHOOSE_CLIPS), log=say
+                run.directory,
+                data,
+                temperatures=temperatures,
+                n=max(eval_clips, min(CHOOSE_CLIPS, 4 * eval_clips)),
+                log=say,
             )
     return WaveNetTrainResult(
         run.directory,
