@@ -199,11 +199,7 @@ def choose_temperature(
         1.2
     """
     model, cfg, step = load_wavenet(weights_dir)
-    makes = list(cfg.instruments) if cfg.instruments else cfg.instrument
-    if isinstance(data, np.ndarray):
-        clips_of = {cfg.instrument: load_training_clips(data, cfg.instrument)}
-    else:
-        clips_of = _instrument_clips(data, makes)[1]
+    clips_of = _instrument_clips(data, list(cfg.instruments) if cfg.instruments else cfg.instrument)[1]
     evaluators = [wavenet_training_evaluator(model, cfg, clips_of, n=int(n), seed=int(s)) for s in seeds]
     scores = {
         float(t): float(np.mean([ev(step, float(t))[SELECTION] for ev in evaluators])) for t in temperatures
