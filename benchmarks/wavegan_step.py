@@ -16,6 +16,9 @@ Prints ``name: value`` lines:
   ``s_per_iter_ref_bf16_d16_b32`` the plain reference doing the same casts; ``ratio_bf16_fp32`` =
   beatlib bf16 / beatlib float32 and ``ratio_bf16_d16_b32`` = beatlib bf16 / reference bf16,
   all interleaved in the same run.
+* ``s_first_iter_d16_b32`` / ``s_first_iter_ref_d16_b32`` / ``ratio_first_iter_d16_b32`` the
+  first call (tracing and compiling the step, then one iteration): beatlib loops over its critic
+  updates in the graph, the reference unrolls them in Python.
 * ``s_per_iter_paper``     one paper-size iteration (d=64, batch 64), beatlib.
 * ``gen40_s``, ``gen1000_s`` generation at d=64 (chunks of 100), untrained weights.
 
@@ -196,8 +199,9 @@ def main() -> None:
         "lib_bf16": lib_iteration(cfg.replace(precision="bfloat16")),
         "ref_bf16": ref_iteration(16, 32, tf.bfloat16),
     }
-    for fn in runs.values():
-        fn()  # trace + warm up
+    first = {}
+    for k, fn in runs.items():
+        first[k] = timed(fn, 1)[0]  # trace + compile + one iteration
     times = {k: [] for k in runs}
     for _ in range(args.repeats):  # interleaved so that machine load hits all alike
         for k, fn in runs.items():
@@ -211,6 +215,9 @@ def main() -> None:
     print(f"s_per_iter_ref_bf16_d16_b32: {s['ref_bf16']:.3f}")
     print(f"ratio_bf16_fp32: {s['lib_bf16'] / s_lib:.3f}")
     print(f"ratio_bf16_d16_b32: {s['lib_bf16'] / s['ref_bf16']:.3f}")
+    print(f"s_first_iter_d16_b32: {first['lib']:.2f}")  # tracing + compiling + one iteration
+    print(f"s_first_iter_ref_d16_b32: {first['ref']:.2f}")  # the reference unrolls its 5 critic updates
+    print(f"ratio_first_iter_d16_b32: {first['lib'] / first['ref']:.3f}")
     gflop = analytic_gflop(16, 32)
     print(f"gflop_per_iter_d16_b32: {gflop:.1f}")  # counted from the layer shapes
     print(f"gflops_d16_b32: {gflop / s_lib:.1f}")
