@@ -69,7 +69,7 @@ def test_mu_law_tf_matches_numpy(rng):
 def test_causality_and_receptive_field():
     model = _random_model(TINY)
     rf = receptive_field(TINY)
-    assert rf == sum(TINY.dilations) + 1 == 31
+    assert rf == sum(TINY.dilations) + 1 == 15
     assert receptive_field(wavenet_profile("default")) == 2 * 1023 + 1
     x = np.random.default_rng(1).integers(0, 256, [1, 100]).astype(np.int32)
     base = model(x).numpy()[0]  # [T, Q]

@@ -14,7 +14,7 @@ Example:
     >>> from beatlib.config import wavenet_profile
     >>> cfg = wavenet_profile("tiny")
     >>> receptive_field(cfg)
-    31
+    15
     >>> model = build_wavenet(cfg)
     >>> tuple(model(np.zeros([2, 50], np.int32)).shape)
     (2, 50, 256)
