@@ -179,3 +179,32 @@ def test_report_with_a_given_classifier_and_json(kits):
     assert "snare" in r.summary() and "<table>" in r._repr_html_()
     with pytest.raises(DataError, match="clap"):
         oneshot_report({"clap": other["snare"]}, train, sample_rate=SR)
+
+
+def test_with_a_small_kit_selection_sees_fewer_early_decays(kits):
+    """Nine training hats (the lmms kit's count): the accuracy of the two-sample test moves in steps
+    of 1/18, but the AUC that selection ranks by sees a set with fewer hats cut short as better."""
+    from beatlib.quality.evaluate import SELECTION, oneshot_scalars
+    from beatlib.quality.twosample import two_sample_auc
+
+    train, other = kits
+    small = {k: v[:9] for k, v in train.items()}
+    hats = other["hihat"][:60]
+
+    def cut_short(share):  # the first share of the hats fall silent 4 ms in
+        out = hats.copy()
+        out[: int(share * len(out)), 64:] *= 0.003
+        return oneshot_report({"hihat": out}, small, sample_rate=SR, novelty=False, explain=False)
+
+    worse, better = cut_short(0.5), cut_short(0.15)
+    w, b = worse.instruments["hihat"], better.instruments["hihat"]
+    assert w.errors["early_decay"] > b.errors["early_decay"]
+    assert b.two_sample_auc < w.two_sample_auc, (b.two_sample_auc, w.two_sample_auc)
+    assert oneshot_scalars(better)[SELECTION] > oneshot_scalars(worse)[SELECTION]
+    assert oneshot_scalars(better)["hihat/two_sample_auc"] == b.two_sample_auc
+    assert "two-sample AUC" in better.summary()
+    rng = np.random.default_rng(0)  # the fold splits are the only randomness: same input, same figure
+    a, c = rng.normal(0, 1, (9, 3)), rng.normal(0, 1, (40, 3))
+    assert two_sample_auc(a, c) == two_sample_auc(a, c)
+    with pytest.raises(DataError, match="fold seed"):
+        two_sample_auc(a, c, seeds=())

@@ -29,7 +29,7 @@ from beatlib.quality.evaluate import (
 from beatlib.quality.files import quality_report, write_report
 from beatlib.quality.report import LoopReport, OneShotReport, loop_report, oneshot_report
 from beatlib.quality.rhythm import implied_tempo, logmel_frechet, on_grid_share
-from beatlib.quality.twosample import TypeClassifier, giveaways, two_sample_accuracy
+from beatlib.quality.twosample import TypeClassifier, giveaways, two_sample_accuracy, two_sample_auc
 
 __all__ = [
     "SELECTION",
@@ -50,6 +50,7 @@ __all__ = [
     "oneshot_stats",
     "quality_report",
     "two_sample_accuracy",
+    "two_sample_auc",
     "wavegan_evaluator",
     "wavenet_evaluator",
     "write_report",

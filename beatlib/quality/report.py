@@ -45,7 +45,7 @@ from beatlib.quality.descriptors import (
     oneshot_stats,
 )
 from beatlib.quality.rhythm import chance_share, content_length, implied_tempo, logmel_frechet, on_grid_share
-from beatlib.quality.twosample import TypeClassifier, giveaways, two_sample_accuracy
+from beatlib.quality.twosample import TypeClassifier, giveaways, two_sample_accuracy, two_sample_auc
 
 __all__ = ["LoopReport", "OneShotReport", "InstrumentQuality", "TARGETS", "loop_report", "oneshot_report"]
 
@@ -88,6 +88,7 @@ class InstrumentQuality:
     training: dict
     errors: dict
     two_sample: float
+    two_sample_auc: float
     type_share: float | None
     type_share_training: float | None
     copies: float
@@ -153,6 +154,7 @@ class OneShotReport:
                     q.type_share,
                     q.type_share_training,
                     q.two_sample,
+                    q.two_sample_auc,
                     q.copies,
                     q.mel_ratio,
                     f"{g['t20_ms']:.0f} / {t['t20_ms']:.0f}",
@@ -174,6 +176,7 @@ class OneShotReport:
         "own type",
         "own type (train, cv)",
         "two-sample",
+        "two-sample AUC",
         "copies",
         "mel NN ratio",
         "t20 ms gen / train",
@@ -270,6 +273,7 @@ def oneshot_report(
             training=oneshot_stats(seen[name], sample_rate=sample_rate),
             errors=compare(g, seen[name], sample_rate=sample_rate),
             two_sample=two_sample_accuracy(fg, feats[name], seed=seed),
+            two_sample_auc=two_sample_auc(fg, feats[name], seeds=(seed, seed + 1, seed + 2)),
             giveaways=giveaways(fg, feats[name], DESCRIPTORS, seed=seed) if explain else (),
             type_share=own,
             type_share_training=cv.get(name),

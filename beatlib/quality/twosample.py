@@ -6,6 +6,10 @@ Both tests fit scikit-learn's logistic regression on standardised descriptors an
 - :func:`two_sample_accuracy`: generated vs training clips, stratified k-fold cross-validated,
   balanced accuracy. 0.5 means indistinguishable, 1.0 always told apart. Copies of the training
   clips score about 0.5 (or below): this test cannot see copying, the novelty score can.
+- :func:`two_sample_auc`: the same classifier's cross-validated ROC AUC, averaged over several
+  fold splits: a finer figure than the accuracy where one set is small (with 9 training clips the
+  accuracy moves in steps of 1/18 and sticks, e.g. at 0.762, while the clips get better), which
+  checkpoint selection ranks by.
 - :class:`TypeClassifier`: fitted on the training set's instruments; :meth:`~TypeClassifier.own_share`
   says how many generated clips of an instrument it files under that instrument, and
   :meth:`~TypeClassifier.cross_validated` how well it tells the training instruments apart
@@ -31,7 +35,7 @@ import numpy as np
 
 from beatlib.errors import DataError
 
-__all__ = ["TypeClassifier", "giveaways", "two_sample_accuracy"]
+__all__ = ["TypeClassifier", "giveaways", "two_sample_accuracy", "two_sample_auc"]
 
 
 def _features(x: np.ndarray, name: str) -> np.ndarray:
@@ -59,15 +63,8 @@ def _model(c: float):
     )
 
 
-def two_sample_accuracy(
-    a: np.ndarray, b: np.ndarray, *, folds: int = 5, seed: int = 0, c: float = 1.0
-) -> float:
-    """Cross-validated balanced accuracy of a classifier telling ``a [N, D]`` from ``b [M, D]``.
-
-    Stratified ``folds``-fold (fewer when a set is smaller), shuffled with ``seed``; ``c`` is the
-    inverse L2 strength. Needs at least 2 rows per set.
-    """
-    from sklearn.metrics import balanced_accuracy_score
+def _cross_validated(a: np.ndarray, b: np.ndarray, folds: int, seed: int, c: float):
+    """Labels ``[N + M]`` (0 for ``a``, 1 for ``b``) and their cross-validated P(b) ``[N + M]``."""
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     a, b = _features(a, "first set"), _features(b, "second set")
@@ -79,8 +76,44 @@ def two_sample_accuracy(
     x = np.vstack([a, b])
     y = np.r_[np.zeros(len(a), int), np.ones(len(b), int)]
     cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=int(seed))
-    pred = cross_val_predict(_model(c), x, y, cv=cv)
-    return float(balanced_accuracy_score(y, pred))
+    return y, cross_val_predict(_model(c), x, y, cv=cv, method="predict_proba")[:, 1]
+
+
+def two_sample_accuracy(
+    a: np.ndarray, b: np.ndarray, *, folds: int = 5, seed: int = 0, c: float = 1.0
+) -> float:
+    """Cross-validated balanced accuracy of a classifier telling ``a [N, D]`` from ``b [M, D]``.
+
+    Stratified ``folds``-fold (fewer when a set is smaller), shuffled with ``seed``; ``c`` is the
+    inverse L2 strength. Needs at least 2 rows per set.
+    """
+    from sklearn.metrics import balanced_accuracy_score
+
+    y, p = _cross_validated(a, b, folds, seed, c)
+    return float(balanced_accuracy_score(y, p > 0.5))  # a logistic regression predicts P > 0.5
+
+
+def two_sample_auc(
+    a: np.ndarray, b: np.ndarray, *, folds: int = 5, seeds: Sequence[int] = (0, 1, 2), c: float = 1.0
+) -> float:
+    """Cross-validated ROC AUC of the :func:`two_sample_accuracy` classifier, mean over fold splits.
+
+    The chance that a clip of ``b [M, D]`` gets a higher cross-validated P(b) than a clip of
+    ``a [N, D]``: 0.5 = indistinguishable, 1.0 always told apart. Each of ``seeds`` shuffles the
+    ``folds``-fold split anew. Unlike the accuracy, it sees every clip move, not only those
+    that cross the decision line.
+
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.normal(0, 1, (9, 3)), rng.normal(0, 1, (64, 3))
+    >>> near, far = two_sample_auc(a, b + 0.5), two_sample_auc(a, b + 1.5)
+    >>> bool(near < far), bool(far > 0.9)
+    (True, True)
+    """
+    from sklearn.metrics import roc_auc_score
+
+    if len(seeds) < 1:
+        raise DataError("two_sample_auc needs at least one fold seed")
+    return float(np.mean([roc_auc_score(*_cross_validated(a, b, folds, int(s), c)) for s in seeds]))
 
 
 def giveaways(
