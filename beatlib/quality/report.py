@@ -45,7 +45,7 @@ from beatlib.quality.descriptors import (
     oneshot_stats,
 )
 from beatlib.quality.rhythm import chance_share, content_length, implied_tempo, logmel_frechet, on_grid_share
-from beatlib.quality.twosample import TypeClassifier, giveaways, two_sample_accuracy, two_sample_auc
+from beatlib.quality.twosample import TypeClassifier, giveaways, two_sample_scores
 
 __all__ = ["LoopReport", "OneShotReport", "InstrumentQuality", "TARGETS", "loop_report", "oneshot_report"]
 
@@ -265,6 +265,7 @@ def oneshot_report(
                 edges="zero",
             )
         own = clf.own_share(name, fg) if clf is not None and name in clf.labels else None
+        accuracy, auc = two_sample_scores(fg, feats[name], seeds=(seed, seed + 1, seed + 2))
         out[name] = InstrumentQuality(
             instrument=name,
             n_generated=len(g),
@@ -272,8 +273,8 @@ def oneshot_report(
             generated=oneshot_stats(g, sample_rate=sample_rate),
             training=oneshot_stats(seen[name], sample_rate=sample_rate),
             errors=compare(g, seen[name], sample_rate=sample_rate),
-            two_sample=two_sample_accuracy(fg, feats[name], seed=seed),
-            two_sample_auc=two_sample_auc(fg, feats[name], seeds=(seed, seed + 1, seed + 2)),
+            two_sample=accuracy,
+            two_sample_auc=auc,
             giveaways=giveaways(fg, feats[name], DESCRIPTORS, seed=seed) if explain else (),
             type_share=own,
             type_share_training=cv.get(name),

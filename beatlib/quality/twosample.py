@@ -35,7 +35,7 @@ import numpy as np
 
 from beatlib.errors import DataError
 
-__all__ = ["TypeClassifier", "giveaways", "two_sample_accuracy", "two_sample_auc"]
+__all__ = ["TypeClassifier", "giveaways", "two_sample_accuracy", "two_sample_auc", "two_sample_scores"]
 
 
 def _features(x: np.ndarray, name: str) -> np.ndarray:
@@ -79,6 +79,24 @@ def _cross_validated(a: np.ndarray, b: np.ndarray, folds: int, seed: int, c: flo
     return y, cross_val_predict(_model(c), x, y, cv=cv, method="predict_proba")[:, 1]
 
 
+def two_sample_scores(
+    a: np.ndarray, b: np.ndarray, *, folds: int = 5, seeds: Sequence[int] = (0, 1, 2), c: float = 1.0
+) -> tuple[float, float]:
+    """``(accuracy, auc)`` of one cross-validation per fold split in ``seeds``.
+
+    The :func:`two_sample_accuracy` of the first split and the :func:`two_sample_auc` over all of
+    them, from the same predictions (the report needs both; each split is fitted once).
+    """
+    from sklearn.metrics import balanced_accuracy_score, roc_auc_score
+
+    if len(seeds) < 1:
+        raise DataError("a two-sample test needs at least one fold seed")
+    runs = [_cross_validated(a, b, folds, int(s), c) for s in seeds]  # [(y, P(b))] per split
+    y, p = runs[0]
+    accuracy = float(balanced_accuracy_score(y, p > 0.5))  # a logistic regression predicts P > 0.5
+    return accuracy, float(np.mean([roc_auc_score(y, p) for y, p in runs]))
+
+
 def two_sample_accuracy(
     a: np.ndarray, b: np.ndarray, *, folds: int = 5, seed: int = 0, c: float = 1.0
 ) -> float:
@@ -87,10 +105,7 @@ def two_sample_accuracy(
     Stratified ``folds``-fold (fewer when a set is smaller), shuffled with ``seed``; ``c`` is the
     inverse L2 strength. Needs at least 2 rows per set.
     """
-    from sklearn.metrics import balanced_accuracy_score
-
-    y, p = _cross_validated(a, b, folds, seed, c)
-    return float(balanced_accuracy_score(y, p > 0.5))  # a logistic regression predicts P > 0.5
+    return two_sample_scores(a, b, folds=folds, seeds=(seed,), c=c)[0]
 
 
 def two_sample_auc(
@@ -109,11 +124,7 @@ def two_sample_auc(
     >>> bool(near < far), bool(far > 0.9)
     (True, True)
     """
-    from sklearn.metrics import roc_auc_score
-
-    if len(seeds) < 1:
-        raise DataError("two_sample_auc needs at least one fold seed")
-    return float(np.mean([roc_auc_score(*_cross_validated(a, b, folds, int(s), c)) for s in seeds]))
+    return two_sample_scores(a, b, folds=folds, seeds=seeds, c=c)[1]
 
 
 def giveaways(
