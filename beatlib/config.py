@@ -182,6 +182,10 @@ class WaveNetConfig(_Config):
         instruments: global conditioning: one model for these instruments (an embedding added
             in every gated unit), sampled per instrument; empty: one unconditional model.
             clip_lens: the clip length of each of them (set by training from the data).
+        colour_bands: global conditioning on the clip's colour: its energy share in this many
+            log-spaced bands (:func:`beatlib.models.wavenet.clip_colours`), projected per layer and
+            added in every gated unit; generation blends two training clips' colours per clip.
+            0: none (a noisy sound's colour is then the model's average over the kit).
         augment: on-the-fly augmentation of the training clips (:mod:`beatlib.pipelines`):
             ``"auto"`` (on when an instrument has fewer than ``augment_below`` clips), ``"on"``,
             ``"off"``. aug_gain_db: random gain in [-aug_gain_db, 0] dB (small: prepared one-shots are
@@ -210,6 +214,7 @@ class WaveNetConfig(_Config):
     position_taus_ms: tuple[float, ...] = ()
     instruments: tuple[str, ...] = ()
     clip_lens: tuple[int, ...] = ()
+    colour_bands: int = 0
     # How it trains, not what the model is: left out of config comparisons, so a run may resume
     # with other settings (dataset.json records whether the latest run augmented).
     augment: str = dataclasses.field(default="auto", compare=False)
@@ -235,6 +240,7 @@ class WaveNetConfig(_Config):
             not self.clip_lens or len(self.clip_lens) == len(self.instruments),
             f"clip_lens {self.clip_lens} must give one length per instrument {self.instruments}",
         )
+        _check(0 <= int(self.colour_bands) <= 32, f"colour_bands must be in [0, 32], got {self.colour_bands}")
         _check(
             self.augment in ("auto", "on", "off"), f"augment must be auto, on or off, got {self.augment!r}"
         )

@@ -33,7 +33,7 @@ import tensorflow as tf
 from beatlib.config import WaveGANConfig, WaveNetConfig
 from beatlib.errors import ConfigError, DataError
 from beatlib.models.layers import mu_law_encode_tf
-from beatlib.models.wavenet import silence_class
+from beatlib.models.wavenet import clip_colours, silence_class
 
 __all__ = ["add_white_noise", "augment_oneshots", "loop_batches", "oneshot_pipeline", "use_augmentation"]
 
@@ -132,7 +132,8 @@ def oneshot_pipeline(
     -------
     tf.data.Dataset
         ``(inputs [B, T], targets [B, T])`` (int32; inputs are ``[silence, clip[:-1]]``), or
-        for a conditional model ``(inputs, targets, instrument [B], mask [B, T])``.
+        for a conditional model ``(inputs, targets, instrument [B], mask [B, T])``; a model
+        conditioned on colour gets each clip's ``colour [B, G]`` last.
     """
     groups = {"": np.asarray(clips)} if isinstance(clips, np.ndarray) else dict(clips)
     conditional = bool(cfg.instruments)
@@ -158,19 +159,26 @@ def oneshot_pipeline(
     if augment is None:
         augment = use_augmentation(cfg, {k: len(groups[k]) for k in names})
     sil = silence_class(cfg)
+    # Each clip's colour, of the clip as prepared (augmentation changes gain, polarity, a little pitch).
+    colours = (
+        np.concatenate([clip_colours(groups[k], cfg) for k in names])
+        if cfg.colour_bands
+        else np.zeros([len(audio), 0], np.float32)
+    )  # [N, G]
 
     def to_batch(i, batch):
-        x, n, inst = batch
+        x, n, inst, colour = batch
         if augment:
             x = augment_oneshots(x, n, cfg, tf.stack([tf.constant(seed, tf.int64), i]))
         q = mu_law_encode_tf(x, cfg.quantization)  # [B, T] int32
         inputs = tf.concat([tf.fill([tf.shape(q)[0], 1], sil), q[:, :-1]], axis=1)  # [B, T]
-        if not conditional:
-            return inputs, q
-        mask = tf.cast(tf.range(tf.shape(q)[1])[None, :] < n[:, None], tf.float32)  # [B, T]
-        return inputs, q, inst, mask
+        out = (inputs, q)
+        if conditional:
+            mask = tf.cast(tf.range(tf.shape(q)[1])[None, :] < n[:, None], tf.float32)  # [B, T]
+            out += (inst, mask)
+        return out + (colour,) if cfg.colour_bands else out  # colour [B, G]
 
-    ds = tf.data.Dataset.from_tensor_slices((audio.astype(np.float32), lengths, ids))
+    ds = tf.data.Dataset.from_tensor_slices((audio.astype(np.float32), lengths, ids, colours))
     ds = ds.shuffle(len(audio), seed=seed, reshuffle_each_iteration=True).repeat()
     ds = ds.batch(cfg.batch_size, drop_remainder=True).enumerate()
     return ds.map(to_batch, num_parallel_calls=1).prefetch(2)

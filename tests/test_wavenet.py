@@ -132,6 +132,26 @@ def test_fast_generation_equals_naive_with_position_and_instrument(own_threads):
 
 
 @pytest.mark.parametrize("own_threads", [True, False])
+def test_fast_generation_equals_naive_with_colour(own_threads):
+    """Global conditioning on each clip's colour (with an instrument): fast == naive; colour matters."""
+    cfg = TINY.replace(instruments=("kick", "snare"), colour_bands=4)
+    model = _random_model(cfg, seed=9)
+    seeds = np.random.default_rng(10).integers(0, 256, [5, 2]).astype(np.int32)
+    colour = np.random.default_rng(11).normal(size=[5, 4]).astype(np.float32)
+    inst = np.array([0, 1, 0, 1, 1], np.int32)
+    sampler = FastWaveNetSampler(model, cfg, shards=2, own_threads=own_threads)
+    fast = sampler.sample(seeds, 150, noise_seed=2, instrument=inst, colour=colour)
+    naive = naive_wavenet_sample(model, cfg, seeds, 150, noise_seed=2, instrument=inst, colour=colour)
+    np.testing.assert_array_equal(fast, naive)
+    other = sampler.sample(seeds, 150, noise_seed=2, instrument=inst, colour=-colour)
+    assert (other != fast).mean() > 0.3, "the colour must change what is generated"
+    with pytest.raises(ConfigError, match="colour"):
+        sampler.sample(seeds, 10, instrument=inst)
+    with pytest.raises(ConfigError, match="shape"):
+        sampler.sample(seeds, 10, instrument=inst, colour=colour[:, :3])
+
+
+@pytest.mark.parametrize("own_threads", [True, False])
 def test_a_refreshed_sampler_generates_from_the_new_weights(own_threads):
     """Training's evaluation keeps one sampler (its graph stays built) and refreshes its weights."""
     model = _random_model(TINY, seed=3)

@@ -142,3 +142,33 @@ def test_warm_start_from_weights_without_position_conditioning(kit, tmp_path):
     assert warm_start(new, tmp_path / "old") == len(old.weights) < len(new.weights)
     x = np.random.default_rng(0).integers(0, 256, [2, 300]).astype(np.int32)
     np.testing.assert_allclose(new(x).numpy(), old(x).numpy(), atol=1e-6)
+
+
+def test_colour_conditioned_model_saves_the_colours_it_blends(kit, tmp_path):
+    """Training keeps the clips' colours beside the weights; generation needs nothing else, and the
+    colours it is told change the clips; a model of several instruments keeps one file each."""
+    from beatlib.generate.wavenet import COLOURS_FILE, load_wavenet, sample_oneshots
+    from beatlib.models.wavenet import clip_colours
+
+    cfg = TINY.replace(colour_bands=4)
+    out = tmp_path / "hat"
+    train_wavenet(kit, "hihat", out, cfg, max_steps=3, progress=False, verbose=False)
+    saved = np.load(out / COLOURS_FILE)
+    hats = np.load(kit)["audio"][6:, :400]
+    np.testing.assert_allclose(saved, clip_colours(hats, cfg), atol=1e-6)
+    assert saved.shape == (6, 4) and sample_wavenet(out, 3).audio.shape == (3, 400)
+
+    model, run_cfg, _ = load_wavenet(out)
+    for b in range(len(run_cfg.dilations)):  # a colour the model follows (the 3 steps barely move w_col)
+        w = model.get_layer(f"block_{b}").w_col
+        w.assign(np.random.default_rng(b).normal(0, 1.0, w.shape))
+    dark, bright = np.full([6, 4], -1.0, np.float32), np.full([6, 4], 1.0, np.float32)
+    a = sample_oneshots(model, run_cfg, hats[:, :2], 4, length=400, colours=dark, fade_out_ms=0)[0]
+    b = sample_oneshots(model, run_cfg, hats[:, :2], 4, length=400, colours=bright, fade_out_ms=0)[0]
+    assert (a != b).mean() > 0.3  # the same seeds and draws, another colour
+    with pytest.raises(ConfigError, match="colours"):
+        sample_oneshots(model, run_cfg, hats[:, :2], 2, length=400)
+
+    train_wavenet(kit, "all", tmp_path / "all", cfg, max_steps=2, progress=False, verbose=False)
+    assert np.load(tmp_path / "all" / "colours-kick.npy").shape == (6, 4)
+    assert sample_wavenet(tmp_path / "all", 2, instrument="kick").audio.shape == (2, 800)

@@ -219,17 +219,15 @@ class FastWaveNetSampler:
         }
         # Conditioning, added to every layer's filter and gate (halved like the gate rows above):
         # all layers' position weights [L*2D, K] act on exp(-t / tau) [K, 1] once per step; the
-        # instrument weights [L*2D, N] give each clip its column once per generation.
-        self.conditioned = "w_pos" in w or "w_inst" in w
+        # instrument [L*2D, N] and colour [L*2D, G] weights give each clip one column
+        # [L*2D] once per generation (computed in numpy by `_clip_columns`, fed to the loop).
+        stack = lambda a: np.concatenate([gate_half * a[k].T for k in range(n_layers)])  # noqa: E731
+        self.per_clip = "w_inst" in w or "w_col" in w
+        self.conditioned = "w_pos" in w or self.per_clip
         if "w_pos" in w:
-            self._arrays["w_pos_t"] = f32(
-                np.concatenate([gate_half * w["w_pos"][k].T for k in range(n_layers)])
-            )  # [L*2D, K]
+            self._arrays["w_pos_t"] = f32(stack(w["w_pos"]))  # [L*2D, K]
             self._arrays["inv_tau"] = f32(1.0 / np.asarray(position_taus(cfg))[:, None])  # [K, 1]
-        if "w_inst" in w:
-            self._arrays["w_inst_t"] = f32(
-                np.concatenate([gate_half * w["w_inst"][k].T for k in range(n_layers)])
-            )  # [L*2D, N]
+        self._clip_weights = {k: stack(w[k]) for k in ("w_inst", "w_col") if k in w}  # [L*2D, N or G]
         if not self.own_threads:  # eager (GPU): the loop takes the weights as arguments
             self.t = self._constants()
 
@@ -261,7 +259,7 @@ class FastWaveNetSampler:
         ]
 
     def _run(self, sizes: tuple[int, ...], n_seed: int, greedy: bool):
-        """``fn(seeds, n_steps, noise_seed, temperature, instrument) -> [B, T]`` for one shard layout.
+        """``fn(seeds, n_steps, noise_seed, temperature, columns) -> [B, T]`` for one shard layout.
 
         One layout at a time is kept (memory stays bounded). On a CPU it is a graph run by its
         own session (its own thread pools); on a GPU an eager ``tf.function``.
@@ -275,7 +273,7 @@ class FastWaveNetSampler:
         if not self.own_threads:
             caches = self._caches(sizes)
 
-            def run(seeds, n_steps, noise_seed, temperature, instrument):
+            def run(seeds, n_steps, noise_seed, temperature, columns):
                 return self._loop(
                     self.t,
                     caches,
@@ -283,7 +281,7 @@ class FastWaveNetSampler:
                     tf.constant(n_steps),
                     tf.constant(noise_seed, tf.int64),
                     tf.constant(temperature),
-                    tf.constant(instrument),
+                    tf.constant(columns),
                     bool(greedy),
                 ).numpy()
         else:
@@ -294,7 +292,7 @@ class FastWaveNetSampler:
                     tf.compat.v1.placeholder(tf.int32, []),
                     tf.compat.v1.placeholder(tf.int64, []),
                     tf.compat.v1.placeholder(tf.float32, []),
-                    tf.compat.v1.placeholder(tf.int32, [sum(sizes)]),
+                    tf.compat.v1.placeholder(tf.float32, [None, sum(sizes)]),
                 )
                 caches = self._caches(sizes)
                 weights = self._placeholders()
@@ -308,8 +306,8 @@ class FastWaveNetSampler:
             session = tf.compat.v1.Session(graph=graph, config=config)
             session.run(init)
 
-            def run(seeds, n_steps, noise_seed, temperature, instrument):
-                values = (seeds, n_steps, noise_seed, temperature, instrument)
+            def run(seeds, n_steps, noise_seed, temperature, columns):
+                values = (seeds, n_steps, noise_seed, temperature, columns)
                 fed = zip(tf.nest.flatten(weights), tf.nest.flatten(self._arrays))  # as of refresh()
                 return session.run(out, {**dict(zip(feeds, values)), **dict(fed)})
 
@@ -350,19 +348,19 @@ class FastWaveNetSampler:
         hid = tf.nn.relu(tf.matmul(w["w_h1_t"], tf.nn.relu(skip)) + w["b_h1"])  # [S, b]
         return tf.matmul(hid, w["w_h2"], transpose_a=True) + w["b_h2"]  # [b, S] @ [S, Q] -> [b, Q]
 
-    def _cond(self, w, t, inst_cols):
+    def _cond(self, w, t, clip_cols):
         """The conditioning of step t ``[L*2D, b or 1]`` (None for an unconditional model)."""
         import tensorflow as tf
 
         if not self.conditioned:
             return None
-        cond = inst_cols  # [L*2D, b] or None
+        cond = clip_cols  # [L*2D, b] or None
         if "w_pos_t" in w:
             pos = tf.matmul(w["w_pos_t"], tf.exp(-tf.cast(t, tf.float32) * w["inv_tau"]))  # [L*2D, 1]
             cond = pos if cond is None else cond + pos
         return cond
 
-    def _loop_impl(self, w, caches, seeds, n_steps, noise_seed, temperature, instrument, greedy):
+    def _loop_impl(self, w, caches, seeds, n_steps, noise_seed, temperature, columns, greedy):
         import tensorflow as tf
 
         batch = tf.shape(seeds)[0]
@@ -373,12 +371,12 @@ class FastWaveNetSampler:
             cache.assign(tf.broadcast_to(w["init"], [self.cache_rows, self.cfg.residual_channels, b]))
             rows = slice(start, start + b)
 
-            inst_cols = tf.gather(w["w_inst_t"], instrument[rows], axis=1) if "w_inst_t" in w else None
+            clip_cols = columns[:, rows] if self.per_clip else None  # [L*2D, b]
 
-            def body(t, x, out, cache=cache, rows=rows, b=b, inst_cols=inst_cols):
+            def body(t, x, out, cache=cache, rows=rows, b=b, clip_cols=clip_cols):
                 idx = w["offsets"] + tf.math.floormod(t, w["dilations"])  # [L] slots holding x[t-d]
                 u = _wn_uniform(batch, t, noise_seed)[rows]  # the same draws as the naive generator
-                logits = self._chain(w, cache, x, idx, self._cond(w, t, inst_cols))
+                logits = self._chain(w, cache, x, idx, self._cond(w, t, clip_cols))
                 x = _wn_next_input(t, _wn_choose(logits, u, temperature, greedy), seeds[rows])
                 x.set_shape([b])  # static only: the traced batch of `seeds` may be unknown
                 return t + 1, x, out.write(t, x)
@@ -401,19 +399,34 @@ class FastWaveNetSampler:
         temperature: float = 1.0,
         greedy: bool = False,
         instrument=None,
+        colour=None,
     ) -> np.ndarray:
         """Generate ``n_steps`` classes per clip; ``seeds_q [B, k]`` int classes open each clip.
 
         ``instrument``: for a model conditioned on instruments, the id of each clip's instrument
         ``[B]`` (or one id for all; see :func:`beatlib.models.wavenet.instrument_ids`).
+        ``colour``: for a model conditioned on colour, each clip's ``[B, G]`` (or one ``[G]``
+        for all; see :func:`beatlib.models.wavenet.clip_colours`).
 
         Returns:
             int32 ``[B, n_steps]`` mu-law classes (the first k are the seeds).
         """
         seeds_q = np.asarray(seeds_q, np.int32)  # [B, k]
-        inst = _instrument_column(self.cfg, instrument, len(seeds_q))
+        cols = self._clip_columns(instrument, colour, len(seeds_q))
         run = self._run(self._shard_sizes(len(seeds_q)), int(seeds_q.shape[1]), greedy)
-        return np.asarray(run(seeds_q, int(n_steps), int(noise_seed), float(temperature), inst))
+        return np.asarray(run(seeds_q, int(n_steps), int(noise_seed), float(temperature), cols))
+
+    def _clip_columns(self, instrument, colour, batch: int) -> np.ndarray:
+        """Each clip's conditioning of every layer ``[L*2D, B]`` float32 (``[0, B]`` for none)."""
+        ids = _instrument_column(self.cfg, instrument, batch)
+        col = _colour_rows(self.cfg, colour, batch)
+        out = np.zeros([0, batch])
+        if "w_inst" in self._clip_weights:
+            out = self._clip_weights["w_inst"][:, ids]  # [L*2D, N] -> [L*2D, B]
+        if "w_col" in self._clip_weights:
+            c = self._clip_weights["w_col"] @ col.T  # [L*2D, G] @ [G, B]
+            out = c if not out.size else out + c
+        return np.asarray(out, np.float32)
 
 
 def _instrument_column(cfg, instrument, batch: int) -> np.ndarray:
@@ -430,6 +443,23 @@ def _instrument_column(cfg, instrument, batch: int) -> np.ndarray:
     return ids
 
 
+def _colour_rows(cfg, colour, batch: int) -> np.ndarray:
+    """Colours ``[B, G]`` (float64) for the sampler; ``[B, 0]`` for a model without colour."""
+    g = int(getattr(cfg, "colour_bands", 0))
+    if not g:
+        if colour is not None:
+            raise ConfigError("this WaveNet is not conditioned on colour; do not pass one")
+        return np.zeros([batch, 0])
+    if colour is None:
+        raise ConfigError("this WaveNet is conditioned on the clips' colour: pass colour [B, G]")
+    c = np.asarray(colour, np.float64)
+    if c.shape not in ((g,), (batch, g)):
+        raise ConfigError(f"colour must have shape [{g}] or [{batch}, {g}], got {list(c.shape)}")
+    if not np.all(np.isfinite(c)):
+        raise ConfigError("colour contains NaN or Inf")
+    return np.broadcast_to(c, [batch, g])
+
+
 def naive_wavenet_sample(
     model,
     cfg,
@@ -440,6 +470,7 @@ def naive_wavenet_sample(
     temperature: float = 1.0,
     greedy: bool = False,
     instrument=None,
+    colour=None,
 ) -> np.ndarray:
     """Reference generator: recompute the whole network over the full context at every step.
 
@@ -452,6 +483,8 @@ def naive_wavenet_sample(
 
     seeds = tf.convert_to_tensor(np.asarray(seeds_q, np.int32))
     inst = tf.constant(_instrument_column(cfg, instrument, int(seeds.shape[0]))) if cfg.instruments else None
+    col = _colour_rows(cfg, colour, int(seeds.shape[0]))
+    col = tf.constant(col, tf.float32) if col.shape[1] else None
     n_steps = int(n_steps)
 
     @tf.function
@@ -461,13 +494,13 @@ def naive_wavenet_sample(
         inputs = tf.fill([batch, n_steps], tf.constant(silence_class(cfg), tf.int32))  # [B, T]
 
         def body(t, inputs):
-            logits = call_wavenet(model, cfg, inputs, inst)[:, t]  # [B, T, Q] -> [B, Q]
+            logits = call_wavenet(model, cfg, inputs, inst, col)[:, t]  # [B, T, Q] -> [B, Q]
             u = _wn_uniform(batch, t, noise_seed)
             chosen = _wn_next_input(t, _wn_choose(logits, u, temperature, greedy), seeds)
             return t + 1, tf.where(cols == t + 1, chosen[:, None], inputs)  # input t+1 = clip[t]
 
         def last(t, inputs):
-            logits = call_wavenet(model, cfg, inputs, inst)[:, t]
+            logits = call_wavenet(model, cfg, inputs, inst, col)[:, t]
             u = _wn_uniform(batch, t, noise_seed)
             return _wn_next_input(t, _wn_choose(logits, u, temperature, greedy), seeds)
 

@@ -35,6 +35,7 @@ __all__ = [
     "load_wavenet",
     "sample_oneshots",
     "sample_wavenet",
+    "wavenet_colours",
     "wavenet_seed_clips",
 ]
 
@@ -79,6 +80,39 @@ def wavenet_seed_clips(
     if not path.exists():
         raise CheckpointError(f"{path}: missing; pass data_npz= (the training data) to seed the clips")
     return np.load(path).astype(np.float32)
+
+
+#: The training clips' colours saved beside the weights of a colour-conditioned WaveNet
+#: (``colours-<instrument>.npy`` for a model of several instruments).
+COLOURS_FILE = "colours.npy"
+
+
+def wavenet_colours(
+    weights_dir: str | os.PathLike,
+    cfg: WaveNetConfig,
+    data_npz: str | os.PathLike | None = None,
+    instrument: str | None = None,
+) -> np.ndarray | None:
+    """The training clips' colours ``[N, G]`` a colour-conditioned WaveNet blends (None for other models).
+
+    From ``data_npz`` when given (rows match :func:`wavenet_seed_clips`' rows), else from the
+    colours training saved beside the weights (:data:`COLOURS_FILE`).
+    """
+    if not cfg.colour_bands:
+        return None
+    from beatlib.models.wavenet import clip_colours
+    from beatlib.training.wavenet import load_training_clips
+
+    if data_npz is not None:
+        return clip_colours(load_training_clips(data_npz, instrument), cfg)
+    own = Path(weights_dir) / f"colours-{instrument}.npy"
+    path = own if instrument and own.exists() else Path(weights_dir) / COLOURS_FILE
+    if not path.exists():
+        raise CheckpointError(f"{path}: missing; pass data_npz= (the training data) for the clips' colours")
+    colours = np.load(path).astype(np.float32)
+    if colours.ndim != 2 or colours.shape[1] != cfg.colour_bands or not np.all(np.isfinite(colours)):
+        raise CheckpointError(f"{path}: expected finite colours [N, {cfg.colour_bands}], got {colours.shape}")
+    return colours
 
 
 #: Default finishing of generated one-shots (see :func:`finish_oneshots`): a 10 Hz DC blocker
@@ -165,6 +199,7 @@ def sample_oneshots(
     tone_of_training: tone.Tone | None = None,
     progress: bool = False,
     sampler: FastWaveNetSampler | None = None,
+    colours: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n`` finished one-shots ``[n, length]`` of an in-memory WaveNet and the seed clip of each ``[n]``.
 
@@ -174,6 +209,8 @@ def sample_oneshots(
     This is what :func:`sample_wavenet` does after loading, and what training's evaluation
     samples from the weights being trained. ``sampler``: a :class:`FastWaveNetSampler` of this
     model to reuse (its graphs stay built; it reads ``model``'s weights again first).
+    ``colours [N, G]``: for a colour-conditioned model, the colour of each row of ``source``; a
+    clip is told a blend of its seed clip's colour (weight 0.5-1) and another random row's.
     """
     from beatlib.models.wavenet import instrument_ids
 
@@ -199,6 +236,13 @@ def sample_oneshots(
     picks = rng.integers(0, len(source), size=int(n))  # the training clip behind each seed
     noisy = source[picks, :seed_len] + rng.normal(0.0, seed_noise, size=(int(n), seed_len))
     seeds_q = mu_law_encode(np.clip(noisy, -1, 1), cfg.quantization).astype(np.int32)  # [n, k]
+    colour = None
+    if cfg.colour_bands:
+        if colours is None or len(colours) != len(source):
+            raise ConfigError(f"this WaveNet is conditioned on colour: pass colours= [{len(source)}, G]")
+        w = rng.uniform(0.5, 1.0, size=(int(n), 1))  # [n, 1]
+        other = rng.integers(0, len(source), size=int(n))
+        colour = w * colours[picks] + (1 - w) * colours[other]  # [n, G]
     if sampler is None:
         sampler = FastWaveNetSampler(model, cfg)
     else:
@@ -218,6 +262,7 @@ def sample_oneshots(
                 temperature=temperature,
                 greedy=greedy,
                 instrument=inst,
+                colour=None if colour is None else colour[s : s + batch_size],
             )
             clips.append(mu_law_decode(q, cfg.quantization))  # [b, T] float32
             if bar is not None:
@@ -318,6 +363,7 @@ def sample_wavenet(
         instrument_ids(cfg, [instrument])  # ConfigError naming the instruments it knows
     length = int(n_samples or clip_length(cfg, instrument))
     source = wavenet_seed_clips(weights_dir, data_npz, instrument or cfg.instrument)
+    colours = wavenet_colours(weights_dir, cfg, data_npz, instrument or cfg.instrument)
     target = None
     if match_eq:
         target = tone.load_tone(weights_dir, instrument or cfg.instrument, sample_rate=cfg.sample_rate)
@@ -338,6 +384,7 @@ def sample_wavenet(
         fade_out_ms=fade_out_ms,
         tone_of_training=target,
         progress=progress,
+        colours=colours,
     )
     settings = {
         "n": int(n),

@@ -51,13 +51,15 @@ class GatedResidualBlock(keras.layers.Layer):
 
     Conditioning, added to the filter and gate pre-activations: local ``p [1, T, K]`` (features
     of the position in the clip, ``position_channels`` K > 0) through ``w_pos [K, 2D]``, and
-    global ``i [B]`` (int instrument ids, ``instruments`` N > 0) through ``w_inst [N, 2D]``. The
-    call then takes ``(x, c, p)``, ``(x, c, i)`` or ``(x, c, p, i)``. The silence state ``c`` is
+    global ``i [B]`` (int instrument ids, ``instruments`` N > 0) through ``w_inst [N, 2D]`` and
+    ``g [B, G]`` (the clip's colour, ``colour_channels`` G > 0) through ``w_col [G, 2D]``. The
+    call takes those present in this order: ``(x, c[, p][, i][, g])``. The silence state ``c`` is
     unconditioned.
 
     Args:
         dilation: d >= 1. residual_channels R, dilation_channels D, skip_channels S.
         position_channels: K (0: no local conditioning). instruments: N (0: no global conditioning).
+        colour_channels: G (0: no colour conditioning).
 
     Call:
         ``(x [B, T, R], c [B, 1, R], ...) -> (x_next [B, T, R], c_next [B, 1, R], skip [B, T, S])``
@@ -77,6 +79,7 @@ class GatedResidualBlock(keras.layers.Layer):
         skip_channels: int,
         position_channels: int = 0,
         instruments: int = 0,
+        colour_channels: int = 0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -86,6 +89,7 @@ class GatedResidualBlock(keras.layers.Layer):
         self.skip_channels = int(skip_channels)
         self.position_channels = int(position_channels)
         self.instruments = int(instruments)
+        self.colour_channels = int(colour_channels)
 
     def build(self, input_shape):
         r, d, s = self.residual_channels, self.dilation_channels, self.skip_channels
@@ -99,6 +103,9 @@ class GatedResidualBlock(keras.layers.Layer):
             )
         if self.instruments:
             self.w_inst = self.add_weight(shape=(self.instruments, 2 * d), initializer="zeros", name="w_inst")
+        if self.colour_channels:
+            g = self.colour_channels
+            self.w_col = self.add_weight(shape=(g, 2 * d), initializer="zeros", name="w_col")
 
     def _gate(self, past, now, bias=None):
         # [..., R] x2 -> [..., 2R] @ [2R, 2D] -> [..., D]
@@ -115,11 +122,11 @@ class GatedResidualBlock(keras.layers.Layer):
 
     def call(self, inputs):
         x, c, *cond = inputs
-        if len(cond) != bool(self.position_channels) + bool(self.instruments):
-            want = 2 + bool(self.position_channels) + bool(self.instruments)
+        kinds = (self.position_channels, self.instruments, self.colour_channels)
+        if len(cond) != sum(map(bool, kinds)):
             raise ConfigError(
-                f"{self.name}: expected {want} inputs (x, c, position features, instrument ids), "
-                f"got {len(inputs)}"
+                f"{self.name}: expected {2 + sum(map(bool, kinds))} inputs (x, c, position features, "
+                f"instrument ids, colour, as configured), got {len(inputs)}"
             )
         bias = None
         if self.position_channels:
@@ -128,6 +135,9 @@ class GatedResidualBlock(keras.layers.Layer):
             ids = keras.ops.cast(cond.pop(0), "int32")
             inst = keras.ops.take(self.w_inst, ids, axis=0)[:, None, :]  # [B] -> [B, 1, 2D]
             bias = inst if bias is None else bias + inst
+        if self.colour_channels:
+            col = keras.ops.matmul(keras.ops.cast(cond.pop(0), self.compute_dtype), self.w_col)[:, None, :]
+            bias = col if bias is None else bias + col  # [B, G] @ [G, 2D] -> [B, 1, 2D]
         t = keras.ops.shape(x)[1]
         d = self.dilation
         # [B, T, R] -> [B, T, R]: x[t-d], with silence c before the clip
@@ -147,6 +157,7 @@ class GatedResidualBlock(keras.layers.Layer):
             skip_channels=self.skip_channels,
             position_channels=self.position_channels,
             instruments=self.instruments,
+            colour_channels=self.colour_channels,
         )
         return cfg
 

@@ -35,6 +35,7 @@ __all__ = [
     "WaveNetTrainer",
     "build_wavenet",
     "call_wavenet",
+    "clip_colours",
     "flops_per_sample",
     "instrument_ids",
     "position_taus",
@@ -79,7 +80,8 @@ def build_wavenet(cfg: WaveNetConfig, name: str = "wavenet") -> keras.Model:
     then sum of skips -> ReLU -> ``head_1`` (S -> S) -> ReLU -> ``head_2`` (S -> Q logits).
     With ``cfg.position_taus_ms`` every block also sees the position features of
     :class:`~beatlib.models.layers.PositionFeatures`; with ``cfg.instruments`` the model takes a
-    second input, the instrument ids ``[B]`` (int32, indices into ``cfg.instruments``).
+    second input, the instrument ids ``[B]`` (int32, indices into ``cfg.instruments``); with
+    ``cfg.colour_bands`` G a last one, each clip's colour ``[B, G]`` (float32, :func:`clip_colours`).
 
     Args:
         cfg: the frozen config (dilations, channel widths, quantization, conditioning).
@@ -97,6 +99,10 @@ def build_wavenet(cfg: WaveNetConfig, name: str = "wavenet") -> keras.Model:
         inst = keras.Input(shape=(), dtype="int32", name="instrument")  # [B]
         inputs.append(inst)
         cond.append(inst)
+    if cfg.colour_bands:
+        colour = keras.Input(shape=(cfg.colour_bands,), dtype="float32", name="colour")  # [B, G]
+        inputs.append(colour)
+        cond.append(colour)
     embed = keras.layers.Embedding(q, r, name="embedding")
     x = embed(ids)  # [B, T] -> [B, T, R]
     silence_ids = keras.ops.zeros_like(ids[:, :1]) + silence_class(cfg)  # [B, 1]
@@ -110,6 +116,7 @@ def build_wavenet(cfg: WaveNetConfig, name: str = "wavenet") -> keras.Model:
             s,
             position_channels=len(cfg.position_taus_ms),
             instruments=len(cfg.instruments),
+            colour_channels=cfg.colour_bands,
             name=f"block_{k}",
         )
         x, c, skip = block((x, c, *cond))
@@ -135,13 +142,48 @@ def instrument_ids(cfg: WaveNetConfig, names) -> np.ndarray:
     return np.asarray([known[n] for n in names], np.int32)
 
 
-def call_wavenet(model: keras.Model, cfg: WaveNetConfig, classes, instrument=None, training: bool = False):
-    """Logits ``[B, T, Q]`` of ``classes [B, T]``; ``instrument [B]`` ids for a conditional model."""
+#: Where the colour features of :func:`clip_colours` are centred and how many dB make one unit.
+COLOUR_CENTRE_DB, COLOUR_SCALE_DB = -30.0, 30.0
+
+
+def clip_colours(clips: np.ndarray, cfg: WaveNetConfig) -> np.ndarray:
+    """Each clip's colour, what a colour-conditioned WaveNet is told: ``[N, T] -> [N, G]`` float32.
+
+    The clip's energy share in ``cfg.colour_bands`` log-spaced bands from 40 Hz to Nyquist
+    (:func:`beatlib.quality.descriptors.band_energies_db`, dB, floor -60), mapped by a fixed
+    scale (``(dB + 30) / 30``) so that every kit's colours mean the same to shipped weights.
+    Level-independent: gain and polarity do not change it.
+
+    Example:
+        >>> from beatlib.config import wavenet_profile
+        >>> cfg = wavenet_profile("tiny", colour_bands=4)
+        >>> noise = np.random.default_rng(0).normal(size=[2, 3200])
+        >>> c = clip_colours(noise, cfg)
+        >>> c.shape, bool(c[0, 3] > c[0, 0])  # white noise: most energy in the top band
+        ((2, 4), True)
+    """
+    from beatlib.quality.descriptors import band_energies_db  # numpy only; avoids an import cycle
+
+    if not cfg.colour_bands:
+        raise ConfigError("this WaveNet is not conditioned on colour (colour_bands is 0)")
+    db = band_energies_db(clips, sample_rate=cfg.sample_rate, bands=cfg.colour_bands)  # [N, G]
+    return ((db - COLOUR_CENTRE_DB) / COLOUR_SCALE_DB).astype(np.float32)
+
+
+def call_wavenet(
+    model: keras.Model, cfg: WaveNetConfig, classes, instrument=None, colour=None, training: bool = False
+):
+    """Logits ``[B, T, Q]`` of ``classes [B, T]``; ``instrument [B]`` ids, ``colour [B, G]`` as configured."""
+    inputs = [classes]
     if cfg.instruments:
         if instrument is None:
             raise ConfigError(f"this WaveNet is conditioned on {list(cfg.instruments)}: name the instrument")
-        return model([classes, instrument], training=training)
-    return model(classes, training=training)
+        inputs.append(instrument)
+    if cfg.colour_bands:
+        if colour is None:
+            raise ConfigError("this WaveNet is conditioned on the clips' colour: pass colour [B, G]")
+        inputs.append(colour)
+    return model(inputs if len(inputs) > 1 else classes, training=training)
 
 
 def teacher_forcing_inputs(clips_q: tf.Tensor, cfg: WaveNetConfig) -> tf.Tensor:
@@ -157,7 +199,7 @@ def wavenet_weights(model: keras.Model, cfg: WaveNetConfig) -> dict[str, tf.Tens
     Returns a dict of tensors: ``embedding [Q, R]``, ``w_past [L, R, 2D]``, ``w_now [L, R, 2D]``,
     ``b_dil [L, 2D]``, ``w_res [L, D, R]``, ``b_res [L, R]``, ``w_skip [L*D, S]``,
     ``b_skip [S]`` (sum of all layers' skip biases), ``w_h1 [S, S]``, ``b_h1``, ``w_h2 [S, Q]``,
-    ``b_h2``; with conditioning also ``w_pos [L, K, 2D]`` and ``w_inst [L, N, 2D]``.
+    ``b_h2``; with conditioning also ``w_pos [L, K, 2D]``, ``w_inst [L, N, 2D]``, ``w_col [L, G, 2D]``.
     """
     r = cfg.residual_channels
     blocks = [model.get_layer(f"block_{k}") for k in range(len(cfg.dilations))]
@@ -184,13 +226,15 @@ def wavenet_weights(model: keras.Model, cfg: WaveNetConfig) -> dict[str, tf.Tens
         out["w_pos"] = tf.stack([tf.convert_to_tensor(b.w_pos) for b in blocks])  # [L, K, 2D]
     if cfg.instruments:
         out["w_inst"] = tf.stack([tf.convert_to_tensor(b.w_inst) for b in blocks])  # [L, N, 2D]
+    if cfg.colour_bands:
+        out["w_col"] = tf.stack([tf.convert_to_tensor(b.w_col) for b in blocks])  # [L, G, 2D]
     return out
 
 
 def flops_per_sample(cfg: WaveNetConfig) -> int:
     """Multiply-add FLOPs (2 per MAC) of one generated sample (matrix products only)."""
     r, d, s, q = cfg.residual_channels, cfg.dilation_channels, cfg.skip_channels, cfg.quantization
-    per_layer = 2 * r * 2 * d + d * (r + s) + len(cfg.position_taus_ms) * 2 * d
+    per_layer = 2 * r * 2 * d + d * (r + s) + len(cfg.position_taus_ms) * 2 * d  # colour: once per clip
     return 2 * (len(cfg.dilations) * per_layer + s * s + s * q)
 
 
@@ -230,14 +274,16 @@ class WaveNetTrainer(keras.Model):
         return self.wavenet(inputs, training=training)  # [B, T] -> [B, T, Q]
 
     def batch_loss(self, data, training: bool = False):
-        """Mean cross-entropy (nats) of a batch ``(inputs, targets[, instrument [B], mask [B, T]])``.
+        """Mean cross-entropy (nats) of ``(inputs, targets[, instrument [B], mask [B, T]][, colour [B, G]])``.
 
         The mask (1 inside a clip, 0 in the padding after a shorter clip) weights the samples;
         the softmax and the loss are float32 also under mixed precision.
         """
         inputs, targets, *rest = data
+        colour = rest.pop() if self.cfg.colour_bands else None
         instrument = rest[0] if rest else None
-        logits = call_wavenet(self.wavenet, self.cfg, inputs, instrument, training=training)  # [B, T, Q]
+        logits = call_wavenet(self.wavenet, self.cfg, inputs, instrument, colour, training=training)
+        # logits [B, T, Q]
         ce = tf.nn.sparse_softmax_cross_entropy_with_logits(targets, tf.cast(logits, tf.float32))  # [B, T]
         if len(rest) > 1:
             mask = tf.cast(rest[1], tf.float32)
@@ -245,7 +291,7 @@ class WaveNetTrainer(keras.Model):
         return tf.reduce_mean(ce)
 
     def train_step(self, data):
-        """One update on ``(inputs [B, T], targets [B, T][, instrument [B], mask [B, T]])``; ``{"loss"}``."""
+        """One update on a batch as :meth:`batch_loss` takes it; ``{"loss"}``."""
         with tf.GradientTape() as tape:
             loss = self.batch_loss(data, training=True)
         variables = self.wavenet.trainable_variables

@@ -29,9 +29,9 @@ from beatlib.data import dataset_sample_rate, load_oneshots, oneshot_instruments
 from beatlib.errors import ConfigError, DataError
 from beatlib.files import atomic_path
 from beatlib.generate.sampling import FastWaveNetSampler
-from beatlib.generate.wavenet import SAMPLING_FILE, load_wavenet, sample_oneshots
+from beatlib.generate.wavenet import COLOURS_FILE, SAMPLING_FILE, load_wavenet, sample_oneshots
 from beatlib.models.wavegan import compute_precision
-from beatlib.models.wavenet import WaveNetTrainer, teacher_forcing_inputs
+from beatlib.models.wavenet import WaveNetTrainer, clip_colours, teacher_forcing_inputs
 from beatlib.pipelines import oneshot_pipeline, use_augmentation
 from beatlib.quality.descriptors import descriptor_matrix
 from beatlib.quality.evaluate import SELECTION, oneshot_scalars
@@ -152,6 +152,7 @@ def wavenet_training_evaluator(
     clf = TypeClassifier(feats) if len(ref) > 1 else None
     makes = list(cfg.instruments) if cfg.instruments else [cfg.instrument]
     tones = {k: tone.Tone.of(training[k], sample_rate=sr) for k in makes}
+    colours = {k: clip_colours(ref[k], cfg) if cfg.colour_bands else None for k in makes}
     sampler = FastWaveNetSampler(model, cfg)  # built once; each evaluation reads the weights again
 
     def evaluate(step: int, temperature: float = 1.0) -> dict[str, float]:
@@ -168,6 +169,7 @@ def wavenet_training_evaluator(
                 instrument=inst if cfg.instruments else None,
                 tone_of_training=tones[inst],
                 sampler=sampler,
+                colours=colours[inst],
             )
             generated[inst] = audio
         report = oneshot_report(generated, ref, sample_rate=sr, type_classifier=clf, seed=seed, explain=False)
@@ -418,6 +420,10 @@ def train_wavenet(
             name = f"seeds-{k}.npy" if conditional else WAVENET_SEEDS_FILE
             with atomic_path(run.directory / name) as tmp:
                 np.save(tmp, v[:, :WAVENET_SEED_SAMPLES])
+            if cfg.colour_bands:  # what generation blends
+                colours_file = f"colours-{k}.npy" if conditional else COLOURS_FILE
+                with atomic_path(run.directory / colours_file) as tmp:
+                    np.save(tmp, clip_colours(v, cfg))
         tone.save_tone(run.directory, train_clips, sample_rate=rate)  # matched by generation
         if say:
             say(f"starting at step {start}" + (" (augmented clips)" if augment else ""))
