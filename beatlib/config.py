@@ -31,6 +31,7 @@ __all__ = [
     "WaveGANConfig",
     "WaveNetConfig",
     "check_same_config",
+    "continued_config",
     "load_config",
     "save_config",
     "wavegan_profile",
@@ -156,6 +157,22 @@ def check_same_config(
     )
 
 
+def continued_config(saved: C, requested: C) -> C:
+    """The model of ``saved`` trained the way ``requested`` says (its ``compare=False`` fields).
+
+    For continuing weights of another architecture than the profile's (e.g. shipped demo weights,
+    some conditioned on colour and some not): the run keeps what it is, and takes the learning
+    rate, augmentation and precision asked for.
+
+    >>> old = wavenet_profile("demo-position")
+    >>> cfg = continued_config(old, wavenet_profile("demo", learning_rate=2e-4))
+    >>> cfg.colour_bands, cfg.learning_rate, cfg == old
+    (0, 0.0002, True)
+    """
+    how = {f.name: getattr(requested, f.name) for f in dataclasses.fields(requested) if not f.compare}
+    return saved.replace(**how)
+
+
 def _check(cond: bool, message: str) -> None:
     if not cond:
         raise ConfigError(message)
@@ -275,6 +292,11 @@ POSITION_TAUS_MS = (1.0, 3.0, 10.0, 30.0, 100.0, 200.0)
 #: benchmarks/wavenet_training.py).
 _POSITION_BF16_XLA = {"position_taus_ms": POSITION_TAUS_MS, "mixed_precision": True, "jit_compile": True}
 
+#: Colour bands of the default, cpu and demo profiles: the clip's colour in 8 log-spaced bands
+#: (40 Hz .. Nyquist), so that generated hi-hats and snares vary like the kit's instead of all
+#: taking the kit's average colour (weights/README.md, "2026-12-06 (later)").
+COLOUR_BANDS = 8
+
 #: The demo profile as shipped before position conditioning: ~4.5x fewer FLOPs per sample than
 #: default, receptive field 767 (a few periods of a kick's fundamental).
 _DEMO_PLAIN = WaveNetConfig(
@@ -290,8 +312,8 @@ _DEMO_PLAIN = WaveNetConfig(
 )
 
 WAVENET_PROFILES: dict[str, WaveNetConfig] = {
-    # The issue's default: 2 stacks of 1..512, 32/32/64 channels; position conditioning; bf16 and XLA.
-    "default": WaveNetConfig(**_POSITION_BF16_XLA),
+    # The issue's default: 2 stacks of 1..512, 32/32/64 channels; position and colour conditioning; bf16, XLA.
+    "default": WaveNetConfig(**_POSITION_BF16_XLA, colour_bands=COLOUR_BANDS),
     # Fewer, narrower layers (1..256 then 1..128): trains several times faster on a CPU; receptive field 767.
     "cpu": WaveNetConfig(
         name="cpu",
@@ -300,9 +322,13 @@ WAVENET_PROFILES: dict[str, WaveNetConfig] = {
         dilation_channels=24,
         skip_channels=48,
         **_POSITION_BF16_XLA,
+        colour_bands=COLOUR_BANDS,
     ),
-    # The shipped demo weights: the plain demo network plus the position in the clip, bf16 and XLA.
-    "demo": _DEMO_PLAIN.replace(**_POSITION_BF16_XLA),
+    # The shipped demo weights: the plain demo network plus the position in the clip and the
+    # clip's colour, bf16 and XLA.
+    "demo": _DEMO_PLAIN.replace(**_POSITION_BF16_XLA, colour_bands=COLOUR_BANDS),
+    # The demo profile as shipped before colour conditioning (until 2026-12-06).
+    "demo-position": _DEMO_PLAIN.replace(**_POSITION_BF16_XLA),
     # The demo profile as shipped before position conditioning (older weight folders load with
     # their own config.json in any case).
     "demo-plain": _DEMO_PLAIN,

@@ -120,7 +120,7 @@ def generation(args: argparse.Namespace) -> None:
     import tensorflow as tf
 
     from beatlib.generate import FastWaveNetSampler, naive_wavenet_sample
-    from beatlib.models.wavenet import build_wavenet, flops_per_sample
+    from beatlib.models.wavenet import build_wavenet, call_wavenet, flops_per_sample
 
     cfg = profile_config(args)
     sr, n = cfg.sample_rate, args.samples
@@ -132,9 +132,10 @@ def generation(args: argparse.Namespace) -> None:
     per_sample = {}
     for b in (int(x) for x in args.batches.split(",")):
         seeds = np.full([b, 1], 128, np.int32)
-        sampler.sample(seeds, 8)  # trace
+        colour = colours(cfg, b)
+        sampler.sample(seeds, 8, colour=colour)  # trace
         t0 = time.perf_counter()
-        sampler.sample(seeds, n)
+        sampler.sample(seeds, n, colour=colour)
         dt = time.perf_counter() - t0
         per_sample[b] = dt / n
         print(f"samples_per_s_batch{b}: {b * n / dt:.0f}")
@@ -143,18 +144,18 @@ def generation(args: argparse.Namespace) -> None:
             print(f"seconds_batch1000: {dt:.2f}")
             print(f"gflops_batch1000: {flops_per_sample(cfg) * b * n / dt / 1e9:.1f}")
             eager = FastWaveNetSampler(model, cfg, own_threads=False)  # the process's threads
-            eager.sample(seeds, 8)
+            eager.sample(seeds, 8, colour=colour)
             t0 = time.perf_counter()
-            eager.sample(seeds, n)
+            eager.sample(seeds, n, colour=colour)
             print(f"rtf_batch1000_eager: {b * n / sr / (time.perf_counter() - t0):.2f}")
 
     if args.threads == "default":
         b = 1000
         seeds = np.full([b, 1], 128, np.int32)
         plain = plain_while_loop_generator(model, cfg)
-        plain(seeds, 8)
+        plain(seeds, 8, colours(cfg, b))
         t0 = time.perf_counter()
-        plain(seeds, n)
+        plain(seeds, n, colours(cfg, b))
         print(f"rtf_batch1000_plain_while_loop: {b * n / sr / (time.perf_counter() - t0):.2f}")
 
     if args.threads != "default":
@@ -163,11 +164,12 @@ def generation(args: argparse.Namespace) -> None:
     # whole n-sample context
     k = args.naive_steps
     seeds = np.full([1, 1], 128, np.int32)
-    naive_wavenet_sample(model, cfg, seeds, 4)  # warm up the kernels
+    naive_wavenet_sample(model, cfg, seeds, 4, colour=colours(cfg, 1))  # warm up the kernels
+    colour = colours(cfg, 1)
 
     @tf.function
     def one_naive_step(x):
-        return model(x, training=False)[:, -1]
+        return call_wavenet(model, cfg, x, colour=colour)[:, -1]
 
     x = tf.fill([1, n], 128)
     one_naive_step(x)
@@ -178,12 +180,22 @@ def generation(args: argparse.Namespace) -> None:
     print(f"naive_step_s_batch1: {naive_step:.4f}")
 
 
+def colours(cfg, batch: int):
+    """Clip colours for a colour-conditioned profile (random, fixed), else None."""
+    import numpy as np
+
+    if not cfg.colour_bands:
+        return None
+    return np.random.default_rng(0).normal(0, 0.3, [batch, cfg.colour_bands]).astype(np.float32)
+
+
 def plain_while_loop_generator(model, cfg):
     """The reference: Fast WaveNet as one plain ``tf.while_loop`` over the same weights.
 
     One circular buffer tensor per layer, the textbook matmuls (past tap, current tap, filter
     and gate as the layer computes them), ``tf.random.categorical`` sampling; no fusion, no
-    folding, no batch shards, the process's threads. ``fn(seeds [B, k], n) -> [B, n]``.
+    folding, no batch shards, the process's threads. ``fn(seeds [B, k], n, colour [B, G] or None)
+    -> [B, n]``.
     """
     import tensorflow as tf
 
@@ -195,7 +207,7 @@ def plain_while_loop_generator(model, cfg):
     r, dch = cfg.residual_channels, cfg.dilation_channels
 
     @tf.function
-    def run(seeds, n_steps):
+    def run(seeds, n_steps, colour):
         batch = tf.shape(seeds)[0]
         sil = tf.nn.embedding_lookup(w["embedding"], tf.fill([batch], silence_class(cfg)))  # [B, R]
         # silence states: each layer's input after endless silence
@@ -218,6 +230,8 @@ def plain_while_loop_generator(model, cfg):
                 pre = past @ w["w_past"][k] + h @ w["w_now"][k] + w["b_dil"][k]
                 if taus is not None:
                     pre += tf.exp(-tf.cast(t, tf.float32) / taus)[None] @ w["w_pos"][k]
+                if colour is not None:
+                    pre += colour @ w["w_col"][k]  # [B, G] @ [G, 2D]
                 z = tf.tanh(pre[:, :dch]) * tf.sigmoid(pre[:, dch:])
                 skip += z @ w["w_skip"][k * dch : (k + 1) * dch]
                 h = h + z @ w["w_res"][k] + w["b_res"][k]
@@ -233,7 +247,9 @@ def plain_while_loop_generator(model, cfg):
         return tf.transpose(out.stack())
 
     del r
-    return lambda seeds, n: run(tf.constant(seeds), tf.constant(n)).numpy()
+    return lambda seeds, n, colour=None: run(
+        tf.constant(seeds), tf.constant(n), None if colour is None else tf.constant(colour)
+    ).numpy()
 
 
 def train_step(args: argparse.Namespace) -> None:
@@ -241,7 +257,7 @@ def train_step(args: argparse.Namespace) -> None:
     import keras
     import tensorflow as tf
 
-    from beatlib.models.wavenet import build_wavenet, teacher_forcing_inputs
+    from beatlib.models.wavenet import build_wavenet, call_wavenet, teacher_forcing_inputs
     from beatlib.training import time_per_call
 
     cfg = profile_config(args)
@@ -257,7 +273,7 @@ def train_step(args: argparse.Namespace) -> None:
     @tf.function
     def train_step(x, y):
         with tf.GradientTape() as tape:
-            loss = loss_fn(y, model(x, training=True))
+            loss = loss_fn(y, call_wavenet(model, cfg, x, colour=colours(cfg, cfg.batch_size), training=True))
         opt.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
         return loss
 

@@ -38,7 +38,7 @@ def batches(cfg, seed: int):
     import tensorflow as tf
 
     from beatlib.audio import mu_law_encode
-    from beatlib.models.wavenet import teacher_forcing_inputs
+    from beatlib.models.wavenet import clip_colours, teacher_forcing_inputs
 
     rng = np.random.default_rng(seed)
     t = np.arange(cfg.clip_len) / cfg.sample_rate
@@ -47,7 +47,10 @@ def batches(cfg, seed: int):
         x = np.sin(2 * np.pi * f * t) * np.exp(-t * rng.uniform(10, 40, (cfg.batch_size, 1)))
         x = x + rng.normal(0, 0.05, x.shape) * np.exp(-t * 30)
         q = tf.constant(mu_law_encode(np.clip(0.9 * x, -1, 1), cfg.quantization).astype(np.int32))
-        yield teacher_forcing_inputs(q, cfg), q
+        if cfg.colour_bands:  # each clip's colour, as the training pipeline gives it
+            yield teacher_forcing_inputs(q, cfg), q, tf.constant(clip_colours(0.9 * x, cfg))
+        else:
+            yield teacher_forcing_inputs(q, cfg), q
 
 
 def main() -> None:

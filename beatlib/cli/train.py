@@ -10,15 +10,18 @@ from beatlib.cli.base import NEW_DATA, Arg, arg, command, one_of, pick, seed
 __all__: list[str] = []
 
 
-def _run_config(out: Path, profile: str | None, default: str, kind: str):
-    """The run's config: ``profile`` if given, else the one saved in ``out`` (resuming), else ``default``."""
+def _run_config(out: Path, profile: str | None, default: str, kind: str, like: str | None = None):
+    """The run's config: ``profile`` if given, else the one saved in ``out`` (resuming), else the
+    one of the weights it starts from (``like``, ``--warm-start``), else ``default``."""
     from beatlib import config
 
     make = config.wavenet_profile if kind == "wavenet" else config.wavegan_profile
+    cls = config.WaveNetConfig if kind == "wavenet" else config.WaveGANConfig
     if profile is not None:
         return make(profile)
-    if (out / config.CONFIG_FILE).exists():
-        return config.load_config(config.WaveNetConfig if kind == "wavenet" else config.WaveGANConfig, out)
+    for folder in (out, Path(like) if like else None):
+        if folder is not None and (folder / config.CONFIG_FILE).exists():
+            return config.load_config(cls, folder)
     return make(default)
 
 
@@ -81,7 +84,8 @@ def _evaluation(every: int, help: str, clips: str, n: int, clips_help: str) -> t
     arg(
         "--profile",
         default=None,
-        help="model profile: default, cpu, demo or tiny (default: the saved one when resuming, else default)",
+        help="model profile: default, cpu, demo, demo-position or tiny (default: the saved one when "
+        "resuming, else the --warm-start weights' own, else default)",
     ),
     one_of(
         arg("--max-steps", type=int, default=None, help="stop at this step (default: the profile's)"),
@@ -111,7 +115,9 @@ def _run_train_wavenet(args: argparse.Namespace) -> int:
         args.data,
         instrument,
         out,
-        _with_learning_rate(_run_config(out, args.profile, "default", "wavenet"), args.learning_rate),
+        _with_learning_rate(
+            _run_config(out, args.profile, "default", "wavenet", like=args.warm_start), args.learning_rate
+        ),
         **pick(args, "max_steps", "more_steps", "seed", "new_data", "eval_every", "eval_clips", "patience"),
         loss_threshold=args.threshold,
         max_to_keep=args.keep,

@@ -174,16 +174,18 @@ def call_wavenet(
     model: keras.Model, cfg: WaveNetConfig, classes, instrument=None, colour=None, training: bool = False
 ):
     """Logits ``[B, T, Q]`` of ``classes [B, T]``; ``instrument [B]`` ids, ``colour [B, G]`` as configured."""
-    inputs = [classes]
+    if not (cfg.instruments or cfg.colour_bands):
+        return model(classes, training=training)
+    inputs = [keras.ops.convert_to_tensor(classes, "int32")]  # Keras wants all tensors or none
     if cfg.instruments:
         if instrument is None:
             raise ConfigError(f"this WaveNet is conditioned on {list(cfg.instruments)}: name the instrument")
-        inputs.append(instrument)
+        inputs.append(keras.ops.convert_to_tensor(instrument, "int32"))
     if cfg.colour_bands:
         if colour is None:
             raise ConfigError("this WaveNet is conditioned on the clips' colour: pass colour [B, G]")
-        inputs.append(colour)
-    return model(inputs if len(inputs) > 1 else classes, training=training)
+        inputs.append(keras.ops.convert_to_tensor(colour, "float32"))
+    return model(inputs, training=training)
 
 
 def teacher_forcing_inputs(clips_q: tf.Tensor, cfg: WaveNetConfig) -> tf.Tensor:

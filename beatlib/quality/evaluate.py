@@ -119,12 +119,14 @@ def teacher_forced_nll(model, cfg, clips: np.ndarray, *, batch: int = 20) -> flo
     import tensorflow as tf  # only here: the rest of beatlib.quality is numpy
 
     from beatlib.audio import mu_law_encode
-    from beatlib.models.wavenet import teacher_forcing_inputs
+    from beatlib.models.wavenet import call_wavenet, clip_colours, teacher_forcing_inputs
 
     total, count = 0.0, 0
     for s in range(0, len(clips), int(batch)):
-        q = mu_law_encode(np.asarray(clips[s : s + batch]), cfg.quantization).astype(np.int32)  # [b, T]
-        logits = model(teacher_forcing_inputs(q, cfg), training=False)  # [b, T, Q]
+        x = np.asarray(clips[s : s + batch])
+        q = mu_law_encode(x, cfg.quantization).astype(np.int32)  # [b, T]
+        colour = clip_colours(x, cfg) if cfg.colour_bands else None  # each clip's own [b, G]
+        logits = call_wavenet(model, cfg, teacher_forcing_inputs(q, cfg), colour=colour)  # [b, T, Q]
         total += float(tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(q, logits)))
         count += q.size
     return total / count

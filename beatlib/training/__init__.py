@@ -49,10 +49,13 @@ from beatlib.training.wavegan import (
     train_wavegan,
 )
 from beatlib.training.wavenet import (
+    FINE_TUNE_LR,
+    FINE_TUNE_LR_COLOUR,
     WAVENET_SEED_SAMPLES,
     WAVENET_SEEDS_FILE,
     WaveNetTrainResult,
     choose_temperature,
+    fine_tune_config,
     load_training_clips,
     train_wavenet,
     wavenet_dataset,
@@ -61,6 +64,8 @@ from beatlib.training.wavenet import (
 __all__ = [
     "BEST_DIR",
     "DATASET_FILE",
+    "FINE_TUNE_LR",
+    "FINE_TUNE_LR_COLOUR",
     "HISTORY_FILE",
     "WAVEGAN_PREVIEWS",
     "WAVENET_SEEDS_FILE",
@@ -78,6 +83,7 @@ __all__ = [
     "checkpoint_path",
     "data_fingerprint",
     "describe_wavegan_run",
+    "fine_tune_config",
     "init_run_from",
     "load_checkpoint",
     "load_training_clips",

@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from beatlib import tone
-from beatlib.config import WaveNetConfig, wavenet_profile
+from beatlib.config import WaveNetConfig, continued_config, load_config, wavenet_profile
 from beatlib.data import dataset_sample_rate, load_oneshots, oneshot_instruments
 from beatlib.errors import ConfigError, DataError
 from beatlib.files import atomic_path
@@ -41,11 +41,14 @@ from beatlib.training.loop import Schedule, TrainingProgress, train_loop
 from beatlib.training.run import RunDir, data_fingerprint, trim_history
 
 __all__ = [
+    "FINE_TUNE_LR",
+    "FINE_TUNE_LR_COLOUR",
     "TEMPERATURES",
     "WAVENET_SEEDS_FILE",
     "WAVENET_SEED_SAMPLES",
     "WaveNetTrainResult",
     "choose_temperature",
+    "fine_tune_config",
     "load_training_clips",
     "train_wavenet",
     "wavenet_dataset",
@@ -62,6 +65,12 @@ EVAL_TRAINING_CLIPS = 200
 #: so that generation can seed clips without the dataset.
 WAVENET_SEED_SAMPLES = 64
 WAVENET_SEEDS_FILE = "seeds.npy"
+
+#: Adam step sizes for continuing weights on a small kit (notebook 02's ``init_from``): weights
+#: without colour conditioning keep their sound best at 2e-4 (a real kit's kicks); weights with it
+#: learn the kit's colours at 1e-3, and at 2e-4 hardly in 2000 steps (weights/README.md).
+FINE_TUNE_LR = 2e-4
+FINE_TUNE_LR_COLOUR = 1e-3
 
 #: The sampling temperatures :func:`choose_temperature` tries on the best checkpoint, and how many clips
 #: per instrument and seed (a kick that collapses after its click collapses less often a little hotter).
@@ -225,6 +234,28 @@ def choose_temperature(
         shown = ", ".join(f"{t:g}: {v:.3f}" for t, v in scores.items())
         log(f"sampling temperature {best:g} for step {step} (selection {shown}; {len(seeds)} x {n} clips)")
     return best
+
+
+def fine_tune_config(
+    weights_dir: str | os.PathLike, cfg: WaveNetConfig, learning_rate: float | None = None
+) -> WaveNetConfig:
+    """The config to continue the WaveNet in ``weights_dir`` on another kit.
+
+    The weights keep their own model (:func:`beatlib.config.continued_config`: e.g. the shipped
+    kick has no colour conditioning, the snare has) and train the way ``cfg`` says, at
+    ``learning_rate`` (None: :data:`FINE_TUNE_LR_COLOUR` for weights conditioned on colour, else
+    :data:`FINE_TUNE_LR`).
+
+    Example:
+        >>> cfg = fine_tune_config("weights/demo/wavenet/snare", wavenet_profile("demo"))
+        >>> cfg.colour_bands, cfg.learning_rate
+        (8, 0.001)
+    """
+    saved = load_config(WaveNetConfig, weights_dir)
+    out = continued_config(saved, cfg)
+    if learning_rate is None:
+        learning_rate = FINE_TUNE_LR_COLOUR if out.colour_bands else FINE_TUNE_LR
+    return out.replace(learning_rate=float(learning_rate))
 
 
 def _instrument_clips(data, instrument) -> tuple[list[str], dict[str, np.ndarray]]:
