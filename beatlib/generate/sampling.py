@@ -193,15 +193,20 @@ class FastWaveNetSampler:
             z = np.tanh(pre[:d]) / (1.0 + np.exp(-pre[d:]))
             h = h + z @ w["w_res"][k] + w["b_res"][k]
         f32 = lambda a: np.asarray(a, np.float32)  # noqa: E731
+        # Per-clip conditioning (instrument one-hot [N], colour [G]) enters each dilated conv as
+        # extra input rows, constant over the clip: its weights are extra columns of the conv.
+        per_clip = [w[k] for k in ("w_inst", "w_col") if k in w]  # [L, N or G, 2D]
+        self.clip_rows = int(sum(a.shape[1] for a in per_clip))
         # The gate uses sigmoid(g) = (1 + tanh(g / 2)) / 2, so that one tanh covers filter and
         # gate: the gate rows of the conv are halved here, and the 1/2 outside goes into w_out.
         gate_half = np.concatenate([np.ones(d), np.full(d, 0.5)])[:, None]  # [2D, 1]
         self._arrays = {
             "emb_t": f32(w["embedding"].T),  # [R, Q]
-            # both taps and the bias of each dilated conv: L x [2D, 2R+1] (acts on [x[t-d]; x[t]; 1])
+            # both taps, the bias and the per-clip conditioning of each dilated conv:
+            # L x [2D, 2R+1+Z] (acts on [x[t-d]; x[t]; 1; z], z = [one-hot instrument; colour])
             "w_conv_t": [
-                f32(gate_half * np.concatenate([w["w_past"][k], w["w_now"][k], b_dil[k][None]]).T)
-                for k in range(n_layers)
+                f32(gate_half * np.concatenate([w["w_past"][k], w["w_now"][k], b_dil[k][None], *clip_k]).T)
+                for k, clip_k in enumerate(zip(*per_clip) if per_clip else [()] * n_layers)
             ],
             # residual and skip 1x1 of one layer as one matrix: L x [R+S, D]
             "w_out_t": [
@@ -217,17 +222,13 @@ class FastWaveNetSampler:
             "dilations": dils,  # [L]
             "offsets": np.concatenate([[0], np.cumsum(dils)[:-1]]).astype(np.int32),  # [L] first rows
         }
-        # Conditioning, added to every layer's filter and gate (halved like the gate rows above):
-        # all layers' position weights [L*2D, K] act on exp(-t / tau) [K, 1] once per step; the
-        # instrument [L*2D, N] and colour [L*2D, G] weights give each clip one column
-        # [L*2D] once per generation (computed in numpy by `_clip_columns`, fed to the loop).
-        stack = lambda a: np.concatenate([gate_half * a[k].T for k in range(n_layers)])  # noqa: E731
-        self.per_clip = "w_inst" in w or "w_col" in w
-        self.conditioned = "w_pos" in w or self.per_clip
+        # Local conditioning, added to every layer's filter and gate (halved like the gate rows
+        # above): all layers' position weights [L*2D, K] act on exp(-t / tau) [K, 1] once per step.
         if "w_pos" in w:
-            self._arrays["w_pos_t"] = f32(stack(w["w_pos"]))  # [L*2D, K]
+            self._arrays["w_pos_t"] = f32(
+                np.concatenate([gate_half * w["w_pos"][k].T for k in range(n_layers)])
+            )  # [L*2D, K]
             self._arrays["inv_tau"] = f32(1.0 / np.asarray(position_taus(cfg))[:, None])  # [K, 1]
-        self._clip_weights = {k: stack(w[k]) for k in ("w_inst", "w_col") if k in w}  # [L*2D, N or G]
         if not self.own_threads:  # eager (GPU): the loop takes the weights as arguments
             self.t = self._constants()
 
@@ -259,7 +260,7 @@ class FastWaveNetSampler:
         ]
 
     def _run(self, sizes: tuple[int, ...], n_seed: int, greedy: bool):
-        """``fn(seeds, n_steps, noise_seed, temperature, columns) -> [B, T]`` for one shard layout.
+        """``fn(seeds, n_steps, noise_seed, temperature, clip_rows) -> [B, T]`` for one shard layout.
 
         One layout at a time is kept (memory stays bounded). On a CPU it is a graph run by its
         own session (its own thread pools); on a GPU an eager ``tf.function``.
@@ -273,7 +274,7 @@ class FastWaveNetSampler:
         if not self.own_threads:
             caches = self._caches(sizes)
 
-            def run(seeds, n_steps, noise_seed, temperature, columns):
+            def run(seeds, n_steps, noise_seed, temperature, rows):
                 return self._loop(
                     self.t,
                     caches,
@@ -281,7 +282,7 @@ class FastWaveNetSampler:
                     tf.constant(n_steps),
                     tf.constant(noise_seed, tf.int64),
                     tf.constant(temperature),
-                    tf.constant(columns),
+                    tf.constant(rows),
                     bool(greedy),
                 ).numpy()
         else:
@@ -292,7 +293,7 @@ class FastWaveNetSampler:
                     tf.compat.v1.placeholder(tf.int32, []),
                     tf.compat.v1.placeholder(tf.int64, []),
                     tf.compat.v1.placeholder(tf.float32, []),
-                    tf.compat.v1.placeholder(tf.float32, [None, sum(sizes)]),
+                    tf.compat.v1.placeholder(tf.float32, [self.clip_rows, sum(sizes)]),
                 )
                 caches = self._caches(sizes)
                 weights = self._placeholders()
@@ -306,24 +307,26 @@ class FastWaveNetSampler:
             session = tf.compat.v1.Session(graph=graph, config=config)
             session.run(init)
 
-            def run(seeds, n_steps, noise_seed, temperature, columns):
-                values = (seeds, n_steps, noise_seed, temperature, columns)
+            def run(seeds, n_steps, noise_seed, temperature, rows):
+                values = (seeds, n_steps, noise_seed, temperature, rows)
                 fed = zip(tf.nest.flatten(weights), tf.nest.flatten(self._arrays))  # as of refresh()
                 return session.run(out, {**dict(zip(feeds, values)), **dict(fed)})
 
         self._runs[key] = run
         return run
 
-    def _chain(self, w, cache, x, idx, cond=None):
+    def _chain(self, w, cache, x, idx, cond=None, z=None):
         """One step of one shard: input classes ``x [b]`` -> logits ``[b, Q]``.
 
-        ``cond [L*2D, b or 1]``: this step's conditioning of every layer's filter and gate.
+        ``cond [L*2D, 1]``: this step's position conditioning of every layer's filter and gate;
+        ``z [Z, b]``: each clip's conditioning rows (one-hot instrument, colour), or None.
         """
         import tensorflow as tf
 
         r, batch, two_d = self.cfg.residual_channels, tf.shape(x)[0], 2 * self.cfg.dilation_channels
         pasts = tf.unstack(tf.gather(cache, idx))  # one gather: every layer's x[t-d], L x [R, b]
         ones = tf.ones([1, batch])  # [1, b]: the bias row of the conv
+        tail = ones if z is None else tf.concat([ones, z], axis=0)  # [1+Z, b]
         # The residual stream and the running sum of skips travel together: hs = [h; skip] [R+S, b]
         hs = tf.concat(
             [
@@ -337,9 +340,9 @@ class FastWaveNetSampler:
             h = hs[:r]  # [R+S, b] -> [R, b]: the first rows (no copy, channels first)
             news.append(h)
             # [2D, 2R+1] @ [2R+1, b]
-            pre = tf.matmul(w["w_conv_t"][k], tf.concat([pasts[k], h, ones], axis=0))
+            pre = tf.matmul(w["w_conv_t"][k], tf.concat([pasts[k], h, tail], axis=0))
             if cond is not None:
-                pre = pre + cond[k * two_d : (k + 1) * two_d]  # [2D, b] + [2D, b or 1]
+                pre = pre + cond[k * two_d : (k + 1) * two_d]  # [2D, b] + [2D, 1]
             filt, gate = tf.split(tf.tanh(pre), 2, axis=0)  # tanh(f), tanh(g / 2): 2 x [D, b]
             z2 = filt * (1.0 + gate)  # [D, b]: 2 tanh(f) sigmoid(g)
             hs = hs + tf.matmul(w["w_out_t"][k], z2)  # [R+S, D] @ [D, b]: residual and skip at once
@@ -348,19 +351,15 @@ class FastWaveNetSampler:
         hid = tf.nn.relu(tf.matmul(w["w_h1_t"], tf.nn.relu(skip)) + w["b_h1"])  # [S, b]
         return tf.matmul(hid, w["w_h2"], transpose_a=True) + w["b_h2"]  # [b, S] @ [S, Q] -> [b, Q]
 
-    def _cond(self, w, t, clip_cols):
-        """The conditioning of step t ``[L*2D, b or 1]`` (None for an unconditional model)."""
+    def _cond(self, w, t):
+        """The position conditioning of step t ``[L*2D, 1]`` (None without it)."""
         import tensorflow as tf
 
-        if not self.conditioned:
+        if "w_pos_t" not in w:
             return None
-        cond = clip_cols  # [L*2D, b] or None
-        if "w_pos_t" in w:
-            pos = tf.matmul(w["w_pos_t"], tf.exp(-tf.cast(t, tf.float32) * w["inv_tau"]))  # [L*2D, 1]
-            cond = pos if cond is None else cond + pos
-        return cond
+        return tf.matmul(w["w_pos_t"], tf.exp(-tf.cast(t, tf.float32) * w["inv_tau"]))  # [L*2D, 1]
 
-    def _loop_impl(self, w, caches, seeds, n_steps, noise_seed, temperature, columns, greedy):
+    def _loop_impl(self, w, caches, seeds, n_steps, noise_seed, temperature, clip_rows, greedy):
         import tensorflow as tf
 
         batch = tf.shape(seeds)[0]
@@ -371,12 +370,12 @@ class FastWaveNetSampler:
             cache.assign(tf.broadcast_to(w["init"], [self.cache_rows, self.cfg.residual_channels, b]))
             rows = slice(start, start + b)
 
-            clip_cols = columns[:, rows] if self.per_clip else None  # [L*2D, b]
+            z = clip_rows[:, rows] if self.clip_rows else None  # [Z, b]
 
-            def body(t, x, out, cache=cache, rows=rows, b=b, clip_cols=clip_cols):
+            def body(t, x, out, cache=cache, rows=rows, b=b, z=z):
                 idx = w["offsets"] + tf.math.floormod(t, w["dilations"])  # [L] slots holding x[t-d]
                 u = _wn_uniform(batch, t, noise_seed)[rows]  # the same draws as the naive generator
-                logits = self._chain(w, cache, x, idx, self._cond(w, t, clip_cols))
+                logits = self._chain(w, cache, x, idx, self._cond(w, t), z)
                 x = _wn_next_input(t, _wn_choose(logits, u, temperature, greedy), seeds[rows])
                 x.set_shape([b])  # static only: the traced batch of `seeds` may be unknown
                 return t + 1, x, out.write(t, x)
@@ -412,21 +411,16 @@ class FastWaveNetSampler:
             int32 ``[B, n_steps]`` mu-law classes (the first k are the seeds).
         """
         seeds_q = np.asarray(seeds_q, np.int32)  # [B, k]
-        cols = self._clip_columns(instrument, colour, len(seeds_q))
+        rows = self._clip_rows(instrument, colour, len(seeds_q))
         run = self._run(self._shard_sizes(len(seeds_q)), int(seeds_q.shape[1]), greedy)
-        return np.asarray(run(seeds_q, int(n_steps), int(noise_seed), float(temperature), cols))
+        return np.asarray(run(seeds_q, int(n_steps), int(noise_seed), float(temperature), rows))
 
-    def _clip_columns(self, instrument, colour, batch: int) -> np.ndarray:
-        """Each clip's conditioning of every layer ``[L*2D, B]`` float32 (``[0, B]`` for none)."""
+    def _clip_rows(self, instrument, colour, batch: int) -> np.ndarray:
+        """Each clip's conditioning rows ``[Z, B]`` float32: one-hot instrument, colour (``[0, B]``: none)."""
         ids = _instrument_column(self.cfg, instrument, batch)
-        col = _colour_rows(self.cfg, colour, batch)
-        out = np.zeros([0, batch])
-        if "w_inst" in self._clip_weights:
-            out = self._clip_weights["w_inst"][:, ids]  # [L*2D, N] -> [L*2D, B]
-        if "w_col" in self._clip_weights:
-            c = self._clip_weights["w_col"] @ col.T  # [L*2D, G] @ [G, B]
-            out = c if not out.size else out + c
-        return np.asarray(out, np.float32)
+        n = len(self.cfg.instruments)
+        onehot = np.eye(n)[ids].T if n else np.zeros([0, batch])  # [N, B]
+        return np.concatenate([onehot, _colour_rows(self.cfg, colour, batch).T]).astype(np.float32)
 
 
 def _instrument_column(cfg, instrument, batch: int) -> np.ndarray:
