@@ -58,7 +58,6 @@ from beatlib.training.wavenet import (
     fine_tune_config,
     load_training_clips,
     train_wavenet,
-    wavenet_dataset,
 )
 
 __all__ = [
@@ -98,5 +97,4 @@ __all__ = [
     "train_wavegan",
     "train_wavenet",
     "trim_history",
-    "wavenet_dataset",
 ]

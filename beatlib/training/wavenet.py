@@ -31,7 +31,7 @@ from beatlib.files import atomic_path
 from beatlib.generate.sampling import FastWaveNetSampler
 from beatlib.generate.wavenet import COLOURS_FILE, SAMPLING_FILE, load_wavenet, sample_oneshots
 from beatlib.models.wavegan import compute_precision
-from beatlib.models.wavenet import WaveNetTrainer, clip_colours, teacher_forcing_inputs
+from beatlib.models.wavenet import WaveNetTrainer, clip_colours
 from beatlib.pipelines import oneshot_pipeline, use_augmentation
 from beatlib.quality.descriptors import descriptor_matrix
 from beatlib.quality.evaluate import SELECTION, oneshot_scalars
@@ -51,7 +51,6 @@ __all__ = [
     "fine_tune_config",
     "load_training_clips",
     "train_wavenet",
-    "wavenet_dataset",
     "warm_start",
     "wavenet_training_evaluator",
 ]
@@ -115,24 +114,6 @@ def load_training_clips(data: str | os.PathLike | np.ndarray, instrument: str) -
     if not np.all(np.isfinite(clips)):
         raise DataError(f"{source}: the {instrument!r} clips contain NaN or Inf")
     return clips
-
-
-def wavenet_dataset(clips_q: np.ndarray, cfg: WaveNetConfig, *, seed: int = 0) -> tf.data.Dataset:
-    """Teacher-forcing batches ``(inputs [B, T], targets [B, T])`` (int32), shuffled, endless.
-
-    Inputs are ``[silence, clip[:-1]]`` (see :mod:`beatlib.models.wavenet`); targets the clip.
-
-    Examples
-    --------
-    >>> from beatlib.config import wavenet_profile
-    >>> x, y = next(iter(wavenet_dataset(np.zeros([5, 10], np.int32), wavenet_profile("tiny"))))
-    >>> tuple(x.shape), tuple(y.shape)
-    ((4, 10), (4, 10))
-    """
-    ds = tf.data.Dataset.from_tensor_slices(np.asarray(clips_q, np.int32))
-    ds = ds.shuffle(len(clips_q), seed=seed, reshuffle_each_iteration=True).repeat()
-    ds = ds.batch(cfg.batch_size, drop_remainder=True)
-    return ds.map(lambda c: (teacher_forcing_inputs(c, cfg), c)).prefetch(2)
 
 
 def wavenet_training_evaluator(
