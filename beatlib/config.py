@@ -152,9 +152,31 @@ def check_same_config(
     if saved == requested:
         return diff
     lines = ", ".join(f"{k}: saved {s!r} vs requested {r!r}" for k, (s, r) in diff.items())
-    raise CheckpointError(
-        f"{directory} holds a run with another config ({lines}). {hints.config_mismatch_hint()}"
+    same = _profiles_of(saved)
+    resume = (
+        f" It was trained with profile {same[0]!r}: resume with --profile {same[0]} (in a notebook: "
+        f'profile = "{same[0]}"), or leave --profile out to take the saved config.'
+        if same
+        else ""
     )
+    raise CheckpointError(
+        f"{directory} holds a run with another config ({lines}).{resume} {hints.config_mismatch_hint()}"
+    )
+
+
+#: Fields that training sets from the data, not from the profile.
+_DATA_FIELDS = frozenset({"instrument", "instruments", "clip_len", "clip_lens", "sample_rate"})
+
+
+def _profiles_of(saved: _Config) -> list[str]:
+    """The profiles whose model ``saved`` is (all but the data's fields and how it trains)."""
+    profiles = WAVENET_PROFILES if isinstance(saved, WaveNetConfig) else WAVEGAN_PROFILES
+    how = {f.name for f in dataclasses.fields(saved) if not f.compare}
+    return [
+        name
+        for name, p in profiles.items()
+        if type(p) is type(saved) and set(config_changes(saved, p)) <= _DATA_FIELDS | how
+    ]
 
 
 def continued_config(saved: C, requested: C) -> C:

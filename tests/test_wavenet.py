@@ -425,7 +425,8 @@ def test_cli_train_resume_and_mismatch(tmp_path, capsys):
     assert "starting at step 3" in capsys.readouterr().out  # profile taken from the saved config
     assert load_config(WaveNetConfig, out).learning_rate == 2e-4  # a resume may change the rate
     assert main(args[:-1] + ["demo", "--max-steps", "6"]) == 2
-    assert "another config" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "another config" in err and "--profile tiny" in err  # names the profile it was trained with
     assert (
         main(
             [
