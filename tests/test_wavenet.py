@@ -11,7 +11,8 @@ from beatlib import audio
 from beatlib.config import WaveNetConfig, load_config, wavenet_profile
 from beatlib.errors import CheckpointError, ConfigError
 from beatlib.generate import generate_wavenet
-from beatlib.generate.sampling import FastWaveNetSampler, _wn_choose, _wn_uniform, naive_wavenet_sample
+from beatlib.generate.naive import naive_wavenet_sample
+from beatlib.generate.sampling import FastWaveNetSampler, _wn_choose, _wn_uniform
 from beatlib.models.layers import mu_law_decode_tf, mu_law_encode_tf
 from beatlib.models.wavenet import build_wavenet, receptive_field, silence_class, teacher_forcing_inputs
 from beatlib.training import train_wavenet

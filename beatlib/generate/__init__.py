@@ -1,7 +1,8 @@
 """Generation: fast WaveNet one-shots and WaveGAN loops from trained models, saved as batches.
 
 * :mod:`~beatlib.generate.sampling`: :class:`FastWaveNetSampler` (exactly equal to
-  :func:`naive_wavenet_sample`) and its CPU threads (:func:`use_generation_threads`).
+  :func:`naive_wavenet_sample` of :mod:`~beatlib.generate.naive`) and its CPU threads
+  (:func:`use_generation_threads`).
 * :mod:`~beatlib.generate.wavenet`: load, seed, sample and finish WaveNet one-shots
   (:func:`sample_wavenet`, :func:`generate_wavenet`).
 * :mod:`~beatlib.generate.wavegan`: :func:`load_generator`, :func:`generate_wavegan`,
@@ -26,7 +27,8 @@ from beatlib.batches import batch_clips, generated_root, keep_audio, keep_clip, 
 from beatlib.generate.all import GenerationReport, generate_all
 from beatlib.generate.checkpoints import require_checkpoint
 from beatlib.generate.loops import DAW_SAMPLE_RATE, export_loops, loop_from_clip
-from beatlib.generate.sampling import FastWaveNetSampler, naive_wavenet_sample, use_generation_threads
+from beatlib.generate.naive import naive_wavenet_sample
+from beatlib.generate.sampling import FastWaveNetSampler, use_generation_threads
 from beatlib.generate.wavegan import WaveGANSampler, clip_seeds, generate_wavegan, latent_walk, load_generator
 from beatlib.generate.wavenet import (
     DC_BLOCK_HZ,

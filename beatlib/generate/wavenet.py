@@ -75,10 +75,15 @@ def wavenet_seed_clips(
 
     if data_npz is not None:
         return load_training_clips(data_npz, instrument)[:, :WAVENET_SEED_SAMPLES]
-    own = Path(weights_dir) / f"seeds-{instrument}.npy"
-    path = own if instrument and own.exists() else Path(weights_dir) / WAVENET_SEEDS_FILE
+    return _saved_array(weights_dir, WAVENET_SEEDS_FILE, instrument, "to seed the clips")
+
+
+def _saved_array(weights_dir, name: str, instrument: str | None, what: str) -> np.ndarray:
+    """``<stem>-<instrument>.npy`` (model of several instruments) or ``name`` beside the weights, float32."""
+    own = Path(weights_dir) / f"{Path(name).stem}-{instrument}.npy"
+    path = own if instrument and own.exists() else Path(weights_dir) / name
     if not path.exists():
-        raise CheckpointError(f"{path}: missing; pass data_npz= (the training data) to seed the clips")
+        raise CheckpointError(f"{path}: missing; pass data_npz= (the training data) {what}")
     return np.load(path).astype(np.float32)
 
 
@@ -105,13 +110,11 @@ def wavenet_colours(
 
     if data_npz is not None:
         return clip_colours(load_training_clips(data_npz, instrument), cfg)
-    own = Path(weights_dir) / f"colours-{instrument}.npy"
-    path = own if instrument and own.exists() else Path(weights_dir) / COLOURS_FILE
-    if not path.exists():
-        raise CheckpointError(f"{path}: missing; pass data_npz= (the training data) for the clips' colours")
-    colours = np.load(path).astype(np.float32)
+    colours = _saved_array(weights_dir, COLOURS_FILE, instrument, "for the clips' colours")
     if colours.ndim != 2 or colours.shape[1] != cfg.colour_bands or not np.all(np.isfinite(colours)):
-        raise CheckpointError(f"{path}: expected finite colours [N, {cfg.colour_bands}], got {colours.shape}")
+        raise CheckpointError(
+            f"{weights_dir}: expected finite colours [N, {cfg.colour_bands}], got {colours.shape}"
+        )
     return colours
 
 
