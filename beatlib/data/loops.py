@@ -115,7 +115,8 @@ def prepare_loops(
     for path in store.progress_bar(files, "loops", progress):
         rel = str(path.relative_to(src))
         try:
-            bpm, how = tempo_of(path, src, seconds=audio.audio_seconds(path)), "file name"
+            length_s = audio.audio_seconds(path)
+            bpm, how = tempo_of(path, src, seconds=length_s), "file name"
             if bpm is None and not estimate_tempo:
                 raise AudioError(
                     path,
@@ -136,7 +137,7 @@ def prepare_loops(
             )
             y, sr = read.audio, read.source_rate
             if bpm is None:
-                bpm, how = estimate_bpm(y, sample_rate=sample_rate), "estimated"
+                bpm, how = estimate_bpm(y, sample_rate=sample_rate, seconds=length_s), "estimated"
             if bpm is None:
                 raise AudioError(path, "no tempo in the file name, and no steady beat to estimate one from")
             n_beats = (
