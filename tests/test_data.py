@@ -428,3 +428,22 @@ def test_dc_offsets_are_removed_where_sounds_enter(tmp_path):
     assert abs(float(clip[-200:].mean())) < 0.02 and abs(float(clip.mean())) < 0.1
     loop = data.load_loops(data.prepare_loops(tmp_path / "loops", tmp_path / "l.npz").out_npz).audio[0]
     assert abs(float(loop[4000:8000].mean())) < 0.02  # the 0.4 offset is gone after ~50 ms
+
+
+def test_loops_of_many_tempos_conformed_to_one(tmp_path):
+    # a folder at 100 and 150 bpm becomes one set at 125: each loop resampled by its tempo over 125
+    _write(tmp_path / "src" / "slow_100bpm.wav", _breakbeat(100, 1), sr=44100)
+    _write(tmp_path / "src" / "fast_150bpm.wav", _breakbeat(150, 2), sr=44100)
+    _write(tmp_path / "src" / "same_125bpm.wav", _breakbeat(125, 1), sr=44100)
+    report = data.prepare_loops(tmp_path / "src", tmp_path / "o.npz", conform_bpm=125, segments="all")
+    ds = data.load_loops(report.out_npz)
+    assert set(ds.bpm.tolist()) == {125.0} and len(ds) == 2 + 4 + 2  # bars of 4 beats at 125: 2 slices each
+    files = json.loads((tmp_path / "o.json").read_text())["files"]
+    assert files["slow_100bpm.wav"]["conformed_from"] == 100
+    assert "conformed_from" not in files["same_125bpm.wav"]
+    from beatlib.quality.rhythm import on_grid_share
+
+    share = on_grid_share(ds.audio, sample_rate=ds.sample_rate, bpm=125)  # the hits sit on the 125 grid
+    assert np.nanmin(share) > 0.9, share
+    with pytest.raises(ConfigError, match="conform_bpm"):
+        data.prepare_loops(tmp_path / "src", tmp_path / "p.npz", conform_bpm=0)

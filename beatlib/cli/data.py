@@ -41,7 +41,12 @@ def _run_demo_kit(args: argparse.Namespace) -> int:
         arg("--bars", type=int, help="4/4 bars to cut from each loop"),
     ),
     arg("--channels", type=int, default=2, choices=(1, 2), help="1 (mono) or 2 (stereo, default)"),
-    flag("--estimate-bpm", "estimate the tempo with librosa when the file name has none"),
+    flag("--estimate-bpm", "estimate the tempo from the beat grid when the file name has none"),
+    arg(
+        "--conform-bpm",
+        type=float,
+        help="play every loop at this tempo first (resampled: pitch moves with speed); for mixed tempos",
+    ),
     arg(
         "--segments",
         choices=("first", "all"),
@@ -55,7 +60,7 @@ def _run_prepare_loops(args: argparse.Namespace) -> int:
     report = prepare_loops(
         args.src_dir,
         args.out_npz,
-        **pick(args, "sample_rate", "slice_len", "beats", "bars", "channels", "segments"),
+        **pick(args, "sample_rate", "slice_len", "beats", "bars", "channels", "segments", "conform_bpm"),
         estimate_tempo=args.estimate_bpm,
         progress=True,
     )

@@ -24,7 +24,7 @@ from beatlib import audio, dsp
 from beatlib.checks import check_number
 from beatlib.data import store
 from beatlib.errors import AudioError, ConfigError, DataError
-from beatlib.tempo import beat_samples, beats_that_fit, estimate_bpm, tempo_of
+from beatlib.tempo import EXPLICIT_BPM_RANGE, beat_samples, beats_that_fit, estimate_bpm, tempo_of
 
 __all__ = ["ESTIMATE_SECONDS", "LoopDataset", "prepare_loops", "load_loops"]
 
@@ -57,6 +57,7 @@ def prepare_loops(
     beats_per_bar: int = 4,
     channels: int = 2,
     estimate_tempo: bool = False,
+    conform_bpm: float | None = None,
     segments: str = "first",
     fade_ms: float = 2.0,
     progress: bool = False,
@@ -75,6 +76,11 @@ def prepare_loops(
         out_npz: output ``.npz``; a sidecar ``.json`` manifest is written beside it.
         segments: ``"first"`` (BeatGAN: one slice from the start of each file) or ``"all"``
             (consecutive slices of the same number of beats through the whole file).
+        conform_bpm: play every loop at this tempo before cutting (a folder of loops at many
+            tempos becomes one set on one beat grid, which WaveGAN needs to learn a groove):
+            each loop is resampled by its tempo over this one, so its pitch moves with its speed,
+            as on a sampler or a turntable (a 100 bpm loop at 125 bpm sounds 3.9 semitones higher).
+            The manifest records each file's own tempo as ``conformed_from``.
         progress: show a progress bar.
 
     Returns:
@@ -100,6 +106,10 @@ def prepare_loops(
     ):
         check_number(value, name, integer=True, low=1)
     channels = check_number(channels, "channels", integer=True, choices=(1, 2))
+    if conform_bpm is not None:
+        conform_bpm = check_number(
+            conform_bpm, "conform_bpm", low=EXPLICIT_BPM_RANGE[0], high=EXPLICIT_BPM_RANGE[1]
+        )
     wanted = bars * beats_per_bar if bars is not None else beats
     if wanted is not None and int(wanted) < 1:
         raise ConfigError(f"beats/bars must be >= 1, got {beats if bars is None else bars}")
@@ -126,6 +136,8 @@ def prepare_loops(
                 )
             # read only what is cut (a slice at most), or enough to estimate the tempo
             seconds = None if segments == "all" else slice_len / sample_rate
+            if seconds is not None and bpm is not None and conform_bpm is not None:
+                seconds *= max(1.0, conform_bpm / bpm) * 1.01  # a faster loop uses more of the file
             if bpm is None and seconds is not None:
                 seconds = max(seconds, ESTIMATE_SECONDS)
             read = audio.read_audio(
@@ -140,6 +152,12 @@ def prepare_loops(
                 bpm, how = estimate_bpm(y, sample_rate=sample_rate, seconds=length_s), "estimated"
             if bpm is None:
                 raise AudioError(path, "no tempo in the file name, and no steady beat to estimate one from")
+            own_bpm = bpm
+            if conform_bpm is not None and abs(bpm - conform_bpm) > 0.005:
+                y = audio.resample(
+                    y, orig_sr=round(conform_bpm * 100), target_sr=round(bpm * 100), source=path
+                )
+                bpm = conform_bpm
             n_beats = (
                 int(wanted)
                 if wanted is not None
@@ -179,6 +197,7 @@ def prepare_loops(
             details[rel] = {
                 "bpm": bpm,
                 "bpm_from": how,
+                **({"conformed_from": own_bpm} if own_bpm != bpm else {}),
                 "sample_rate": sr,
                 "beats": n_beats,
                 "cut_samples": cut,
@@ -200,6 +219,7 @@ def prepare_loops(
         "beats_per_bar": beats_per_bar,
         "channels": channels,
         "estimate_tempo": estimate_tempo,
+        "conform_bpm": conform_bpm,
         "segments": segments,
         "fade_ms": fade_ms,
     }

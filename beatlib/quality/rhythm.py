@@ -69,10 +69,8 @@ def _mono(audio: np.ndarray) -> np.ndarray:
 def onset_strength(audio: np.ndarray, *, sample_rate: int, chunk: int = 64) -> tuple[np.ndarray, np.ndarray]:
     """Positive spectral flux ``[N, T(, C)] -> ([N, F], times [F] in samples)``.
 
-    Flux of frame pair ``(f, f+1)`` (centred frames, hop ``N_FFT / 8``) is dated a quarter window
-    after frame ``f``'s centre: a click's flux peaks where the Hann window rises fastest, so a
-    click at sample ``t`` is dated ``t`` (halfway between the centres dated it 48 samples, 3 ms at
-    14.7 kHz, early). Bins below ``LOW_HZ`` (300 Hz) are left out: a 17 ms window cannot resolve a kick's sine
+    Flux of frame pair ``(f-1, f)`` (centred frames) is dated halfway between their centres;
+    bins below ``LOW_HZ`` (300 Hz) are left out: a 17 ms window cannot resolve a kick's sine
     body, whose magnitude there ripples from frame to frame like a train of onsets.
     """
     import scipy.fft
@@ -88,7 +86,7 @@ def onset_strength(audio: np.ndarray, *, sample_rate: int, chunk: int = 64) -> t
         mag = np.abs(scipy.fft.rfft(frames * window, axis=-1, workers=-1))  # [n, F+1, bins]
         out.append(np.maximum(np.diff(mag[..., lowest:], axis=1), 0).sum(axis=-1))  # [n, F]
     flux = np.concatenate(out)
-    times = np.arange(flux.shape[1]) * hop + N_FFT / 4
+    times = (np.arange(flux.shape[1]) + 0.5) * hop
     return flux, times
 
 
@@ -167,7 +165,7 @@ def grid_fit(
         ...     x[0, int(k * sixteenth):int(k * sixteenth) + 400] = hit
         >>> fit, onsets = grid_fit(x, sample_rate=sr, bpms=np.array([125.0, 111.0]))
         >>> fit.round(1).tolist(), onsets.tolist()
-        ([[0.8, -0.1]], [3])
+        ([[0.7, -0.1]], [3])
     """
     flux, times = onset_strength(audio, sample_rate=sample_rate)
     s = clear_onsets(flux, sample_rate=sample_rate)  # [N, F]
