@@ -132,7 +132,7 @@ def prepare_loops(
                     path,
                     "no tempo in the file name (e.g. name_124bpm.wav; a bare number "
                     "counts only if the file is a whole number of beats long at it); "
-                    "rename it or use --estimate-bpm",
+                    "rename it or use --estimate-bpm (estimate_bpm = True in notebook 01)",
                 )
             # read only what is cut (a slice at most), or enough to estimate the tempo
             seconds = None if segments == "all" else slice_len / sample_rate
