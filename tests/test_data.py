@@ -435,7 +435,10 @@ def test_loops_of_many_tempos_conformed_to_one(tmp_path):
     _write(tmp_path / "src" / "slow_100bpm.wav", _breakbeat(100, 1), sr=44100)
     _write(tmp_path / "src" / "fast_150bpm.wav", _breakbeat(150, 2), sr=44100)
     _write(tmp_path / "src" / "same_125bpm.wav", _breakbeat(125, 1), sr=44100)
+    mixed = data.prepare_loops(tmp_path / "src", tmp_path / "mixed.npz")
+    assert "3 tempos from 100 to 150 bpm" in mixed.summary() and "--conform-bpm" in mixed.summary()
     report = data.prepare_loops(tmp_path / "src", tmp_path / "o.npz", conform_bpm=125, segments="all")
+    assert "--conform-bpm" not in report.summary()
     ds = data.load_loops(report.out_npz)
     assert set(ds.bpm.tolist()) == {125.0} and len(ds) == 2 + 4 + 2  # bars of 4 beats at 125: 2 slices each
     files = json.loads((tmp_path / "o.json").read_text())["files"]

@@ -28,6 +28,10 @@ from beatlib.tempo import EXPLICIT_BPM_RANGE, beat_samples, beats_that_fit, esti
 
 __all__ = ["ESTIMATE_SECONDS", "LoopDataset", "prepare_loops", "load_loops"]
 
+#: Loops whose tempos span more than this ratio get the advice to conform them (124 and 125 bpm, as
+#: BeatGAN's pack, do not).
+MIXED_TEMPO_RATIO = 1.03
+
 #: Seconds of a loop read to estimate its tempo (``--estimate-bpm``; a cut itself reads only the cut).
 ESTIMATE_SECONDS = 30.0
 
@@ -223,9 +227,17 @@ def prepare_loops(
         "segments": segments,
         "fade_ms": fade_ms,
     }
-    return store.write_dataset(
+    report = store.write_dataset(
         out_npz, src, "loops", rows, columns, settings, len(files), used, skipped, details
     )
+    tempos = sorted({round(float(b), 2) for b in bpms})
+    if tempos and tempos[-1] > MIXED_TEMPO_RATIO * tempos[0]:
+        advice = (
+            f"{len(tempos)} tempos from {tempos[0]:g} to {tempos[-1]:g} bpm; WaveGAN learns one beat "
+            "grid: --conform-bpm 125 (conform_bpm = 125 in notebook 01) plays them all at one tempo"
+        )
+        report = dataclasses.replace(report, notes=(*report.notes, ("(all loops)", advice)))
+    return report
 
 
 def load_loops(npz: str | os.PathLike) -> LoopDataset:
