@@ -435,6 +435,8 @@ def test_loops_of_many_tempos_conformed_to_one(tmp_path):
     _write(tmp_path / "src" / "slow_100bpm.wav", _breakbeat(100, 1), sr=44100)
     _write(tmp_path / "src" / "fast_150bpm.wav", _breakbeat(150, 2), sr=44100)
     _write(tmp_path / "src" / "same_125bpm.wav", _breakbeat(125, 1), sr=44100)
+    # 2 bars at 150 bpm, 30 samples short (as lmms' electro_beat02.ogg: 44096 of 44100): still 4 slices
+    _write(tmp_path / "src" / "fast_150bpm.wav", _breakbeat(150, 2)[:-30], sr=44100)
     mixed = data.prepare_loops(tmp_path / "src", tmp_path / "mixed.npz")
     assert "3 tempos from 100 to 150 bpm" in mixed.summary() and "--conform-bpm" in mixed.summary()
     report = data.prepare_loops(tmp_path / "src", tmp_path / "o.npz", conform_bpm=125, segments="all")

@@ -24,7 +24,14 @@ from beatlib import audio, dsp
 from beatlib.checks import check_number
 from beatlib.data import store
 from beatlib.errors import AudioError, ConfigError, DataError
-from beatlib.tempo import EXPLICIT_BPM_RANGE, beat_samples, beats_that_fit, estimate_bpm, tempo_of
+from beatlib.tempo import (
+    EXPLICIT_BPM_RANGE,
+    WHOLE_BEATS_TOLERANCE_S,
+    beat_samples,
+    beats_that_fit,
+    estimate_bpm,
+    tempo_of,
+)
 
 __all__ = ["ESTIMATE_SECONDS", "LoopDataset", "prepare_loops", "load_loops"]
 
@@ -176,18 +183,22 @@ def prepare_loops(
                     f"{n_beats} beats at {bpm:g} bpm need {cut} samples at "
                     f"{sample_rate} Hz, more than the slice length {slice_len}",
                 )
-            if len(y) < cut:
+            # a file a few samples short of whole beats (an encoder's rounding, a resampled
+            # loop) still gives its last slice, completed with silence
+            short = int(WHOLE_BEATS_TOLERANCE_S * sample_rate)
+            if len(y) < cut - short:
                 raise AudioError(
                     path,
                     f"too short: {len(y) / sample_rate:.2f} s, the cut of {n_beats} "
                     f"beats at {bpm:g} bpm needs {cut / sample_rate:.2f} s",
                 )
-            starts = range(0, len(y) - cut + 1, cut) if segments == "all" else [0]
+            starts = range(0, len(y) - cut + short + 1, cut) if segments == "all" else [0]
             made = 0
             for start in starts:
                 piece = dsp.fade_out(
                     y[start : start + cut], dsp.ms_to_samples(fade_ms, sample_rate=sample_rate)
                 )
+                piece = np.pad(piece, ((0, cut - len(piece)), (0, 0)))
                 if float(np.max(np.abs(piece))) < audio.SILENCE_PEAK:
                     continue  # a silent stretch inside a loop is not a training example
                 rows.append(piece)
