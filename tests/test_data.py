@@ -452,3 +452,15 @@ def test_loops_of_many_tempos_conformed_to_one(tmp_path):
     assert np.nanmin(share) > 0.9, share
     with pytest.raises(ConfigError, match="conform_bpm"):
         data.prepare_loops(tmp_path / "src", tmp_path / "p.npz", conform_bpm=0)
+
+
+def test_notebook_01_shows_the_notes_of_a_prepare_run(tmp_path, monkeypatch):
+    from beatlib.widgets import display as shown
+
+    _write(tmp_path / "src" / "slow_100bpm.wav", _breakbeat(100, 1), sr=44100)
+    _write(tmp_path / "src" / "fast_150bpm.wav", _breakbeat(150, 2), sr=44100)
+    report = data.prepare_loops(tmp_path / "src", tmp_path / "o.npz")
+    seen = []
+    monkeypatch.setattr(shown, "display", lambda obj: seen.append(obj.data))
+    shown.show_prepare_report(report, title="loops")
+    assert any("used with a note" in h and "--conform-bpm" in h for h in seen)

@@ -138,6 +138,8 @@ def show_prepare_report(report, *, title: str) -> None:
     )
     if report.skipped:
         show_table([{"file": f, "reason": r} for f, r in report.skipped], title="skipped files")
+    if report.notes:  # e.g. a loud file scaled down, or loops at many tempos
+        show_table([{"file": f, "note": r} for f, r in report.notes], title="used with a note")
 
 
 def png(fig):
