@@ -143,3 +143,15 @@ def test_bf16_keeps_float32_where_it_matters_and_matches_float32():
     # a speed setting, not part of the model: a run resumes in another precision
     assert wavegan_profile("cpu8") == wavegan_profile("cpu8", precision="bfloat16")
     assert W.compute_precision("auto") in ("float32", "bfloat16")
+
+
+def test_every_wavegan_profile_trains_from_the_command_line():
+    from beatlib.cli import build_parser
+    from beatlib.cli.train import _WAVEGAN_DEFAULT_STEPS
+    from beatlib.config import WAVEGAN_PROFILES
+
+    assert set(_WAVEGAN_DEFAULT_STEPS) == set(WAVEGAN_PROFILES)
+    for name in WAVEGAN_PROFILES:
+        args = build_parser().parse_args(["train-wavegan", "loops.npz", "--profile", name])
+        assert args.profile == name and wavegan_profile(name).name == name
+    assert wavegan_profile("cpu16").dim == 2 * wavegan_profile("cpu8").dim

@@ -130,7 +130,7 @@ def _run_train_wavenet(args: argparse.Namespace) -> int:
     return 0
 
 
-_WAVEGAN_DEFAULT_STEPS = {"paper": 200_000, "cpu": 2_000, "cpu8": 5_000, "tiny": 10}
+_WAVEGAN_DEFAULT_STEPS = {"paper": 200_000, "cpu": 2_000, "cpu8": 5_000, "cpu16": 4_000, "tiny": 10}
 
 
 @command(
@@ -140,7 +140,7 @@ _WAVEGAN_DEFAULT_STEPS = {"paper": 200_000, "cpu": 2_000, "cpu8": 5_000, "tiny":
     arg("--out", default="weights/wavegan", help="run folder (default: weights/wavegan)"),
     arg(
         "--profile",
-        choices=("paper", "cpu", "cpu8", "tiny"),
+        choices=("paper", "cpu", "cpu8", "cpu16", "tiny"),
         default=None,
         help="model size (default: the saved config when resuming, else paper)",
     ),
@@ -148,7 +148,8 @@ _WAVEGAN_DEFAULT_STEPS = {"paper": 200_000, "cpu": 2_000, "cpu8": 5_000, "tiny":
         "--steps",
         type=int,
         default=None,
-        help="train until this step (default: 200000 for paper, 2000 for cpu, 5000 for cpu8, 10 for tiny)",
+        help="train until this step (default: 200000 for paper, 2000 for cpu, 5000 for cpu8, 4000 for cpu16, "
+        "10 for tiny)",
     ),
     arg(
         "--strategy",
