@@ -251,7 +251,7 @@ def _loop_length_tempo(
 ) -> float | None:
     """A tempo at which a file of ``seconds`` is a whole number of 4/4 bars (1-16), else of beats
     within 1.5 % of ``bpm``, whose grid fits the onsets about as well (90 %) as ``bpm``'s ``fit``;
-    None if there is none. Of several bar counts the one nearest the tempo prior wins."""
+    None if there is none. Of several bar counts, the best fit times the tempo prior wins."""
     from beatlib.quality.rhythm import grid_fit
 
     if not seconds or seconds <= 0:
