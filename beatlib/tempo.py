@@ -213,17 +213,19 @@ def estimate_bpm(y: np.ndarray, *, sample_rate: int, seconds: float | None = Non
     """
     import librosa
 
-    from beatlib.quality.rhythm import grid_fit  # numpy only; imported here: quality imports tempo
+    from beatlib.quality.rhythm import grid_fit, tempo_prior  # numpy only; here: quality imports tempo
 
     mono = np.asarray(y, np.float32).mean(axis=1)
     head = mono[: int(GRID_SECONDS * sample_rate)]
     if len(head) >= 256 and np.any(head != 0):
         bpms = np.arange(BARE_BPM_RANGE[0], BARE_BPM_RANGE[1] + GRID_STEP / 2, GRID_STEP)  # [K]
-        fit, onsets = grid_fit(head[None], sample_rate=sample_rate, bpms=bpms, offsets_ms=GRID_OFFSETS_MS)
-        fit = np.nan_to_num(fit[0], nan=-1.0)
-        k = int(np.argmax(fit * _prior(bpms)))
+        beats = _whole_beat_counts(seconds)  # [M]: the file's length is n beats at 60 n / seconds
+        tempos = np.concatenate([bpms, 60.0 * beats / seconds]) if len(beats) else bpms  # [K + M]
+        fit, onsets = grid_fit(head[None], sample_rate=sample_rate, bpms=tempos, offsets_ms=GRID_OFFSETS_MS)
+        fit = np.nan_to_num(fit[0], nan=-1.0)  # [K + M]
+        k = int(np.argmax(fit[: len(bpms)] * tempo_prior(bpms)))
         z = fit[k] * np.sqrt(onsets[0])
-        whole = _loop_length_tempo(head, sample_rate, float(bpms[k]), float(fit[k]), seconds)
+        whole = _loop_length_tempo(beats, fit[len(bpms) :], float(bpms[k]), float(fit[k]), seconds)
         if onsets[0] >= 4 and (z >= GRID_Z_MIN or (whole is not None and z >= GRID_Z_MIN_WHOLE)):
             return whole if whole is not None else round(float(bpms[k]), 1)
     hop = 512
@@ -242,32 +244,33 @@ def estimate_bpm(y: np.ndarray, *, sample_rate: int, seconds: float | None = Non
     return value if strength >= max(BEAT_STRENGTH_MIN, 4.0 / np.sqrt(len(x))) else None
 
 
-def _prior(bpm: np.ndarray) -> np.ndarray:
-    return np.exp(-0.5 * np.log2(np.asarray(bpm, np.float64) / 120.0) ** 2)  # log-normal, one octave
+def _whole_beat_counts(seconds: float | None) -> np.ndarray:
+    """The beat counts ``n`` at which a file of ``seconds`` is whole beats within :data:`BARE_BPM_RANGE`."""
+    if not seconds or seconds <= 0:
+        return np.zeros(0)
+    lo, hi = BARE_BPM_RANGE
+    return np.arange(math.ceil(lo * seconds / 60.0), math.floor(hi * seconds / 60.0) + 1, dtype=np.float64)
 
 
 def _loop_length_tempo(
-    mono: np.ndarray, sample_rate: int, bpm: float, fit: float, seconds: float | None
+    beats: np.ndarray, fits: np.ndarray, bpm: float, fit: float, seconds: float | None
 ) -> float | None:
-    """A tempo at which a file of ``seconds`` is a whole number of 4/4 bars (1-16), else of beats
-    within 1.5 % of ``bpm``, whose grid fits the onsets about as well (90 %) as ``bpm``'s ``fit``;
-    None if there is none. Of several bar counts, the best fit times the tempo prior wins."""
-    from beatlib.quality.rhythm import grid_fit
+    """Of the tempos at which a file of ``seconds`` is ``beats`` whole beats (grid fits ``fits``),
+    one whose fit is about as good (90 %) as the best tempo ``bpm``'s ``fit``: a whole number of
+    4/4 bars (1-16; of several, the best fit times the tempo prior), else the whole beats within
+    1.5 % of ``bpm``; None if there is none."""
+    from beatlib.quality.rhythm import tempo_prior
 
-    if not seconds or seconds <= 0:
+    if not len(beats):
         return None
-    lo, hi = BARE_BPM_RANGE
-    bars = [t for t in (4 * b * 60.0 / seconds for b in (1, 2, 4, 8, 16)) if lo <= t <= hi]
-    n = round(seconds * bpm / 60.0)
-    beats = [n * 60.0 / seconds] if n >= 1 and abs(n * 60.0 / seconds - bpm) <= 0.015 * bpm else []
-    for group in (bars, beats):
-        if group:
-            f, _ = grid_fit(
-                mono[None], sample_rate=sample_rate, bpms=np.array(group), offsets_ms=GRID_OFFSETS_MS
-            )
-            score = np.where(f[0] >= 0.9 * fit, f[0] * _prior(group), -np.inf)
-            if np.isfinite(score.max()):
-                return round(float(group[int(np.argmax(score))]), 2)
+    tempos = 60.0 * beats / seconds
+    good = fits >= 0.9 * fit
+    bars = good & np.isin(beats, [4, 8, 16, 32, 64])
+    near = good & (np.abs(tempos - bpm) <= 0.015 * bpm)
+    for pick in (bars, near):
+        if pick.any():
+            score = np.where(pick, fits * tempo_prior(tempos), -np.inf)
+            return round(float(tempos[int(np.argmax(score))]), 2)
     return None
 
 

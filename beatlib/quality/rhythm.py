@@ -47,6 +47,7 @@ __all__ = [
     "logmel_frames",
     "logmel_frechet",
     "on_grid_share",
+    "tempo_prior",
     "onset_strength",
 ]
 
@@ -180,8 +181,18 @@ def grid_fit(
         fit = np.maximum(fit, (s @ close.T) / np.maximum(total, 1e-30))  # [N, F] x [F, K] -> [N, K]
     fit = fit - tol / grid[:, 0]  # minus chance
     if prior:
-        fit = fit * np.exp(-0.5 * np.log2(bpms / 120.0) ** 2)  # [N, K] x prior [K]
+        fit = fit * tempo_prior(bpms)  # [N, K] x prior [K]
     return np.where(total > 0, fit, np.nan), (s > 0).sum(axis=1)
+
+
+def tempo_prior(bpms: np.ndarray) -> np.ndarray:
+    """The tempo prior of :func:`grid_fit`: log-normal around 120 bpm, one octave wide, ``[K] -> [K]``.
+
+    Example:
+        >>> tempo_prior(np.array([120.0, 60.0, 240.0])).round(2).tolist()
+        [1.0, 0.61, 0.61]
+    """
+    return np.exp(-0.5 * np.log2(np.asarray(bpms, np.float64) / 120.0) ** 2)
 
 
 def implied_tempo(
