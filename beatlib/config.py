@@ -445,7 +445,8 @@ WAVEGAN_PROFILES: dict[str, WaveGANConfig] = {
     "cpu8": WaveGANConfig(name="cpu8", dim=8, batch_size=16, learning_rate=3e-4),
     # Twice the width of cpu8 (about 1.9x its step time): from scratch it put the demo loops on the
     # beat grid by step 1600 (cpu8: 11000), and lmms' real loops at 70 % of clips after 26 minutes on
-    # 2 cores (82.5 % at 43), where cpu8 peaked at 57.5 % and fell back (weights/README.md, 2026-12-06).
+    # 2 cores (82.5 % at 43), where cpu8 peaked at 57.5 % and fell back (weights/README.md, 2026-12-06);
+    # their on-grid median kept rising to 0.8-0.85 from step 5000 (the CLI's 6000 steps; 2026-12-07).
     "cpu16": WaveGANConfig(name="cpu16", dim=16, batch_size=16, learning_rate=3e-4),
     # Tests and smoke runs only.
     "tiny": WaveGANConfig(name="tiny", dim=2, batch_size=4, d_updates=1),

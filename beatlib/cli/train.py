@@ -130,7 +130,7 @@ def _run_train_wavenet(args: argparse.Namespace) -> int:
     return 0
 
 
-_WAVEGAN_DEFAULT_STEPS = {"paper": 200_000, "cpu": 2_000, "cpu8": 5_000, "cpu16": 4_000, "tiny": 10}
+_WAVEGAN_DEFAULT_STEPS = {"paper": 200_000, "cpu": 2_000, "cpu8": 5_000, "cpu16": 6_000, "tiny": 10}
 
 
 @command(
@@ -148,7 +148,7 @@ _WAVEGAN_DEFAULT_STEPS = {"paper": 200_000, "cpu": 2_000, "cpu8": 5_000, "cpu16"
         "--steps",
         type=int,
         default=None,
-        help="train until this step (default: 200000 for paper, 2000 for cpu, 5000 for cpu8, 4000 for cpu16, "
+        help="train until this step (default: 200000 for paper, 2000 for cpu, 5000 for cpu8, 6000 for cpu16, "
         "10 for tiny)",
     ),
     arg(
