@@ -223,9 +223,10 @@ def estimate_bpm(y: np.ndarray, *, sample_rate: int, seconds: float | None = Non
         tempos = np.concatenate([bpms, 60.0 * beats / seconds]) if len(beats) else bpms  # [K + M]
         fit, onsets = grid_fit(head[None], sample_rate=sample_rate, bpms=tempos, offsets_ms=GRID_OFFSETS_MS)
         fit = np.nan_to_num(fit[0], nan=-1.0)  # [K + M]
-        k = int(np.argmax(fit[: len(bpms)] * tempo_prior(bpms)))
+        n = len(bpms)
+        k = int(np.argmax(fit[:n] * tempo_prior(bpms)))
         z = fit[k] * np.sqrt(onsets[0])
-        whole = _loop_length_tempo(beats, fit[len(bpms) :], float(bpms[k]), float(fit[k]), seconds)
+        whole = _loop_length_tempo(beats, tempos[n:], fit[n:], float(bpms[k]), float(fit[k]))
         if onsets[0] >= 4 and (z >= GRID_Z_MIN or (whole is not None and z >= GRID_Z_MIN_WHOLE)):
             return whole if whole is not None else round(float(bpms[k]), 1)
     hop = 512
@@ -253,17 +254,14 @@ def _whole_beat_counts(seconds: float | None) -> np.ndarray:
 
 
 def _loop_length_tempo(
-    beats: np.ndarray, fits: np.ndarray, bpm: float, fit: float, seconds: float | None
+    beats: np.ndarray, tempos: np.ndarray, fits: np.ndarray, bpm: float, fit: float
 ) -> float | None:
-    """Of the tempos at which a file of ``seconds`` is ``beats`` whole beats (grid fits ``fits``),
+    """Of the ``tempos`` at which the file is ``beats`` whole beats (grid fits ``fits``),
     one whose fit is about as good (90 %) as the best tempo ``bpm``'s ``fit``: a whole number of
     4/4 bars (1-16; of several, the best fit times the tempo prior), else the whole beats within
     1.5 % of ``bpm``; None if there is none."""
     from beatlib.quality.rhythm import tempo_prior
 
-    if not len(beats):
-        return None
-    tempos = 60.0 * beats / seconds
     good = fits >= 0.9 * fit
     bars = good & np.isin(beats, [4, 8, 16, 32, 64])
     near = good & (np.abs(tempos - bpm) <= 0.015 * bpm)

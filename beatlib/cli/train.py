@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from beatlib.cli.base import NEW_DATA, Arg, arg, command, one_of, pick, seed
+from beatlib.config import WAVEGAN_PROFILES
 
 __all__: list[str] = []
 
@@ -140,7 +141,7 @@ _WAVEGAN_DEFAULT_STEPS = {"paper": 200_000, "cpu": 2_000, "cpu8": 5_000, "cpu16"
     arg("--out", default="weights/wavegan", help="run folder (default: weights/wavegan)"),
     arg(
         "--profile",
-        choices=("paper", "cpu", "cpu8", "cpu16", "tiny"),
+        choices=tuple(WAVEGAN_PROFILES),
         default=None,
         help="model size (default: the saved config when resuming, else paper)",
     ),
@@ -148,8 +149,9 @@ _WAVEGAN_DEFAULT_STEPS = {"paper": 200_000, "cpu": 2_000, "cpu8": 5_000, "cpu16"
         "--steps",
         type=int,
         default=None,
-        help="train until this step (default: 200000 for paper, 2000 for cpu, 5000 for cpu8, 6000 for cpu16, "
-        "10 for tiny)",
+        help="train until this step (default: "
+        + ", ".join(f"{n} for {p}" for p, n in _WAVEGAN_DEFAULT_STEPS.items())
+        + ")",
     ),
     arg(
         "--strategy",
