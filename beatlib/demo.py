@@ -55,7 +55,7 @@ DEMO_STEPS: tuple[Step, ...] = (
         {
             "profile": "cpu8",
             "init_from": "weights/demo/wavegan",
-            "steps": 11100,
+            "steps": 13350,
             "preview_every": 20,
         },  # shipped + 100
         65,

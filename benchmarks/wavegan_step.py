@@ -16,6 +16,10 @@ Prints ``name: value`` lines:
   ``s_per_iter_ref_bf16_d16_b32`` the plain reference doing the same casts; ``ratio_bf16_fp32`` =
   beatlib bf16 / beatlib float32 and ``ratio_bf16_d16_b32`` = beatlib bf16 / reference bf16,
   all interleaved in the same run.
+* ``s_per_iter_spectral_d16_b32`` the iteration with ``spectral_weight`` on (the generator's
+  log-spectral loss, :mod:`beatlib.models.spectral`), ``ratio_spectral_d16_b32`` = that / float32;
+  ``ratio_spectral_cpu8`` the same ratio at the ``cpu8`` profile's size (d=8, batch 16), where the
+  STFTs weigh most. All interleaved in the same run.
 * ``s_first_iter_d16_b32`` / ``s_first_iter_ref_d16_b32`` / ``ratio_first_iter_d16_b32`` the
   first call (tracing and compiling the step, then one iteration): beatlib loops over its critic
   updates in the graph, the reference unrolls them in Python.
@@ -198,6 +202,9 @@ def main() -> None:
         "ref": ref_iteration(16, 32),
         "lib_bf16": lib_iteration(cfg.replace(precision="bfloat16")),
         "ref_bf16": ref_iteration(16, 32, tf.bfloat16),
+        "lib_spectral": lib_iteration(cfg.replace(spectral_weight=50.0)),
+        "cpu8": lib_iteration(wavegan_profile("cpu8", spectral_weight=0.0)),
+        "cpu8_spectral": lib_iteration(wavegan_profile("cpu8", spectral_weight=50.0)),
     }
     first = {}
     for k, fn in runs.items():
@@ -215,6 +222,11 @@ def main() -> None:
     print(f"s_per_iter_ref_bf16_d16_b32: {s['ref_bf16']:.3f}")
     print(f"ratio_bf16_fp32: {s['lib_bf16'] / s_lib:.3f}")
     print(f"ratio_bf16_d16_b32: {s['lib_bf16'] / s['ref_bf16']:.3f}")
+    print(f"s_per_iter_spectral_d16_b32: {s['lib_spectral']:.3f}")
+    print(f"ratio_spectral_d16_b32: {s['lib_spectral'] / s_lib:.3f}")
+    print(f"s_per_iter_cpu8: {s['cpu8']:.3f}")
+    print(f"s_per_iter_spectral_cpu8: {s['cpu8_spectral']:.3f}")
+    print(f"ratio_spectral_cpu8: {s['cpu8_spectral'] / s['cpu8']:.3f}")
     print(f"s_first_iter_d16_b32: {first['lib']:.2f}")  # tracing + compiling + one iteration
     print(f"s_first_iter_ref_d16_b32: {first['ref']:.2f}")  # the reference unrolls its 5 critic updates
     print(f"ratio_first_iter_d16_b32: {first['lib'] / first['ref']:.3f}")

@@ -88,6 +88,29 @@ def test_generation_uses_the_best_checkpoint_unless_told_otherwise(tmp_path, loo
     capsys.readouterr()
 
 
+def test_copied_trained_weights_are_measured_first_and_stay_best_unless_beaten(tmp_path, loops):
+    shipped, run = tmp_path / "shipped", tmp_path / "run"
+    kw = dict(best="score", best_mode="max", checkpoint_every_s=0, log=None)
+    training.train_wavegan(loops, shipped, wavegan_profile("tiny"), steps=2, **kw)
+    assert training.init_run_from(shipped, run)
+    seen = []
+
+    def evaluate(step):
+        seen.append(step)
+        return {"score": 1.0 if step == 2 else 0.5}  # training makes it worse
+
+    training.train_wavegan(
+        loops, run, wavegan_profile("tiny"), steps=4, eval_every=2, evaluate=evaluate, **kw
+    )
+    assert seen == [2, 4]
+    assert load_generator(run).step == 2
+    seen.clear()  # a resume with a best/ does not measure its start again
+    training.train_wavegan(
+        loops, run, wavegan_profile("tiny"), steps=6, eval_every=2, evaluate=evaluate, **kw
+    )
+    assert seen == [6]
+
+
 def test_selection_ranks_checkpoints_below_zero():
     from beatlib.quality.evaluate import SELECTION, loop_scalars
     from beatlib.quality.report import LoopReport

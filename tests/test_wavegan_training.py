@@ -230,3 +230,15 @@ def test_cli_train_and_generate(tmp_path, loops, capsys):
     assert len(list((gen / "batch-001").glob("*.wav"))) == 3
     assert cli.main(["generate-wavegan", str(tmp_path / "none"), "--n", "3", "--out", str(gen)]) == 2
     assert "no WaveGAN checkpoint" in capsys.readouterr().err
+
+
+def test_cli_spectral_weight_trains_with_the_loss_and_is_saved(tmp_path, loops, capsys):
+    out = tmp_path / "run"
+    args = ["train-wavegan", str(loops), "--out", str(out), "--profile", "tiny", "--steps", "2"]
+    assert cli.main([*args, "--spectral-weight", "5"]) == 0
+    assert load_config(WaveGANConfig, out).spectral_weight == 5.0
+    rows = [r for r in training.read_history(out) if "g_loss" in r]
+    assert rows and all(r["spectral"] > 0 for r in rows)
+    # how it trains: a resume may turn it off without refusing the run
+    assert cli.main([*args[:-1], "3", "--spectral-weight", "0"]) == 0
+    assert "starting at step 2" in capsys.readouterr().out

@@ -187,6 +187,13 @@ _WAVEGAN_DEFAULT_STEPS = {"paper": 200_000, "cpu": 2_000, "cpu8": 5_000, "cpu16"
         help="bfloat16: mixed precision (float32 weights, output, critic score and gradient penalty); "
         "auto: bfloat16 where the CPU has bf16 instructions (default: the profile's)",
     ),
+    arg(
+        "--spectral-weight",
+        type=float,
+        default=None,
+        help="weight of the generator's log-spectral loss against the real batch (0: off, as in the "
+        "paper; default: the profile's)",
+    ),
     NEW_DATA,
     description="Train a WaveGAN with WGAN-GP. A step is one generator update (after "
     "5 critic updates). Rerun the same command to resume.",
@@ -201,6 +208,8 @@ def _run_train_wavegan(args: argparse.Namespace) -> int:
         cfg = cfg.replace(slice_len=args.slice_len)
     if args.precision is not None:
         cfg = cfg.replace(precision=args.precision)
+    if args.spectral_weight is not None:
+        cfg = cfg.replace(spectral_weight=args.spectral_weight)
     steps = args.steps if args.steps is not None else _WAVEGAN_DEFAULT_STEPS.get(cfg.name, 2_000)
     run = train_wavegan(
         args.data,

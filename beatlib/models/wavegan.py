@@ -36,6 +36,7 @@ import tensorflow as tf
 from beatlib.config import WaveGANConfig
 from beatlib.errors import ConfigError
 from beatlib.models.layers import PhaseShuffle
+from beatlib.models.spectral import spectral_distance
 
 __all__ = [
     "WaveGANTrainer",
@@ -231,6 +232,10 @@ class WaveGANTrainer(keras.Model):
     ``tf.distribute`` strategy every replica draws its own latents, alpha and phase shifts,
     and the losses are scaled by the global batch with ``tf.nn.compute_average_loss``.
 
+    With ``cfg.spectral_weight > 0`` the generator's loss adds that weight times
+    :func:`~beatlib.models.spectral.spectral_distance` between its batch and the real batch of
+    the last critic update (reported as ``spectral``).
+
     Example:
         >>> from beatlib.config import wavegan_profile
         >>> cfg = wavegan_profile("tiny")
@@ -256,6 +261,7 @@ class WaveGANTrainer(keras.Model):
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.gp_tracker = keras.metrics.Mean(name="gp")
         self.wasserstein_tracker = keras.metrics.Mean(name="wasserstein")
+        self.spectral_tracker = keras.metrics.Mean(name="spectral")
 
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Adam(lr, beta1, beta2) from the config for both networks unless given."""
@@ -275,7 +281,14 @@ class WaveGANTrainer(keras.Model):
 
     @property
     def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, self.gp_tracker, self.wasserstein_tracker]
+        spectral = [self.spectral_tracker] if self.cfg.spectral_weight > 0 else []
+        return [
+            self.d_loss_tracker,
+            self.g_loss_tracker,
+            self.gp_tracker,
+            self.wasserstein_tracker,
+            *spectral,
+        ]
 
     def call(self, z, training=False):
         return self.generator(z, training=training)  # [B, latent] -> [B, T, C]
@@ -311,16 +324,25 @@ class WaveGANTrainer(keras.Model):
             tf.nn.compute_average_loss(d_real - d_fake, global_batch_size=gb),
         )
 
-    def _generator_update(self, b):
+    def _generator_update(self, real):
+        """One generator update (``real [B, T, C]``: the spectral loss's reference); returns
+        (g_loss, spectral distance) scaled per replica."""
+        b = tf.shape(real)[0]
         gb = self._global_batch(b)
+        replicas = tf.cast(tf.distribute.get_strategy().num_replicas_in_sync, tf.float32)
+        spectral = tf.constant(0.0)
         with tf.GradientTape() as tape:
             fake = self.generator(self._latents(b), training=True)  # [B, T, C]
             g_loss = tf.nn.compute_average_loss(
                 -self.discriminator(fake, training=True)[:, 0], global_batch_size=gb
             )
-        grads = tape.gradient(g_loss, self.generator.trainable_variables)
+            loss = g_loss
+            if self.cfg.spectral_weight > 0:
+                spectral = spectral_distance(fake, real) / replicas  # a mean over the replica's batch
+                loss = g_loss + self.cfg.spectral_weight * spectral
+        grads = tape.gradient(loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
-        return g_loss
+        return g_loss, spectral
 
     def train_step(self, real):
         """One iteration on ``real [B, d_updates, T, C]``; returns this step's losses.
@@ -345,9 +367,11 @@ class WaveGANTrainer(keras.Model):
         else:
             for i in range(self.cfg.d_updates):
                 d_loss, gp, wdist = self._critic_update(real[:, i])  # [B, T, C]
-        g_loss = self._generator_update(tf.shape(real)[0])
+        g_loss, spectral = self._generator_update(real[:, -1])  # [B, T, C]: the last critic batch
         r = tf.cast(tf.distribute.get_strategy().num_replicas_in_sync, tf.float32)
         values = {"d_loss": d_loss * r, "g_loss": g_loss * r, "gp": gp * r, "wasserstein": wdist * r}
-        for tracker, key in zip(self.metrics, ("d_loss", "g_loss", "gp", "wasserstein")):
-            tracker.update_state(values[key])
+        if self.cfg.spectral_weight > 0:
+            values["spectral"] = spectral * r
+        for tracker in self.metrics:
+            tracker.update_state(values[tracker.name])
         return values

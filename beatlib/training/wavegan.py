@@ -135,7 +135,9 @@ def train_wavegan(
         steps by :func:`beatlib.quality.wavegan_evaluator` on ``eval_n`` clips against the training
         loops (on-grid share, log-mel Frechet and NN ratio, copies: ``eval_loops/*`` in the history
         and TensorBoard), and the highest ``eval_selection`` is kept as the ``best/`` checkpoint,
-        which generation then uses.
+        which generation then uses. A run that starts from trained weights with no ``best/`` yet
+        (e.g. copied from shipped weights) measures them first, so they stay the best unless
+        training beats them.
     patience : stop after this many evaluations in a row that do not beat ``best/`` (0: never).
     on_progress : called with a :class:`TrainingProgress` at every logged row.
     log : where one-line messages go (None: silent).
@@ -233,6 +235,8 @@ def train_wavegan(
             backup_every_s=backup_every_s,
             preview_every=preview_every,
             eval_every=eval_every,
+            # trained weights without a best/ yet (e.g. copied by init_run_from) can stay the best
+            eval_at_start=bool(eval_every) and start > 0 and run.best_score() is None,
             best=best,
             best_mode=best_mode,
             patience=patience if best else 0,  # nothing evaluated: nothing to wait for
