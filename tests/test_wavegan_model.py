@@ -223,7 +223,7 @@ def test_spectral_distance_is_zero_for_the_same_clips_and_grows_with_a_floor():
     hits = np.zeros((4, 4096, 2), np.float32)
     hits[:, ::1024] = 0.9  # clicks on a grid, digital silence between them
     real = tf.constant(hits)
-    assert float(spectral_distance(real, tf.reverse(real, [0]))) == 0.0
+    assert float(spectral_distance(real, tf.reverse(real, [0]))) < 1e-6  # FFT round-off only
     floors = [
         float(spectral_distance(real + rng.normal(0, s, hits.shape).astype("float32"), real))
         for s in (1e-4, 1e-3, 1e-2)
