@@ -204,12 +204,8 @@ def _run_train_wavegan(args: argparse.Namespace) -> int:
     cfg = _with_learning_rate(
         _run_config(Path(args.out), args.profile, "paper", "wavegan"), args.learning_rate
     )
-    if args.slice_len is not None:
-        cfg = cfg.replace(slice_len=args.slice_len)
-    if args.precision is not None:
-        cfg = cfg.replace(precision=args.precision)
-    if args.spectral_weight is not None:
-        cfg = cfg.replace(spectral_weight=args.spectral_weight)
+    given = ("slice_len", "precision", "spectral_weight")  # else the profile's or the saved run's
+    cfg = cfg.replace(**{k: getattr(args, k) for k in given if getattr(args, k) is not None})
     steps = args.steps if args.steps is not None else _WAVEGAN_DEFAULT_STEPS.get(cfg.name, 2_000)
     run = train_wavegan(
         args.data,
